@@ -1,0 +1,474 @@
+"""Exercise classification from a pose sequence: window features and a small numpy-only neural network.
+
+Method
+------
+1. The sequence is reduced to the common 13-joint layout (Penn Action order, :class:`repvision.skeleton.Joint`)
+   and every frame is min-max rescaled per axis over its 13 joints (:func:`repvision.features.normalize_box`).
+   That rescaling is invariant to any per-axis scale and shift, so Penn Action pixels, Pose Trainer (OpenPose)
+   pixels, MediaPipe normalised image coordinates and RepCount-A's box-rescaled poses give identical values
+   for the same body configuration -- the price is that the body's aspect ratio (lying vs standing) is only
+   seen through the joints' relative order, which is enough for the exercises here.
+2. Windows of :data:`WINDOW_S` seconds (hop :data:`HOP_S`) are resampled **by timestamp** to
+   :data:`WINDOW_SAMPLES` evenly spaced instants, so the frame rate does not matter; a sequence shorter than
+   one window gives one window over what there is.
+3. Each window is summarised over time (:func:`window_features`): mean / std / min / max of every box
+   coordinate, mean and max speed of every joint (box units per second), mean / std / min / max of the 8 joint
+   angles of :data:`repvision.features.ANGLES` **computed on the box coordinates** (these are not anatomical
+   angles -- per-axis rescaling distorts them -- but they are distorted identically for every source, which
+   is what a classifier needs), and the share of motion energy in three frequency bands (periodicity cue).
+4. A multilayer perceptron (Rumelhart et al., 1986; trained with scikit-learn's ``MLPClassifier``, Adam,
+   Kingma & Ba 2015) on standardised features gives window probabilities; the exported weights are evaluated
+   with numpy only. A clip's probabilities are the average over its windows and over their left/right mirror
+   images (test-time augmentation).
+5. :meth:`ExerciseClassifier.predict_sequence` answers ``"unknown"`` when the best probability is below the
+   threshold chosen by cross-validation (stored in the model file) or the best class is not an exercise of the
+   vocabulary (Penn Action sports negatives, ``other``).
+
+Inference imports neither scikit-learn nor PyTorch; only :meth:`ExerciseClassifier.fit` needs scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repvision.errors import ManifestError, NotFittedError, TooFewDetectionsError
+from repvision.features import ANGLES, interpolate_gaps, normalize_box
+from repvision.skeleton import JOINT_MIRROR
+from repvision.types import ExercisePrediction, PoseSequence
+
+#: The exercise vocabulary of repvision (data README). ``other`` = an exercise outside the list.
+VOCABULARY: tuple[str, ...] = (
+    "squat", "push_up", "pull_up", "bench_press", "jumping_jack", "sit_up", "clean_and_jerk", "jump_rope",
+    "front_raise", "bicep_curl", "shoulder_press", "shoulder_shrug", "lateral_raise", "dip", "plank",
+    "russian_twist", "deadlift", "lunge", "pommel_horse", "other",
+)
+#: Labels the classifier may answer with; any other top class (sports negatives, ``other``) -> ``"unknown"``.
+EXERCISES: frozenset[str] = frozenset(VOCABULARY) - {"other"}
+UNKNOWN = "unknown"
+
+#: Window length in seconds, hop between window starts in seconds, samples per window (resampled by time).
+WINDOW_S: float = 2.0
+HOP_S: float = 1.0
+WINDOW_SAMPLES: int = 24
+#: A frame counts as "with a person" when at least this many of the 13 joints are finite.
+MIN_JOINTS: int = 5
+#: A window is used when it holds at least this many frames with a person.
+MIN_WINDOW_FRAMES: int = 4
+#: Frequency bands (Hz) of the periodicity features.
+BANDS_HZ: tuple[tuple[float, float], ...] = ((0.2, 1.0), (1.0, 2.0), (2.0, 6.5))
+#: Version of the feature definition; a model file with another version is refused.
+FEATURE_VERSION: int = 1
+#: Shipped model file inside the package.
+DEFAULT_MODEL = "exercise_classifier.npz"
+
+_ANGLE_IDX = np.array(list(ANGLES.values()), dtype=np.int64)  # (8, 3)
+
+
+# ----------------------------------------------------------------------------------------------- features
+def _present_box(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    """Box coordinates ``(P, 13, 2)`` and timestamps ``(P,)`` of the frames with a person (gaps filled)."""
+    j = seq.to_joints13()
+    xy = np.asarray(j.keypoints[..., :2], dtype=np.float64)
+    finite = np.isfinite(xy).all(axis=-1)
+    keep = finite.sum(axis=1) >= MIN_JOINTS
+    if not keep.any():
+        raise TooFewDetectionsError(
+            f"at least one frame with a person (>= {MIN_JOINTS} of 13 joints)",
+            f"none in {len(seq)} frames", "Keep the whole body in the picture, or try --pose-model full.",
+        )
+    box = normalize_box(xy[keep])
+    t = np.asarray(seq.timestamps, dtype=np.float64)[keep]
+    order = np.argsort(t, kind="stable")
+    box, t = box[order], t[order]
+    box = interpolate_gaps(box)  # joints missing in some frames: linear in time, held at the edges
+    return box, t
+
+
+def sequence_windows(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: float = HOP_S,
+                     samples: int = WINDOW_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a sequence into fixed-duration windows resampled by timestamp.
+
+    Parameters
+    ----------
+    seq:
+        Any skeleton and coordinate space (converted to 13 joints, box coordinates).
+    window_s, hop_s:
+        Window length and hop in seconds.
+    samples:
+        Instants per window (evenly spaced in time, linear interpolation between frames).
+
+    Returns
+    -------
+    ``(windows, dt)``: ``(K, samples, 13, 2)`` box coordinates (NaN for a joint never seen) and ``(K,)``
+    seconds between samples. A sequence shorter than ``window_s`` gives one window spanning it (K = 1).
+
+    Raises
+    ------
+    TooFewDetectionsError
+        No frame has a person.
+    """
+    box, t = _present_box(seq)
+    flat = box.reshape(len(t), -1)
+    span = t[-1] - t[0] if len(t) > 1 else 0.0
+    if span <= window_s:
+        starts = np.array([t[0]])
+        lengths = np.array([max(span, 1e-3)])
+    else:
+        n = int(np.floor((span - window_s) / hop_s)) + 1
+        starts = t[0] + hop_s * np.arange(n)
+        if t[-1] - (starts[-1] + window_s) > 0.25 * hop_s:  # cover the end of the clip too
+            starts = np.append(starts, t[-1] - window_s)
+        lengths = np.full(len(starts), window_s)
+        counts = np.searchsorted(t, starts + lengths, side="right") - np.searchsorted(t, starts, side="left")
+        ok = counts >= MIN_WINDOW_FRAMES
+        if not ok.any():  # sparse detections: one window over everything there is
+            starts, lengths = np.array([t[0]]), np.array([span])
+        else:
+            starts, lengths = starts[ok], lengths[ok]
+    frac = np.linspace(0.0, 1.0, samples)
+    out = np.empty((len(starts), samples, flat.shape[1]))
+    for k, (s, w) in enumerate(zip(starts, lengths)):
+        ts = s + frac * w
+        for c in range(flat.shape[1]):
+            col = flat[:, c]
+            ok = np.isfinite(col)
+            out[k, :, c] = np.interp(ts, t[ok], col[ok]) if ok.any() else np.nan
+    dt = lengths / (samples - 1)
+    return out.reshape(len(starts), samples, 13, 2), dt
+
+
+def mirror_windows(windows: np.ndarray) -> np.ndarray:
+    """Left/right mirror image of box-coordinate windows ``(..., 13, 2)``: x -> 1 - x, left <-> right joints."""
+    m = np.asarray(windows)[..., list(JOINT_MIRROR), :].copy()
+    m[..., 0] = 1.0 - m[..., 0]
+    return m
+
+
+def _angles(w: np.ndarray) -> np.ndarray:
+    """``(K, N, 13, 2)`` -> ``(K, N, 8)`` degrees of :data:`ANGLES` (NaN where undefined)."""
+    a = w[..., _ANGLE_IDX[:, 0], :] - w[..., _ANGLE_IDX[:, 1], :]
+    c = w[..., _ANGLE_IDX[:, 2], :] - w[..., _ANGLE_IDX[:, 1], :]
+    na = np.linalg.norm(a, axis=-1)
+    nc = np.linalg.norm(c, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(a * c, axis=-1) / (na * nc)
+    cos = np.where((na > 1e-9) & (nc > 1e-9), cos, np.nan)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def feature_names() -> list[str]:
+    """Names of the columns of :func:`window_features`, in order."""
+    from repvision.features import ANGLE_NAMES
+    from repvision.skeleton import Joint
+
+    coords = [f"{j.name.lower()}_{a}" for j in Joint for a in "xy"]
+    names = [f"{s}_{c}" for s in ("mean", "std", "min", "max") for c in coords]
+    names += [f"speed_{s}_{j.name.lower()}" for s in ("mean", "max") for j in Joint]
+    names += [f"angle_{s}_{a}" for s in ("mean", "std", "min", "max") for a in ANGLE_NAMES]
+    names += [f"band_{lo:g}_{hi:g}hz" for lo, hi in BANDS_HZ]
+    return names
+
+
+def window_features(windows: np.ndarray, dt: np.ndarray) -> np.ndarray:
+    """Summarise windows over time.
+
+    Parameters
+    ----------
+    windows:
+        ``(K, N, 13, 2)`` box coordinates (from :func:`sequence_windows`).
+    dt:
+        ``(K,)`` seconds between samples.
+
+    Returns
+    -------
+    ``(K, F)`` float64, F = ``len(feature_names())`` (= 165): coordinate mean/std/min/max (104), joint speed
+    mean/max in box units per second (26), box-coordinate joint-angle mean/std/min/max in degrees (32), and the
+    share of the detrended coordinates' spectral energy in each band of :data:`BANDS_HZ` (3). NaN where a joint
+    was never seen (the classifier imputes the training mean).
+    """
+    w = np.asarray(windows, dtype=np.float64)
+    k, n = w.shape[:2]
+    dt = np.asarray(dt, dtype=np.float64).reshape(k)
+    flat = w.reshape(k, n, 26)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (joint never seen) -> NaN
+        pos = [flat.mean(1), flat.std(1), flat.min(1), flat.max(1)]
+        speed = np.linalg.norm(np.diff(w, axis=1), axis=-1) / dt[:, None, None]  # (K, N-1, 13)
+        spd = [speed.mean(1), speed.max(1)]
+        ang = _angles(w)
+        angs = [np.nanmean(ang, 1), np.nanstd(ang, 1), np.nanmin(ang, 1), np.nanmax(ang, 1)]
+    # periodicity: spectrum of the linearly detrended coordinates, share of the energy in each band
+    x = np.nan_to_num(flat - flat.mean(1, keepdims=True))
+    ramp = np.linspace(-1.0, 1.0, n)
+    slope = np.einsum("knc,n->kc", x, ramp) / np.sum(ramp ** 2)
+    x = x - slope[:, None, :] * ramp[None, :, None]
+    power = (np.abs(np.fft.rfft(x, axis=1)) ** 2).sum(-1)[:, 1:]  # (K, n//2), DC dropped
+    freqs = np.fft.rfftfreq(n)[None, 1:] / dt[:, None]  # (K, n//2) Hz
+    total = power.sum(1) + 1e-12
+    bands = np.stack([(power * ((freqs >= lo) & (freqs < hi))).sum(1) / total for lo, hi in BANDS_HZ], 1)
+    return np.concatenate(pos + spd + angs + [bands], axis=1)
+
+
+def sequence_features(seq: PoseSequence, mirror: bool = False) -> np.ndarray:
+    """``(K, F)`` features of the windows of a sequence (:func:`sequence_windows` + :func:`window_features`);
+    ``mirror=True`` gives those of the left/right mirror image. Raises :class:`TooFewDetectionsError` when no
+    frame has a person."""
+    w, dt = sequence_windows(seq)
+    if mirror:
+        w = mirror_windows(w)
+    return window_features(w, dt)
+
+
+# --------------------------------------------------------------------------------------------- classifier
+class ExerciseClassifier:
+    """Window-level exercise classifier with a numpy-only forward pass (scikit-learn estimator contract).
+
+    Parameters (keyword-only, stored unchanged)
+    ----------
+    hidden_layer_sizes:
+        Hidden layer widths of the MLP (ReLU).
+    alpha:
+        L2 penalty of the MLP.
+    max_iter:
+        Training epochs (Adam).
+    random_state:
+        Seed for the weight initialisation and the mini-batch order.
+    unknown_threshold:
+        Clip-level top probability below which :meth:`predict_sequence` answers ``"unknown"``.
+
+    Attributes (after :meth:`fit` or :meth:`load`)
+    ----------
+    classes_:
+        ``(C,)`` class labels, sorted; :meth:`predict_proba` columns follow this order.
+    mean_, scale_:
+        ``(F,)`` standardisation of the features.
+    coefs_, intercepts_:
+        Layer weights ``(in, out)`` and biases ``(out,)``.
+    n_features_in_:
+        F.
+    estimator_:
+        The fitted scikit-learn ``MLPClassifier`` (only after :meth:`fit`, not saved).
+    metadata_:
+        Free-form dict saved with the model (training figures, data, ...).
+    """
+
+    def __init__(self, *, hidden_layer_sizes: tuple[int, ...] = (128,), alpha: float = 1e-3, max_iter: int = 200,
+                 random_state: int = 0, unknown_threshold: float = 0.5) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.unknown_threshold = unknown_threshold
+
+    # -- scikit-learn contract ---------------------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"hidden_layer_sizes": self.hidden_layer_sizes, "alpha": self.alpha, "max_iter": self.max_iter,
+                "random_state": self.random_state, "unknown_threshold": self.unknown_threshold}
+
+    def set_params(self, **params: Any) -> "ExerciseClassifier":
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"unknown parameter {k!r} for ExerciseClassifier")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return "ExerciseClassifier(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
+
+    def fit(self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None) -> "ExerciseClassifier":
+        """Fit on window features ``X`` ``(n, F)`` (NaN allowed: imputed with the mean) and labels ``y`` ``(n,)``.
+
+        Needs scikit-learn. Returns ``self``.
+        """
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        if X.ndim != 2 or len(X) != len(y):
+            raise ValueError(f"X must be (n, F) with n == len(y); got {X.shape} and {y.shape}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(X, axis=0)
+            std = np.nanstd(X, axis=0)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        scale = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
+        Z = self._standardize(X, mean, scale)
+        mlp = MLPClassifier(hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation="relu", solver="adam",
+                            alpha=self.alpha, batch_size=256, learning_rate_init=1e-3, max_iter=self.max_iter,
+                            random_state=self.random_state, tol=1e-5, n_iter_no_change=20)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if sample_weight is None:
+                mlp.fit(Z, y)
+            else:
+                mlp.fit(Z, y, sample_weight=np.asarray(sample_weight, dtype=np.float64))
+        self.estimator_ = mlp
+        self.classes_ = np.asarray(mlp.classes_)
+        self.mean_, self.scale_ = mean, scale
+        self.coefs_ = [np.asarray(c, dtype=np.float64) for c in mlp.coefs_]
+        self.intercepts_ = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
+        self.n_features_in_ = X.shape[1]
+        self.metadata_: dict[str, Any] = getattr(self, "metadata_", {})
+        return self
+
+    @staticmethod
+    def _standardize(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        Z = (np.asarray(X, dtype=np.float64) - mean) / scale
+        return np.where(np.isfinite(Z), Z, 0.0)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            raise NotFittedError(
+                "a fitted ExerciseClassifier", "one that was neither fitted nor loaded",
+                "Call fit(X, y) or ExerciseClassifier.load(path), or use load_default_classifier().",
+            )
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """``(n, C)`` class probabilities of window features ``X`` ``(n, F)`` (numpy forward pass; columns
+        follow :attr:`classes_`). Raises :class:`NotFittedError` before fit/load."""
+        self._check_fitted()
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, the classifier expects {self.n_features_in_}")
+        h = self._standardize(X, self.mean_, self.scale_)
+        for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            h = h @ W + b
+            if i < len(self.coefs_) - 1:
+                h = np.maximum(h, 0.0)
+        if h.shape[1] == 1:  # binary MLP: logistic output for the second class
+            p = 1.0 / (1.0 + np.exp(-h[:, 0]))
+            return np.stack([1.0 - p, p], axis=1)
+        h = h - h.max(axis=1, keepdims=True)
+        e = np.exp(h)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """``(n,)`` most probable class of each row of ``X``."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # -- sequences ---------------------------------------------------------------------------------------
+    def sequence_proba(self, seq: PoseSequence) -> np.ndarray:
+        """``(C,)`` clip probabilities: mean over windows and their mirror images of the window probabilities.
+
+        Raises :class:`TooFewDetectionsError` when no frame has a person, :class:`NotFittedError` before fit."""
+        self._check_fitted()
+        w, dt = sequence_windows(seq)
+        X = np.concatenate([window_features(w, dt), window_features(mirror_windows(w), dt)])
+        return self.predict_proba(X).mean(axis=0)
+
+    def predict_sequence(self, seq: PoseSequence, top_k: int = 3, threshold: float | None = None
+                         ) -> ExercisePrediction:
+        """Classify a whole clip.
+
+        Parameters
+        ----------
+        seq:
+            Pose sequence in any skeleton / coordinate space; NaN frames and joints are allowed.
+        top_k:
+            Number of ``(label, probability)`` pairs in ``top`` (best first, over all classes).
+        threshold:
+            Unknown threshold; None uses :attr:`unknown_threshold` (chosen by cross-validation for the shipped
+            model).
+
+        Returns
+        -------
+        :class:`ExercisePrediction` whose ``label`` is the best class, or ``"unknown"`` when its probability is
+        below the threshold or it is not an exercise of :data:`EXERCISES`.
+
+        Raises
+        ------
+        TooFewDetectionsError
+            No frame has a person. :class:`NotFittedError` before fit/load.
+        """
+        thr = float(self.unknown_threshold if threshold is None else threshold)
+        p = self.sequence_proba(seq)
+        order = np.argsort(-p, kind="stable")[: max(1, int(top_k))]
+        top = tuple((str(self.classes_[i]), float(p[i])) for i in order)
+        best, conf = top[0]
+        label = best if (best in EXERCISES and conf >= thr) else UNKNOWN
+        return ExercisePrediction(label, conf, top, thr)
+
+    # -- persistence -------------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the weights and a JSON metadata record to a ``.npz`` file (no pickles)."""
+        self._check_fitted()
+        meta = {
+            "format": "repvision.exercise_classifier", "feature_version": FEATURE_VERSION,
+            "classes": [str(c) for c in self.classes_], "params": {**self.get_params(),
+                                                                  "hidden_layer_sizes": list(self.hidden_layer_sizes)},
+            "window_s": WINDOW_S, "hop_s": HOP_S, "window_samples": WINDOW_SAMPLES,
+            "n_layers": len(self.coefs_), "n_features": int(self.n_features_in_),
+            "metadata": getattr(self, "metadata_", {}),
+        }
+        arrays: dict[str, np.ndarray] = {"meta_json": np.array(json.dumps(meta)),
+                                         "mean": self.mean_.astype(np.float64), "scale": self.scale_.astype(np.float64)}
+        for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            arrays[f"W{i}"] = W.astype(np.float64)
+            arrays[f"b{i}"] = b.astype(np.float64)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            np.savez_compressed(f, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ExerciseClassifier":
+        """Read a model written by :meth:`save`.
+
+        Raises
+        ------
+        ManifestError
+            Missing or unreadable file, or a file written for another feature version.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ManifestError(f"an exercise classifier file at {path}", "no such file",
+                                "Train one with `python -m repvision.training` or reinstall repvision.")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta_json"]))
+                n = int(meta["n_layers"])
+                arrays = {k: z[k] for k in z.files}
+        except Exception as e:  # noqa: BLE001
+            raise ManifestError(f"a repvision exercise classifier .npz at {path}", f"an unreadable file ({e})",
+                                "Re-train or reinstall the model file.") from e
+        if meta.get("feature_version") != FEATURE_VERSION:
+            raise ManifestError(f"a classifier for feature version {FEATURE_VERSION}",
+                                f"version {meta.get('feature_version')}", "Re-train the classifier.")
+        params = dict(meta["params"])
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        clf = cls(**params)
+        clf.classes_ = np.asarray(meta["classes"])
+        clf.mean_, clf.scale_ = arrays["mean"], arrays["scale"]
+        clf.coefs_ = [arrays[f"W{i}"] for i in range(n)]
+        clf.intercepts_ = [arrays[f"b{i}"] for i in range(n)]
+        clf.n_features_in_ = int(meta["n_features"])
+        clf.metadata_ = meta.get("metadata", {})
+        return clf
+
+
+def default_model_path() -> Path:
+    """Path of the shipped model, ``repvision/models/exercise_classifier.npz``."""
+    return Path(str(resources.files("repvision") / "models" / DEFAULT_MODEL))
+
+
+_DEFAULT: ExerciseClassifier | None = None
+
+
+def load_default_classifier() -> ExerciseClassifier:
+    """The shipped classifier (loaded once per process). Raises :class:`ManifestError` if the file is missing."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ExerciseClassifier.load(default_model_path())
+    return _DEFAULT
+
+
+def predict_sequence(seq: PoseSequence, top_k: int = 3, threshold: float | None = None) -> ExercisePrediction:
+    """Classify a pose sequence with the shipped model (see :meth:`ExerciseClassifier.predict_sequence`)."""
+    return load_default_classifier().predict_sequence(seq, top_k=top_k, threshold=threshold)

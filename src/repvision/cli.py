@@ -1,0 +1,173 @@
+"""Command-line interface (Typer), a thin layer over the library.
+
+User errors (:class:`repvision.errors.RepvisionError`) are printed as one message and exit with code 2;
+they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from repvision.errors import RepvisionError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each ends with one JSON line of figures.")
+app.add_typer(bench_app, name="bench")
+
+err_console = Console(stderr=True)
+
+
+class ProgressMode(str, Enum):
+    bar = "bar"
+    json = "json"
+    none = "none"
+
+
+def _fail(exc: RepvisionError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    raise typer.Exit(code=exc.exit_code)
+
+
+def _config(config: Optional[Path], **overrides):
+    from repvision.config import AnalyzeConfig
+
+    cfg = AnalyzeConfig.from_file(config) if config else AnalyzeConfig()
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return cfg.replace(**changes) if changes else cfg
+
+
+@app.command()
+def analyze(
+    video: Path = typer.Argument(..., help="Video file (mp4, mov, avi, webm, mkv)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="JSON report path [default: VIDEO.repvision.json]."),
+    video_out: Optional[Path] = typer.Option(None, "--video", help="Write an annotated MP4 here."),
+    pose_model: Optional[str] = typer.Option(None, "--pose-model", help="lite (fast) | full (accurate) | path.task"),
+    stride: Optional[int] = typer.Option(None, "--stride", help="Analyse every N-th frame."),
+    max_size: Optional[int] = typer.Option(None, "--max-size", help="Downscale long side to PIXELS first."),
+    exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached poses."),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
+    progress: ProgressMode = typer.Option(ProgressMode.bar, "--progress",
+                                          help="bar | json (JSON lines on stdout) | none"),
+) -> None:
+    """Analyse a workout video: exercise, repetitions, muscle groups."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from repvision.pipeline import analyze as run
+    from repvision.report import print_summary, write_annotated_video, write_json
+
+    console = Console()
+    try:
+        cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
+                      cache=False if no_cache else None)
+        if progress is ProgressMode.json:
+            def cb(stage, done, total):
+                if done % 10 == 0 or done == total:
+                    print(json.dumps({"event": "progress", "stage": stage, "done": done, "total": total}), flush=True)
+            analysis = run(video, cfg, progress=cb)
+        elif progress is ProgressMode.bar:
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeRemainingColumn(), console=err_console, transient=True) as bar:
+                task = bar.add_task("pose estimation", total=None)
+                analysis = run(video, cfg, progress=lambda s, d, t: bar.update(task, completed=d, total=t))
+        else:
+            analysis = run(video, cfg)
+        json_path = json_out or _next_to(video, ".repvision.json")
+        write_json(analysis, json_path)
+        written = [str(json_path)]
+        if video_out is not None:
+            write_annotated_video(analysis, video, video_out)
+            written.append(str(video_out))
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    if progress is ProgressMode.json:
+        print(json.dumps({"event": "done", "report": analysis.to_dict(), "files": written}), flush=True)
+    else:
+        print_summary(analysis, console)
+        console.print("wrote " + ", ".join(written))
+
+
+def _next_to(video: Path, suffix: str) -> Path:
+    target = video.with_name(video.stem + suffix)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "a"):
+            pass
+        return target
+    except OSError:  # read-only folder: write to the working directory instead
+        return Path.cwd() / (video.stem + suffix)
+
+
+@bench_app.command("videos")
+def bench_videos(
+    manifest: Path = typer.Option(..., "--manifest", help="Manifest CSV (columns path, exercise, rep_count, ...)."),
+    pose_model: str = typer.Option("lite", "--pose-model"),
+    stride: int = typer.Option(1, "--stride"),
+    max_size: Optional[int] = typer.Option(None, "--max-size"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute poses (needed for a frame-rate figure)."),
+    results: Optional[Path] = typer.Option(None, "--results", help="JSON-lines file of per-clip results (resume)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N clips."),
+) -> None:
+    """Run analyze over every clip of a manifest: top-1 accuracy, rep-count MAE/OBO, frames per second."""
+    from repvision.bench.videos import run_videos_benchmark
+    from repvision.config import AnalyzeConfig
+
+    try:
+        cfg = AnalyzeConfig(pose_model=pose_model, stride=stride, max_size=max_size, cache=not no_cache)
+        figures = run_videos_benchmark(manifest, cfg, results=results, limit=limit, console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
+@bench_app.command("reps")
+def bench_reps(data: Path = typer.Option(..., "--data", help="Folder with poses.npz and annotations.csv "
+                                                              "(RepCount-A layout).")) -> None:
+    """Repetition counting on RepCount-A-layout poses: per-video and per-exercise tables, MAE and OBO."""
+    from repvision.bench.reps import run_reps_benchmark
+
+    try:
+        figures = run_reps_benchmark(data, console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
+    out: Path = typer.Option(Path("src/repvision/models/exercise_classifier.npz"), "--out",
+                             help="Where to write the trained default classifier."),
+) -> None:
+    """Train the default exercise classifier (needs the 'train' extra: scikit-learn, scipy)."""
+    try:
+        from repvision.training import train_default_classifier
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        err_console.print(f"[bold red]error:[/] training needs scikit-learn and scipy ({exc}). "
+                          "Install them with: pip install 'repvision[train]'")
+        raise typer.Exit(code=2)
+    try:
+        figures = train_default_classifier(data, out, console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

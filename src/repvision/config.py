@@ -1,0 +1,120 @@
+"""Typed settings. Unknown keys are rejected with a message naming the key and listing the valid ones."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from repvision.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def from_mapping(cls: type[T], data: dict[str, Any], where: str = "settings") -> T:
+    """Build the dataclass ``cls`` from a mapping, rejecting unknown keys and wrongly typed values.
+
+    Raises
+    ------
+    ConfigError
+        A key that ``cls`` does not have (the message names it and lists the valid keys), or a value of the
+        wrong type.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"a table of {cls.__name__} keys", f"{type(data).__name__}", "Write key = value pairs.")
+    valid = {f.name: f for f in fields(cls)}
+    unknown = [k for k in data if k not in valid]
+    if unknown:
+        import difflib
+
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(k, valid, n=1)
+            hints.append(f"'{k}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise ConfigError(
+            f"keys of {cls.__name__} in {where}: {', '.join(sorted(valid))}",
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(hints)}",
+            "Remove or rename the key.",
+        )
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class AnalyzeConfig:
+    """Settings of :func:`repvision.analyze`.
+
+    Attributes
+    ----------
+    pose_model:
+        ``"lite"`` (fastest), ``"full"`` (more accurate) or a path to a MediaPipe ``.task`` file.
+    stride:
+        Analyse every ``stride``-th frame (1 = every frame).
+    max_size:
+        Downscale frames so their long side is at most this many pixels before pose estimation (None: keep).
+    cache:
+        Reuse poses cached from an earlier run on the same file (keyed by content hash and model).
+    min_duration_s:
+        Shortest clip analysed, in seconds (one repetition rarely takes less than 1 s).
+    min_person_fraction:
+        Share of analysed frames that must contain a person; below it the analysis stops with
+        :class:`repvision.errors.TooFewDetectionsError`.
+    min_person_frames:
+        Fewest frames with a person for any analysis.
+    unknown_threshold:
+        Top probability below which the exercise is reported as "unknown"; None uses the model's own
+        threshold (chosen by cross-validation when it was trained).
+    exercise:
+        Skip classification and use this exercise label (e.g. when the user knows it).
+    """
+
+    pose_model: str = "lite"
+    stride: int = 1
+    max_size: int | None = None
+    cache: bool = True
+    min_duration_s: float = 1.0
+    min_person_fraction: float = 0.25
+    min_person_frames: int = 10
+    unknown_threshold: float | None = None
+    exercise: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.stride, int) or self.stride < 1:
+            raise ConfigError("stride: an integer >= 1", f"{self.stride!r}", "Use stride = 1 for every frame.")
+        if self.max_size is not None and (not isinstance(self.max_size, int) or self.max_size < 64):
+            raise ConfigError("max_size: an integer >= 64 pixels, or none", f"{self.max_size!r}",
+                              "Use e.g. max_size = 640.")
+        if not 0.0 <= float(self.min_person_fraction) <= 1.0:
+            raise ConfigError("min_person_fraction in [0, 1]", f"{self.min_person_fraction!r}", "Use e.g. 0.25.")
+        if self.unknown_threshold is not None and not 0.0 <= float(self.unknown_threshold) <= 1.0:
+            raise ConfigError("unknown_threshold in [0, 1]", f"{self.unknown_threshold!r}", "Use e.g. 0.5.")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AnalyzeConfig":
+        """Build from a mapping; raises :class:`ConfigError` on unknown keys."""
+        return from_mapping(cls, data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "AnalyzeConfig":
+        """Read a TOML file whose top-level keys (or an ``[analyze]`` table) are these settings.
+
+        Raises
+        ------
+        ConfigError
+            Missing or malformed file, unknown keys, bad values.
+        """
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError("a TOML settings file", f"no file at '{p}'", "Check the --config path.")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError("a valid TOML file", f"a syntax error in '{p}': {exc}", "Fix the file.") from None
+        if set(data) == {"analyze"}:
+            data = data["analyze"]
+        return from_mapping(cls, data, where=str(p))
+
+    def replace(self, **changes: Any) -> "AnalyzeConfig":
+        """A copy with ``changes`` applied (unknown keys rejected)."""
+        return from_mapping(type(self), {**dataclasses.asdict(self), **changes})

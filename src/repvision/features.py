@@ -1,0 +1,143 @@
+"""Pose features: normalisation for position and body size, joint angles, velocities.
+
+All functions take the common 13-joint layout (:class:`repvision.skeleton.Joint`) unless stated, as
+``(T, 13, C)`` arrays with x, y in the first two channels. NaN marks a missing keypoint and propagates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from repvision.skeleton import Joint
+from repvision.types import PoseSequence
+
+J = Joint
+
+#: Joint angles measured by repvision: name -> (a, b, c) joints; the angle is at ``b`` between b->a and b->c.
+#: The same definitions as the RepCount-A pose features (Chen et al., arXiv:2308.08632): elbow
+#: (shoulder-elbow-wrist), shoulder (hip-shoulder-elbow), hip (shoulder-hip-knee), knee (hip-knee-ankle).
+ANGLES: dict[str, tuple[int, int, int]] = {
+    "left_elbow": (J.LEFT_SHOULDER, J.LEFT_ELBOW, J.LEFT_WRIST),
+    "right_elbow": (J.RIGHT_SHOULDER, J.RIGHT_ELBOW, J.RIGHT_WRIST),
+    "left_shoulder": (J.LEFT_HIP, J.LEFT_SHOULDER, J.LEFT_ELBOW),
+    "right_shoulder": (J.RIGHT_HIP, J.RIGHT_SHOULDER, J.RIGHT_ELBOW),
+    "left_hip": (J.LEFT_SHOULDER, J.LEFT_HIP, J.LEFT_KNEE),
+    "right_hip": (J.RIGHT_SHOULDER, J.RIGHT_HIP, J.RIGHT_KNEE),
+    "left_knee": (J.LEFT_HIP, J.LEFT_KNEE, J.LEFT_ANKLE),
+    "right_knee": (J.RIGHT_HIP, J.RIGHT_KNEE, J.RIGHT_ANKLE),
+}
+ANGLE_NAMES: tuple[str, ...] = tuple(ANGLES)
+
+
+def angle_between(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle at ``b`` between the segments b->a and b->c, in degrees (0..180).
+
+    ``a``, ``b``, ``c``: ``(..., D)`` points (D = 2 or 3). NaN where any point is missing or a segment has
+    zero length.
+    """
+    u = np.asarray(a, dtype=np.float64) - b
+    v = np.asarray(c, dtype=np.float64) - b
+    nu = np.linalg.norm(u, axis=-1)
+    nv = np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=-1) / (nu * nv)
+    cos = np.where((nu > 0) & (nv > 0), cos, np.nan)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def joint_angles(xy: np.ndarray) -> np.ndarray:
+    """Joint angles of :data:`ANGLES` per frame.
+
+    Parameters
+    ----------
+    xy:
+        ``(T, 13, D)`` joint coordinates (D >= 2; pixels or metres -- angles need equal scale on both axes,
+        so do not pass per-axis min-max rescaled coordinates unless you accept the distortion).
+
+    Returns
+    -------
+    ``(T, 8)`` float64 degrees in :data:`ANGLE_NAMES` order.
+    """
+    xy = np.asarray(xy)
+    return np.stack([angle_between(xy[:, a], xy[:, b], xy[:, c]) for a, b, c in ANGLES.values()], axis=1)
+
+
+def pixel_joints(seq: PoseSequence) -> np.ndarray:
+    """``(T, 13, 2)`` joint x/y with equal scale on both axes (pixels when the image size is known)."""
+    return seq.to_joints13().xy_pixels()
+
+
+def normalize_body(xy: np.ndarray) -> np.ndarray:
+    """Hip-centred, torso-scaled coordinates.
+
+    Parameters
+    ----------
+    xy:
+        ``(T, 13, 2)`` joint coordinates with equal scale on both axes.
+
+    Returns
+    -------
+    ``(T, 13, 2)``: each frame translated so the hip midpoint is at 0 and divided by the torso length
+    (distance from hip midpoint to shoulder midpoint) -- body-size invariant, as in BlazePose's own
+    alignment (Bazarevsky et al., 2020). Frames with no torso are NaN.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    hip = 0.5 * (xy[:, J.LEFT_HIP] + xy[:, J.RIGHT_HIP])
+    sho = 0.5 * (xy[:, J.LEFT_SHOULDER] + xy[:, J.RIGHT_SHOULDER])
+    torso = np.linalg.norm(sho - hip, axis=-1)
+    torso = np.where(torso > 1e-9, torso, np.nan)
+    return (xy - hip[:, None, :]) / torso[:, None, None]
+
+
+def normalize_box(xy: np.ndarray) -> np.ndarray:
+    """Per-frame, per-axis min-max rescaling over the 13 joints to [0, 1].
+
+    This is invariant to any per-axis scale and shift, so it maps pixel coordinates, normalised image
+    coordinates and RepCount-A's per-frame box-rescaled poses (which were min-max rescaled over all 33
+    landmarks) onto exactly the same values: the common input of the exercise classifier.
+
+    ``xy``: ``(T, 13, 2)``; returns ``(T, 13, 2)``, NaN where a frame has no extent on an axis.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        lo = np.nanmin(np.where(np.isfinite(xy), xy, np.inf), axis=1, keepdims=True)
+        hi = np.nanmax(np.where(np.isfinite(xy), xy, -np.inf), axis=1, keepdims=True)
+        span = hi - lo
+        span = np.where(np.isfinite(span) & (span > 1e-9), span, np.nan)
+        return (xy - lo) / span
+
+
+def velocities(x: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+    """Time derivative of ``x`` (``(T, ...)``) per second, by central differences over ``timestamps`` (s)."""
+    x = np.asarray(x, dtype=np.float64)
+    t = np.asarray(timestamps, dtype=np.float64)
+    if len(t) < 2:
+        return np.zeros_like(x)
+    return np.gradient(x, t, axis=0)
+
+
+def interpolate_gaps(x: np.ndarray, max_gap: int | None = None) -> np.ndarray:
+    """Fill NaN runs along axis 0 by linear interpolation (edges held at the nearest value).
+
+    ``x``: ``(T, ...)``; ``max_gap``: longest run of frames to fill (None = any). Columns with no finite
+    value stay NaN.
+    """
+    x = np.array(x, dtype=np.float64, copy=True)
+    flat = x.reshape(len(x), -1)
+    idx = np.arange(len(x))
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        ok = np.isfinite(col)
+        if ok.all() or not ok.any():
+            continue
+        filled = np.interp(idx, idx[ok], col[ok])
+        if max_gap is not None:
+            # keep NaN in runs longer than max_gap
+            bad = ~ok
+            run_start = np.flatnonzero(bad & ~np.r_[False, bad[:-1]])
+            run_end = np.flatnonzero(bad & ~np.r_[bad[1:], False])
+            for s, e in zip(run_start, run_end):
+                if e - s + 1 > max_gap:
+                    filled[s:e + 1] = np.nan
+        flat[:, j] = filled
+    return flat.reshape(x.shape)

@@ -1,0 +1,117 @@
+"""``analyze``: video -> pose -> exercise / repetitions / muscles -> :class:`repvision.types.Analysis`."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+from repvision.config import AnalyzeConfig
+from repvision.errors import ClipTooShortError, NoPersonError, TooFewDetectionsError
+from repvision.muscles import muscles_for
+from repvision.pose import estimate_video
+from repvision.types import Analysis, ExercisePrediction, RepetitionCount
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None, *,
+            progress: ProgressCallback | None = None, **overrides: Any) -> Analysis:
+    """Analyse a workout video: exercise, repetitions, muscle groups.
+
+    Parameters
+    ----------
+    path:
+        Video file (mp4, mov, avi, webm, mkv).
+    config:
+        :class:`AnalyzeConfig`, a mapping of its keys, or None for the defaults.
+    progress:
+        Called as ``progress(stage, done, total)`` while frames are processed (stage ``"pose"``).
+    **overrides:
+        Individual settings, e.g. ``pose_model="full"``, ``stride=2``.
+
+    Returns
+    -------
+    :class:`Analysis` (``.exercise.label``, ``.exercise.confidence``, ``.repetitions.count``, ...).
+
+    Raises
+    ------
+    VideoNotFoundError, NotAVideoError, UnsupportedCodecError, NoDecodableFramesError
+        Bad video file.
+    ClipTooShortError
+        Shorter than ``config.min_duration_s``.
+    NoPersonError
+        No person in any frame.
+    TooFewDetectionsError
+        A person in too few frames (see ``min_person_fraction`` and ``min_person_frames``).
+    ConfigError
+        Unknown or invalid settings.
+    """
+    if config is None:
+        cfg = AnalyzeConfig()
+    elif isinstance(config, dict):
+        cfg = AnalyzeConfig.from_dict(config)
+    else:
+        cfg = config
+    if overrides:
+        cfg = cfg.replace(**overrides)
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cb = None if progress is None else (lambda done, total: progress("pose", done, total))
+    info, pose, stats = estimate_video(path, cfg.pose_model, max_size=cfg.max_size, stride=cfg.stride,
+                                       cache=cfg.cache, progress=cb)
+    timings["pose_s"] = time.perf_counter() - t0
+    timings["pose_cached"] = float(stats["cached"])
+    warnings: list[str] = []
+    if stats.get("decode_error"):
+        warnings.append(f"The video is damaged: {stats['decode_error']}. Only the frames before it were analysed.")
+
+    duration = max(pose.duration_s + (1.0 / pose.fps if pose.fps else 0.0), info.duration_s if len(pose) > 1 else 0)
+    if duration < cfg.min_duration_s or len(pose) < 2:
+        raise ClipTooShortError(
+            f"a clip of at least {cfg.min_duration_s:g} s", f"{duration:.2f} s ({len(pose)} frames)",
+            "Record the whole set, from the starting position to the last repetition.",
+        )
+    present = pose.present
+    n_person = int(present.sum())
+    if n_person == 0:
+        raise NoPersonError(
+            "a person in view", f"no person in any of the {len(pose)} analysed frames",
+            "Make sure the whole body is in the picture, well lit, and not too small; "
+            "try --pose-model full for small or distant people.",
+        )
+    frac = n_person / len(pose)
+    if n_person < cfg.min_person_frames or frac < cfg.min_person_fraction:
+        raise TooFewDetectionsError(
+            f"a person in at least {cfg.min_person_fraction:.0%} of the frames (and {cfg.min_person_frames} frames)",
+            f"a person in {n_person} of {len(pose)} frames ({frac:.0%})",
+            "Keep the whole body in the picture for the whole set, or trim the clip to the exercise; "
+            "try --pose-model full.",
+        )
+    if frac < 0.6:
+        warnings.append(f"A person was found in only {frac:.0%} of the frames; results may be unreliable.")
+
+    t1 = time.perf_counter()
+    if cfg.exercise is not None:
+        exercise = ExercisePrediction(cfg.exercise, 1.0, ((cfg.exercise, 1.0),), 0.0)
+    else:
+        from repvision.classify import load_default_classifier
+
+        clf = load_default_classifier()
+        exercise = clf.predict_sequence(pose, top_k=3, threshold=cfg.unknown_threshold)
+    timings["classify_s"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    from repvision.reps import count_repetitions
+
+    hint = None if exercise.is_unknown else exercise.label
+    repetitions: RepetitionCount = count_repetitions(pose, exercise=hint)
+    timings["reps_s"] = time.perf_counter() - t2
+    timings["total_s"] = time.perf_counter() - t0
+
+    return Analysis(
+        video=info, pose_model=cfg.pose_model, frames_analysed=len(pose), frames_with_person=n_person,
+        exercise=exercise, repetitions=repetitions, muscles=None if exercise.is_unknown else muscles_for(exercise.label),
+        timings_s=timings, warnings=tuple(warnings), pose=pose,
+    )

@@ -1,0 +1,338 @@
+"""Pose estimation with MediaPipe Pose Landmarker (Tasks API, VIDEO mode) and an on-disk pose cache.
+
+Model: BlazePose GHUM (Bazarevsky et al., "BlazePose: On-device Real-time Body Pose tracking", 2020),
+shipped as the ``lite`` and ``full`` MediaPipe ``.task`` bundles inside this package (Apache-2.0, see
+``models/LICENSE-mediapipe-models.txt``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from repvision.errors import ConfigError, PoseModelError
+from repvision.skeleton import BLAZEPOSE_33
+from repvision.types import PoseSequence, VideoInfo
+from repvision.video import VideoReader
+
+#: Pose models shipped in the package: name -> file in ``repvision/models``.
+POSE_MODELS = {"lite": "pose_landmarker_lite.task", "full": "pose_landmarker_full.task"}
+
+#: Bumped when the cached pose format or the extraction settings change, to invalidate old caches.
+CACHE_VERSION = 1
+
+
+def model_path(model: str) -> Path:
+    """Path of a shipped pose model (``"lite"``/``"full"``) or of a user ``.task`` file.
+
+    Raises
+    ------
+    ConfigError
+        Unknown model name.
+    PoseModelError
+        The model file is missing.
+    """
+    if model in POSE_MODELS:
+        path = Path(str(resources.files("repvision") / "models" / POSE_MODELS[model]))
+    elif model.endswith(".task"):
+        path = Path(model)
+    else:
+        raise ConfigError(
+            f"a pose model name {sorted(POSE_MODELS)} or a path to a MediaPipe .task file",
+            f"'{model}'", "Use --pose-model lite (fastest) or --pose-model full (more accurate).",
+        )
+    if not path.is_file():
+        raise PoseModelError(
+            f"the pose model file {path}", "no such file",
+            "Reinstall repvision (the models ship inside the package) or pass an existing .task file.",
+        )
+    return path
+
+
+@dataclass(frozen=True, eq=False)
+class FramePose:
+    """Pose of one frame: ``landmarks`` ``(33, 4)`` (x, y normalised image coords, z, visibility) and
+    ``world`` ``(33, 3)`` metres, or both None when no person was found (an empty result, not an error)."""
+
+    landmarks: np.ndarray | None = None
+    world: np.ndarray | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.landmarks is not None
+
+
+class PoseEstimator:
+    """MediaPipe Pose Landmarker in VIDEO mode, one frame at a time.
+
+    Use as a context manager::
+
+        with PoseEstimator("lite") as estimator:
+            pose = estimator.process(image_rgb, timestamp_s)   # FramePose; pose.found is False if nobody
+
+    Parameters
+    ----------
+    model:
+        ``"lite"``, ``"full"`` or a path to a ``.task`` file.
+    min_detection_confidence, min_presence_confidence, min_tracking_confidence:
+        MediaPipe's thresholds (0..1), defaults as MediaPipe's (0.5).
+    num_threads:
+        Not used by MediaPipe's Python API; kept for forward compatibility.
+
+    Raises
+    ------
+    ConfigError, PoseModelError
+        Bad model name or missing file.
+    """
+
+    def __init__(self, model: str = "lite", *, min_detection_confidence: float = 0.5,
+                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+        self.model = model
+        self._path = model_path(model)
+        self._options = dict(
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._landmarker = None
+        self._last_ms = -1
+
+    def __enter__(self) -> "PoseEstimator":
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self._path)),
+            running_mode=vision.RunningMode.VIDEO, num_poses=1, **self._options,
+        )
+        try:
+            with _quiet_native_logs():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ messages
+            raise PoseModelError(
+                "a loadable MediaPipe pose landmarker .task bundle", f"{self._path} ({exc})",
+                "Use one of the shipped models (--pose-model lite|full).",
+            ) from None
+        self._last_ms = -1
+        self._first = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def process(self, image: np.ndarray, timestamp_s: float) -> FramePose:
+        """Estimate the pose in one frame.
+
+        Parameters
+        ----------
+        image:
+            ``(H, W, 3)`` uint8 RGB.
+        timestamp_s:
+            Presentation time in seconds; must increase from call to call (equal or earlier times are
+            nudged forward by 1 ms, as MediaPipe's VIDEO mode requires strictly increasing timestamps).
+        """
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator.process called outside its 'with' block")
+        import mediapipe as mp
+
+        ms = int(round(timestamp_s * 1000.0))
+        if ms <= self._last_ms:
+            ms = self._last_ms + 1
+        self._last_ms = ms
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image, dtype=np.uint8))
+        if self._first:
+            # MediaPipe's C++ code logs set-up warnings on the first frame; they mean nothing to a user.
+            with _quiet_native_logs():
+                result = self._landmarker.detect_for_video(img, ms)
+            self._first = False
+        else:
+            result = self._landmarker.detect_for_video(img, ms)
+        if not result.pose_landmarks:
+            return FramePose()
+        lms = result.pose_landmarks[0]
+        landmarks = np.array([(p.x, p.y, p.z, p.visibility if p.visibility is not None else 1.0) for p in lms],
+                             dtype=np.float32)
+        world = None
+        if result.pose_world_landmarks:
+            world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
+        return FramePose(landmarks, world)
+
+
+@contextlib.contextmanager
+def _quiet_native_logs():
+    """Silence native (C++) writes to stderr for the duration (MediaPipe/TFLite start-up chatter).
+
+    Set ``REPVISION_NATIVE_LOGS=1`` to keep them for debugging."""
+    if os.environ.get("REPVISION_NATIVE_LOGS") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def cache_dir() -> Path:
+    """Folder of the pose cache: ``$REPVISION_CACHE_DIR`` or the user cache folder (platformdirs)."""
+    env = os.environ.get("REPVISION_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("repvision")) / "poses"
+
+
+def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file's content, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: int | None = None,
+                   stride: int = 1, cache: bool = True, progress: ProgressCallback | None = None,
+                   checkpoint_every: int = 600) -> tuple[VideoInfo, PoseSequence, dict]:
+    """Estimate the pose in every frame of a video.
+
+    Parameters
+    ----------
+    path:
+        Video file.
+    model:
+        Pose model (``"lite"``, ``"full"`` or a ``.task`` path).
+    max_size:
+        Downscale frames so the long side is at most this many pixels before pose estimation (None: no).
+    stride:
+        Analyse every ``stride``-th frame (1 = all).
+    cache:
+        Read/write the pose cache (keyed by the file's SHA-256, the model and these settings), so a second
+        run on the same file skips pose estimation. A run that is interrupted leaves a partial file and the
+        next run resumes from it.
+    progress:
+        Called as ``progress(frames_done, frames_expected)``.
+
+    Returns
+    -------
+    ``(info, pose, stats)``: video metadata; :class:`PoseSequence` with ``keypoints`` ``(T, 33, 4)``
+    (x, y normalised image coords, z, visibility; NaN where no person), ``world`` ``(T, 33, 3)`` metres,
+    ``timestamps`` ``(T,)`` seconds; and stats ``{"cached": bool, "decode_error": str | None,
+    "pose_s": seconds spent}``.
+
+    Raises
+    ------
+    VideoNotFoundError, NotAVideoError, UnsupportedCodecError, NoDecodableFramesError, ConfigError, PoseModelError
+    """
+    if stride < 1:
+        raise ConfigError("stride >= 1", f"stride={stride}", "Use --stride 1 to analyse every frame.")
+    reader = VideoReader(path, max_size=max_size)
+    info = reader.info
+    key = None
+    cache_file = partial_file = None
+    if cache:
+        model_id = model if model in POSE_MODELS else file_sha256(model_path(model))[:16]
+        key = f"{file_sha256(path)}_{model_id}_s{stride}_m{max_size or 0}_v{CACHE_VERSION}"
+        cdir = cache_dir()
+        cache_file = cdir / f"{key}.npz"
+        partial_file = cdir / f"{key}.partial.npz"
+        if cache_file.is_file():
+            try:
+                seq = PoseSequence.load(str(cache_file))
+                reader.close()
+                return info, _with_source(seq, str(path)), {"cached": True, "decode_error": None, "pose_s": 0.0}
+            except Exception:  # unreadable cache entry: recompute
+                cache_file.unlink(missing_ok=True)
+
+    expected = (info.n_frames + stride - 1) // stride if info.n_frames else 0
+    kps: list[np.ndarray] = []
+    world: list[np.ndarray] = []
+    times: list[float] = []
+    done = 0
+    if partial_file is not None and partial_file.is_file():
+        try:
+            prev = PoseSequence.load(str(partial_file))
+            kps = list(prev.keypoints)
+            world = list(prev.world) if prev.world is not None else [np.full((33, 3), np.nan, np.float32)] * len(prev)
+            times = list(prev.timestamps)
+            done = len(kps)
+        except Exception:
+            partial_file.unlink(missing_ok=True)
+    nan_k = np.full((33, 4), np.nan, np.float32)
+    nan_w = np.full((33, 3), np.nan, np.float32)
+    t0 = time.perf_counter()
+    out_size = reader.output_size
+    k = 0  # index among analysed (strided) frames
+
+    def save_partial() -> None:
+        if partial_file is not None and kps:
+            partial_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = partial_file.with_suffix(".tmp.npz")
+            PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", np.stack(world), out_size,
+                         str(path)).save(str(tmp))
+            os.replace(tmp, partial_file)
+
+    try:
+        with reader, PoseEstimator(model) as estimator:
+            for frame in reader:
+                if frame.index % stride:
+                    continue
+                if k < done:  # resumed: already estimated
+                    k += 1
+                    continue
+                fp = estimator.process(frame.image, frame.timestamp_s)
+                kps.append(fp.landmarks if fp.found else nan_k)
+                world.append(fp.world if fp.world is not None else nan_w)
+                times.append(frame.timestamp_s)
+                k += 1
+                if progress is not None:
+                    progress(k, max(expected, k))
+                if checkpoint_every and cache and k % checkpoint_every == 0:
+                    save_partial()
+    except BaseException:
+        if cache:
+            save_partial()
+        raise
+    seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", np.stack(world), out_size, str(path))
+    stats = {"cached": False, "decode_error": reader.decode_error, "pose_s": time.perf_counter() - t0}
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp.npz")
+        seq.save(str(tmp))
+        os.replace(tmp, cache_file)
+        if partial_file is not None:
+            partial_file.unlink(missing_ok=True)
+    return info, seq, stats
+
+
+def _with_source(seq: PoseSequence, source: str) -> PoseSequence:
+    return PoseSequence(seq.keypoints, seq.timestamps, seq.skeleton, seq.coordinates, seq.world, seq.image_size,
+                        source)

@@ -1,0 +1,657 @@
+"""Repetition counting from a pose sequence, offline and streaming.
+
+Method (class-agnostic; numpy only)
+-----------------------------------
+1. **Pose representation.** The 13 common joints (:class:`repvision.skeleton.Joint`) are rescaled per frame and
+   per axis to their own min-max box (:func:`repvision.features.normalize_box`). This is invariant to any
+   per-axis scale and shift, so pixel, normalised-image and RepCount-A's per-frame box-rescaled poses give the
+   same values. Keypoints below ``min_visibility`` are dropped; short gaps are filled linearly.
+2. **1-D signal.** Principal component analysis of the 26 joint trajectories; of the first ``n_components``
+   components the most periodic one (highest normalised autocorrelation peak in the allowed period range) is
+   the counting signal -- the principal-component/periodicity approach of pose-based counters such as
+   Ferreira et al., "Exploring workout repetition counting and validation through deep learning" (ICIAR 2020)
+   and the autocorrelation period estimate of classic repetition counting (Levy & Wolf, "Live repetition
+   counting", ICCV 2015; Dwibedi et al., RepNet, CVPR 2020, use the same self-similarity idea).
+3. **Period and smoothing.** The dominant period is the first strong autocorrelation peak; the signal is
+   Gaussian-smoothed with a sigma proportional to it, so fast (jumping jacks) and slow reps are both handled.
+4. **Cycle detection.** The signal is normalised by a running min/max envelope (window proportional to the
+   period) and passed through a two-threshold (hysteresis / Schmitt-trigger) state machine, as used by
+   PoseRAC's action trigger (Yao et al., "PoseRAC", arXiv:2303.08450, enter/exit thresholds). Segments whose
+   local amplitude is a small fraction of the set's robust amplitude are idle and never count. One
+   repetition = rest -> turn -> rest, the rest side being where the signal spends more time.
+5. **Partial repetitions** are cycles whose amplitude is below ``partial_fraction`` of the median amplitude
+   of the sequence's cycles; they are listed but not counted.
+
+The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysis on the recent history every
+few frames (causal: only frames already seen) and reports each repetition once, as soon as the signal has
+returned to its rest side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from repvision.errors import ConfigError
+from repvision.features import ANGLES, angle_between, normalize_box
+from repvision.skeleton import JOINTS_13, Joint
+from repvision.types import PoseSequence, Repetition, RepetitionCount
+
+__all__ = [
+    "RepCounterConfig", "count_repetitions", "StreamingRepCounter", "MultiPersonRepCounter",
+    "EXERCISE_JOINTS", "counting_signal",
+]
+
+#: Driving joint per exercise and whether flexing that joint is the concentric (lifting) phase.
+#: From standard exercise descriptions (e.g. NSCA, "Essentials of Strength Training and Conditioning", 4th ed.):
+#: squat/lunge/push-up/bench/dip lower the load by flexing (eccentric), pull-up/curl/sit-up lift it by flexing.
+#: ``None`` for flexion means the exercise has no defined concentric phase (e.g. jumping jacks).
+EXERCISE_JOINTS: dict[str, tuple[str, bool | None]] = {
+    "squat": ("knee", False),
+    "lunge": ("knee", False),
+    "push_up": ("elbow", False),
+    "bench_press": ("elbow", False),
+    "dip": ("elbow", False),
+    "pull_up": ("elbow", True),
+    "bicep_curl": ("elbow", True),
+    "shoulder_press": ("elbow", False),
+    "sit_up": ("hip", True),
+    "deadlift": ("hip", False),
+    "front_raise": ("shoulder", False),
+    "lateral_raise": ("shoulder", False),
+    "jumping_jack": ("shoulder", None),
+    "clean_and_jerk": ("knee", None),
+    "jump_rope": ("knee", None),
+}
+# front/lateral raise: the shoulder angle (hip-shoulder-elbow) *opens* while lifting, so flexing the measured
+# angle is the lowering (eccentric) half -> False; shoulder press: elbow extends while lifting -> False.
+
+
+@dataclass(frozen=True)
+class RepCounterConfig:
+    """Settings of the repetition counter (one fixed set for every video and exercise).
+
+    Times are seconds; fractions are of the sequence's robust signal amplitude unless stated.
+
+    Attributes
+    ----------
+    min_visibility: keypoints with visibility below this are treated as missing.
+    min_joints: frames with fewer visible joints (of 13) are treated as missing.
+    max_gap_s: missing runs up to this long are filled by linear interpolation; longer ones are idle.
+    min_period_s, max_period_s: range of repetition periods searched (RepCount-A reps last 0.37-10 s).
+    n_components: principal components tried as counting signal.
+    pre_smooth_s: Gaussian sigma applied before PCA (removes pose jitter).
+    smooth_fraction: Gaussian sigma of the counting signal as a fraction of the period.
+    envelope_periods: window of the running min/max envelope, in periods.
+    enter, exit: hysteresis thresholds on the envelope-normalised signal (0 = rest side, 1 = turn side).
+    min_amplitude: local envelope amplitude (fraction of the robust amplitude) below which a segment is idle.
+    partial_fraction: cycles with amplitude below this fraction of the median cycle amplitude are partial.
+    min_rep_fraction: cycles shorter than this fraction of the period are merged into their neighbour.
+    fallback_period_s: period assumed when the signal shows no periodicity (e.g. a single repetition).
+    detrend_s: running-median window (s) removing posture changes before the first period estimate.
+    detrend_periods: running-median window, in periods, of the second (final) estimate.
+    amplitude_quantile: percentile of the running envelope span taken as the set's robust amplitude.
+    standardize: scale each joint coordinate to unit variance (plus a floor) before PCA.
+    """
+
+    min_visibility: float = 0.5
+    min_joints: int = 8
+    max_gap_s: float = 1.0
+    min_period_s: float = 0.25
+    max_period_s: float = 10.0
+    n_components: int = 4
+    pre_smooth_s: float = 0.03
+    smooth_fraction: float = 0.08
+    envelope_periods: float = 2.0
+    enter: float = 0.65
+    exit: float = 0.35
+    min_amplitude: float = 0.25
+    partial_fraction: float = 0.5
+    min_rep_fraction: float = 0.35
+    fallback_period_s: float = 2.0
+    detrend_s: float = 12.0
+    detrend_periods: float = 3.0
+    amplitude_quantile: float = 90.0
+    standardize: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.exit < self.enter <= 1.0:
+            raise ConfigError(
+                expected="0 <= exit < enter <= 1", found=f"enter={self.enter}, exit={self.exit}",
+                fix="Choose hysteresis thresholds with exit below enter.",
+            )
+        if not 0 < self.min_period_s < self.max_period_s:
+            raise ConfigError(
+                expected="0 < min_period_s < max_period_s",
+                found=f"min_period_s={self.min_period_s}, max_period_s={self.max_period_s}",
+                fix="Give a positive period range.",
+            )
+        if self.n_components < 1:
+            raise ConfigError(expected="n_components >= 1", found=str(self.n_components), fix="Use 1 or more.")
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> "RepCounterConfig":
+        """Build from a mapping; raises :class:`repvision.errors.ConfigError` naming unknown keys."""
+        d = dict(d or {})
+        valid = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(k for k in d if k not in valid)
+        if unknown:
+            raise ConfigError(
+                expected=f"repetition-counter settings among {', '.join(valid)}",
+                found=f"unknown key(s) {', '.join(unknown)}",
+                fix="Remove or rename the unknown setting(s).",
+            )
+        return cls(**d)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def _gauss_smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing along axis 0 (``x``: (T,) or (T, D)), edges reflected; sigma in frames."""
+    if sigma < 0.5 or len(x) < 3:
+        return np.asarray(x, dtype=np.float64).copy()
+    r = int(min(np.ceil(3 * sigma), len(x) - 1))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    x2 = np.asarray(x, dtype=np.float64)
+    squeeze = x2.ndim == 1
+    if squeeze:
+        x2 = x2[:, None]
+    pad = np.pad(x2, ((r, r), (0, 0)), mode="reflect")
+    out = np.empty_like(x2)
+    for j in range(x2.shape[1]):
+        out[:, j] = np.convolve(pad[:, j], k, mode="valid")
+    return out[:, 0] if squeeze else out
+
+
+def _fill(x: np.ndarray) -> np.ndarray:
+    """Linear interpolation of NaN along axis 0 (edges held); all-NaN columns become 0."""
+    x = np.array(x, dtype=np.float64, copy=True)
+    flat = x.reshape(len(x), -1)
+    idx = np.arange(len(x))
+    for j in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, j])
+        if ok.all():
+            continue
+        flat[:, j] = np.interp(idx, idx[ok], flat[ok, j]) if ok.any() else 0.0
+    return flat.reshape(x.shape)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Start/stop (exclusive) of True runs."""
+    m = np.r_[False, np.asarray(mask, bool), False].astype(np.int8)
+    d = np.diff(m)
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+
+
+def _autocorr(s: np.ndarray, max_lag: int) -> np.ndarray:
+    """Normalised autocorrelation (lags 0..max_lag) of a zero-mean signal, via FFT."""
+    n = len(s)
+    s = s - s.mean()
+    f = np.fft.rfft(s, 2 * n)
+    ac = np.fft.irfft(f * np.conj(f))[: max_lag + 1]
+    # unbiased: divide by overlap, then by lag 0
+    ac = ac / np.maximum(n - np.arange(max_lag + 1), 1)
+    return ac / ac[0] if ac[0] > 0 else np.zeros_like(ac)
+
+
+def _period(s: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
+    """Dominant period (frames) and its autocorrelation strength; (nan, 0) when none in [lo, hi]."""
+    n = len(s)
+    hi = min(hi, int(n * 0.6))
+    if hi <= lo + 2:
+        return float("nan"), 0.0
+    ac = _autocorr(s, hi + 1)
+    seg = ac[lo: hi + 1]
+    i = np.arange(1, len(seg) - 1)
+    pk = i[(seg[i] > seg[i - 1]) & (seg[i] >= seg[i + 1]) & (seg[i] > 0)]
+    if pk.size == 0:
+        return float("nan"), 0.0
+    best = seg[pk].max()
+    # first peak that is nearly as strong as the best (avoids period doubling)
+    first = pk[seg[pk] >= 0.8 * best][0]
+    # parabolic refinement
+    a, b, c = seg[first - 1], seg[first], seg[first + 1]
+    den = a - 2 * b + c
+    off = 0.5 * (a - c) / den if den < 0 else 0.0
+    return float(lo + first + off), float(seg[first])
+
+
+def _running_median(x: np.ndarray, w: int) -> np.ndarray:
+    """Centred running median along axis 0 of ``(T, D)`` with window ``w`` frames (edges padded with the
+    edge value). Evaluated on a grid of ~w/16 frames (each window subsampled to <= 48 samples) and linearly
+    interpolated between grid points -- exact enough for detrending, and fast."""
+    n = len(x)
+    w = max(1, int(w) | 1)
+    r = w // 2
+    if r == 0 or n < 2:
+        return x.copy()
+    step = max(1, w // 16)
+    sub = max(1, w // 48)
+    pad = np.pad(x, ((r, r), (0, 0)), mode="edge")
+    grid = np.arange(0, n, step)
+    if grid[-1] != n - 1:
+        grid = np.r_[grid, n - 1]
+    offs = np.arange(0, w, sub)
+    med = np.median(pad[grid[:, None] + offs[None, :]], axis=1)
+    idx = np.arange(n)
+    return np.stack([np.interp(idx, grid, med[:, j]) for j in range(x.shape[1])], axis=1)
+
+
+def _best_component(x, valid, lo, hi, detrend_w, cfg):
+    """Detrend ``x`` (running median, window ``detrend_w`` frames), PCA, pick the most periodic component.
+
+    Returns (period frames or nan, component rank, signal (T,), strength).
+    """
+    xd = x - _running_median(x, detrend_w) if detrend_w > 2 else x - x[valid].mean(axis=0)
+    xd = np.where(valid[:, None], xd, 0.0)
+    xv = xd[valid]
+    if len(xv) < 3:
+        return float("nan"), -1, np.zeros(len(x)), 0.0
+    if cfg.standardize:
+        sd = xv.std(axis=0)
+        sd = np.where(sd > 1e-6, sd, np.inf)
+        xd = xd / (sd + np.median(sd[np.isfinite(sd)]) * 0.25 if np.isfinite(sd).any() else sd)
+        xv = xd[valid]
+    cov = np.cov(xv.T)
+    w, v = np.linalg.eigh(np.atleast_2d(cov))
+    order = np.argsort(w)[::-1][: cfg.n_components]
+    best = (-2.0, float("nan"), 0, xd @ v[:, order[0]])
+    for rank, k in enumerate(order):
+        s = xd @ v[:, k]
+        per, stren = _period(s, lo, hi)
+        if not np.isfinite(per):
+            continue
+        score = stren * (1.0 - 0.05 * rank)
+        if score > best[0]:
+            best = (score, per, rank, s)
+    score, per, rank, s = best
+    return per, rank, s, max(score, 0.0)
+
+
+@dataclass
+class _Signal:
+    signal: np.ndarray      # (T,) smoothed counting signal, turn side positive
+    valid: np.ndarray       # (T,) bool, frame has (possibly interpolated) pose
+    period: float           # frames
+    strength: float         # autocorrelation at the period
+    fps: float
+    component: int
+
+
+def _pose_features(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(T, 26)`` box-normalised joint x/y (NaN where missing) and ``(T,)`` bool frame-valid mask."""
+    j = seq.to_joints13()
+    xy = j.xy_pixels().astype(np.float64)
+    vis = j.keypoints[..., 3].astype(np.float64)
+    vis = np.where(np.isfinite(vis), vis, 1.0)
+    bad = (vis < cfg.min_visibility) | ~np.isfinite(xy).all(axis=-1)
+    xy[bad] = np.nan
+    enough = (~bad).sum(axis=1) >= cfg.min_joints
+    xy[~enough] = np.nan
+    box = normalize_box(xy)
+    return box.reshape(len(box), -1), enough
+
+
+def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -> _Signal:
+    """The 1-D counting signal of a sequence (see module docstring, steps 1-3).
+
+    Returns an object with ``signal`` ``(T,)`` (unitless, larger = turn side), ``valid`` ``(T,)`` bool,
+    ``period`` (frames), ``strength`` (autocorrelation at that period, 0..1), ``fps``.
+    """
+    cfg = config or RepCounterConfig()
+    n = len(seq)
+    fps = seq.fps if seq.fps > 0 else 30.0
+    feat, ok = _pose_features(seq, cfg)
+    valid = ok.copy()
+    # fill short gaps, mark long gaps idle
+    max_gap = int(round(cfg.max_gap_s * fps))
+    for a, b in _runs(~ok):
+        if b - a <= max_gap and a > 0 and b < n:
+            valid[a:b] = True
+    if ok.sum() < 3:
+        return _Signal(np.zeros(n), np.zeros(n, bool), float("nan"), 0.0, fps, -1)
+    x = _fill(feat)
+    # per-column NaN (never-seen joints) handled by _fill -> 0; drop constant columns
+    x = _gauss_smooth(x, cfg.pre_smooth_s * fps)
+    lo = max(2, int(np.floor(cfg.min_period_s * fps)))
+    hi = int(np.ceil(cfg.max_period_s * fps))
+    # pass 1: detrend with a long window to find the period; pass 2: detrend relative to that period
+    per, comp, s, strength = _best_component(x, valid, lo, hi, int(round(cfg.detrend_s * fps)), cfg)
+    if np.isfinite(per):
+        w2 = int(round(cfg.detrend_periods * per))
+        per2, comp2, s2, strength2 = _best_component(x, valid, lo, hi, w2, cfg)
+        if np.isfinite(per2):
+            per, comp, s, strength = per2, comp2, s2, strength2
+    if not np.isfinite(per):
+        per = cfg.fallback_period_s * fps
+    s = _gauss_smooth(s, cfg.smooth_fraction * per)
+    return _Signal(s, valid, float(per), float(strength), fps, int(comp))
+
+
+def _running_ext(x: np.ndarray, w: int, fn) -> np.ndarray:
+    """Centred running max/min with window ``w`` (odd)."""
+    w = max(1, int(w) | 1)
+    r = w // 2
+    if r == 0 or len(x) == 0:
+        return x.copy()
+    pad = np.pad(x, r, mode="edge")
+    return fn(np.lib.stride_tricks.sliding_window_view(pad, w), axis=1)
+
+
+@dataclass
+class _Cycle:
+    start: int
+    turn: int
+    end: int
+    amplitude: float
+
+
+def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
+    """Hysteresis cycle detection on the envelope-normalised signal (module docstring, step 4)."""
+    s, valid, per = sig.signal, sig.valid, sig.period
+    n = len(s)
+    if n < 3 or valid.sum() < 3:
+        return []
+    w = int(round(cfg.envelope_periods * per))
+    hi = _running_ext(np.where(valid, s, -np.inf), w, np.max)
+    lo = _running_ext(np.where(valid, s, np.inf), w, np.min)
+    hi = _gauss_smooth(np.where(np.isfinite(hi), hi, 0), per / 4)
+    lo = _gauss_smooth(np.where(np.isfinite(lo), lo, 0), per / 4)
+    span = hi - lo
+    amp = float(np.percentile(span[valid], cfg.amplitude_quantile))
+    if amp <= 1e-9:
+        return []
+    active = valid & (span >= cfg.min_amplitude * amp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = (s - lo) / np.where(span > 0, span, np.nan)
+    u = np.where(active, u, np.nan)
+    # polarity: the rest side is where the signal spends more of its active time
+    ua = u[active]
+    if ua.size == 0:
+        return []
+    frac_high = float(np.mean(ua > cfg.enter))
+    frac_low = float(np.mean(ua < cfg.exit))
+    if frac_high > frac_low:
+        u = 1.0 - u
+        s = -s
+    # Schmitt trigger: state "rest", "turn" (entered from rest), "orphan" (turn side without a rest before)
+    state = ""
+    cycles: list[_Cycle] = []
+    turn_start = rest_start = 0
+    for t in range(n):
+        ut = u[t]
+        if not np.isfinite(ut):
+            if state == "turn":  # interrupted (idle / dropout): the cycle does not count
+                state = ""
+            continue
+        if ut >= cfg.enter:
+            if state == "rest":
+                state, turn_start = "turn", t
+                rest_seg = (rest_start, t)
+            elif state == "":
+                state = "orphan"
+        elif ut <= cfg.exit:
+            if state == "turn":
+                a, b = rest_seg
+                turn = turn_start + int(np.argmax(s[turn_start:t]))
+                start = a + int(np.argmin(s[a:b]))
+                cycles.append(_Cycle(start, turn, t, 0.0))
+            if state != "rest":
+                state, rest_start = "rest", t
+    # refine ends: the rest extreme between this turn and the next start
+    for i, c in enumerate(cycles):
+        nxt = cycles[i + 1].turn if i + 1 < len(cycles) else min(n, c.end + int(per))
+        seg_end = max(c.end + 1, nxt)
+        # rest extreme after the turn
+        e0 = c.turn + 1
+        if seg_end > e0:
+            c.end = e0 + int(np.argmin(s[e0:seg_end]))
+        if i + 1 < len(cycles):
+            cycles[i + 1].start = max(cycles[i + 1].start, c.end)
+        # start: keep at most one period before the turn
+        c.start = max(c.start, c.turn - int(1.5 * per))
+        c.amplitude = float(s[c.turn] - min(s[c.start], s[c.end]))
+    # merge cycles much shorter than the period into neighbours (keep the larger)
+    min_len = cfg.min_rep_fraction * per
+    out: list[_Cycle] = []
+    for c in cycles:
+        if out and (c.turn - out[-1].turn) < min_len:
+            if c.amplitude > out[-1].amplitude:
+                out[-1] = c
+            continue
+        out.append(c)
+    return out
+
+
+def _angle_series(seq: PoseSequence, joint: str) -> np.ndarray:
+    """``(T,)`` degrees: mean of the left and right ``joint`` angles (NaN where both missing)."""
+    j = seq.to_joints13()
+    xy = j.xy_pixels().astype(np.float64)
+    vals = []
+    for side in ("left", "right"):
+        a, b, c = ANGLES[f"{side}_{joint}"]
+        vals.append(angle_between(xy[:, a], xy[:, b], xy[:, c]))
+    v = np.vstack(vals)
+    with np.errstate(all="ignore"):
+        m = np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=0)
+    return m
+
+
+def _choose_joint(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None) -> tuple[str | None, bool | None]:
+    if exercise in EXERCISE_JOINTS:
+        return EXERCISE_JOINTS[exercise]
+    if not cycles:
+        return None, None
+    best, best_rom = None, 0.0
+    for joint in ("knee", "elbow", "hip", "shoulder"):
+        ang = _angle_series(seq, joint)
+        roms = []
+        for c in cycles:
+            seg = ang[c.start: c.end + 1]
+            seg = seg[np.isfinite(seg)]
+            if seg.size:
+                roms.append(seg.max() - seg.min())
+        rom = float(np.median(roms)) if roms else 0.0
+        if rom > best_rom:
+            best, best_rom = joint, rom
+    return best, None
+
+
+def _build(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, cfg: RepCounterConfig,
+           index0: int = 0) -> list[Repetition]:
+    t = seq.timestamps
+    n = len(seq)
+    amps = np.array([c.amplitude for c in cycles])
+    med = float(np.median(amps)) if amps.size else 0.0
+    joint, flex_conc = _choose_joint(seq, cycles, exercise)
+    ang = _angle_series(seq, joint) if joint else None
+    reps = []
+    for i, c in enumerate(cycles):
+        s0, tu, e0 = (int(np.clip(v, 0, n - 1)) for v in (c.start, c.turn, c.end))
+        rom = conc = ecc = None
+        if ang is not None:
+            seg = ang[s0: e0 + 1]
+            seg = seg[np.isfinite(seg)]
+            if seg.size:
+                rom = float(seg.max() - seg.min())
+            if flex_conc is not None and np.isfinite(ang[s0]) and np.isfinite(ang[tu]):
+                first, second = t[tu] - t[s0], t[e0] - t[tu]
+                flexing_first = ang[tu] < ang[s0]
+                conc, ecc = (first, second) if flexing_first == flex_conc else (second, first)
+        reps.append(Repetition(
+            index=index0 + i, start_frame=s0, turn_frame=tu, end_frame=e0,
+            start_s=float(t[s0]), turn_s=float(t[tu]), end_s=float(t[e0]),
+            range_of_motion_deg=rom, joint=joint, concentric_s=conc, eccentric_s=ecc,
+            partial=bool(med > 0 and c.amplitude < cfg.partial_fraction * med),
+        ))
+    return reps
+
+
+METHOD = "pca-autocorr-hysteresis"
+
+
+def count_repetitions(seq: PoseSequence, exercise: str | None = None,
+                      config: RepCounterConfig | None = None) -> RepetitionCount:
+    """Count repetitions in one person's pose sequence (offline, whole sequence known).
+
+    Parameters
+    ----------
+    seq:
+        ``(T, V, 4)`` keypoints in any skeleton layout with a 13-joint mapping and any coordinate space
+        (``image``, ``pixels``, ``box``); NaN frames = no person; channel 3 = visibility. Timestamps in seconds.
+    exercise:
+        Optional exercise label (vocabulary of the data README); only chooses the joint whose range of
+        motion and tempo are reported. Counting itself is class-agnostic.
+    config:
+        Settings (:class:`RepCounterConfig`); defaults when None.
+
+    Returns
+    -------
+    :class:`RepetitionCount` with one :class:`Repetition` per detected cycle (``count`` = full ones).
+    Never raises for short or empty sequences (returns zero repetitions).
+    """
+    cfg = config or RepCounterConfig()
+    if len(seq) < 3:
+        return RepetitionCount((), "", METHOD)
+    sig = counting_signal(seq, cfg)
+    cycles = _detect_cycles(sig, cfg)
+    reps = _build(seq, cycles, exercise, cfg)
+    return RepetitionCount(tuple(reps), f"pca{sig.component}", METHOD)
+
+
+# --------------------------------------------------------------------------------------------- streaming
+
+
+class StreamingRepCounter:
+    """Causal repetition counter for one person (live mode).
+
+    Feed one frame at a time with :meth:`update`; every ``step_s`` seconds of video it re-runs the offline
+    analysis on the last ``window_s`` seconds seen (never on future frames) and returns the repetitions that
+    completed since the last report. A repetition is reported once its end is confirmed (signal back on the
+    rest side) -- normally within ``step_s`` + a few frames of its end.
+
+    Parameters
+    ----------
+    exercise: optional label, as for :func:`count_repetitions`.
+    config: counter settings.
+    skeleton: layout of the keypoints passed to :meth:`update` (default BlazePose-33).
+    coordinates, image_size: coordinate space of the keypoints (see :class:`PoseSequence`).
+    window_s: history kept (seconds).
+    step_s: analysis interval (seconds of video).
+    """
+
+    def __init__(self, exercise: str | None = None, config: RepCounterConfig | None = None,
+                 skeleton=None, coordinates: str = "image", image_size: tuple[int, int] | None = None,
+                 window_s: float = 60.0, step_s: float = 0.2) -> None:
+        from repvision.skeleton import BLAZEPOSE_33
+
+        self.exercise = exercise
+        self.config = config or RepCounterConfig()
+        self.skeleton = skeleton or BLAZEPOSE_33
+        self.coordinates = coordinates
+        self.image_size = image_size
+        self.window_s = float(window_s)
+        self.step_s = float(step_s)
+        self._kp: list[np.ndarray] = []
+        self._ts: list[float] = []
+        self._offset = 0            # absolute frame index of self._kp[0]
+        self._reps: list[Repetition] = []
+        self._last_turn_abs = -10**9
+        self._last_end_abs = -10**9
+        self._last_run_t = -np.inf
+        self._nan = np.full((self.skeleton.num_keypoints, 4), np.nan, dtype=np.float32)
+
+    @property
+    def repetitions(self) -> tuple[Repetition, ...]:
+        return tuple(self._reps)
+
+    def _seq(self) -> PoseSequence:
+        return PoseSequence(np.stack(self._kp), np.asarray(self._ts), self.skeleton, self.coordinates,
+                            None, self.image_size, "stream")
+
+    def _analyse(self, final: bool) -> list[Repetition]:
+        if len(self._kp) < 3:
+            return []
+        seq = self._seq()
+        cfg = self.config
+        sig = counting_signal(seq, cfg)
+        cycles = _detect_cycles(sig, cfg)
+        if not cycles:
+            return []
+        reps = _build(seq, cycles, self.exercise, cfg)
+        n = len(seq)
+        per = sig.period if np.isfinite(sig.period) else cfg.fallback_period_s * sig.fps
+        new = []
+        for r in reps:
+            turn_abs = r.turn_frame + self._offset
+            end_abs = r.end_frame + self._offset
+            if turn_abs <= self._last_turn_abs + cfg.min_rep_fraction * per:
+                continue
+            if end_abs <= self._last_end_abs - 0.5 * per:
+                continue
+            # a rep is confirmed once the detector closed it (its end lies before the last frame)
+            if not final and r.end_frame >= n - 1 and r.turn_frame >= n - 2:
+                continue
+            new.append(dataclasses.replace(
+                r, index=len(self._reps) + len(new), start_frame=r.start_frame + self._offset,
+                turn_frame=turn_abs, end_frame=end_abs))
+            self._last_turn_abs = turn_abs
+            self._last_end_abs = end_abs
+        self._reps.extend(new)
+        return new
+
+    def update(self, keypoints: np.ndarray | None, timestamp_s: float) -> list[Repetition]:
+        """Add one frame.
+
+        ``keypoints``: ``(V, 4)`` x, y, z, visibility in the counter's skeleton and coordinate space, or None
+        when no person was found; ``timestamp_s``: seconds (non-decreasing). Returns the repetitions completed
+        and confirmed by this frame (usually empty). Raises ``ValueError`` for a wrongly shaped array.
+        """
+        if keypoints is None:
+            kp = self._nan
+        else:
+            kp = np.asarray(keypoints, dtype=np.float32)
+            if kp.shape != self._nan.shape:
+                raise ValueError(f"keypoints must have shape {self._nan.shape}, got {kp.shape}")
+        self._kp.append(kp)
+        self._ts.append(float(timestamp_s))
+        # trim history
+        while len(self._ts) > 2 and self._ts[-1] - self._ts[0] > self.window_s:
+            self._kp.pop(0)
+            self._ts.pop(0)
+            self._offset += 1
+        if timestamp_s - self._last_run_t < self.step_s:
+            return []
+        self._last_run_t = timestamp_s
+        return self._analyse(final=False)
+
+    def finish(self) -> RepetitionCount:
+        """Close the stream: report any repetition still open and return all repetitions seen."""
+        self._analyse(final=True)
+        return RepetitionCount(tuple(self._reps), "stream", METHOD + "-streaming")
+
+
+class MultiPersonRepCounter:
+    """One :class:`StreamingRepCounter` per track id (keyword arguments are passed to each)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self.counters: dict[int | str, StreamingRepCounter] = {}
+
+    def update(self, track_id: int | str, keypoints: np.ndarray | None, timestamp_s: float) -> list[Repetition]:
+        """Feed one frame of one person; returns that person's newly completed repetitions."""
+        c = self.counters.get(track_id)
+        if c is None:
+            c = self.counters[track_id] = StreamingRepCounter(**self._kwargs)
+        return c.update(keypoints, timestamp_s)
+
+    def finish(self) -> dict[int | str, RepetitionCount]:
+        return {k: c.finish() for k, c in self.counters.items()}

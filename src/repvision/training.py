@@ -1,0 +1,299 @@
+"""Training and honest evaluation of the default exercise classifier (:mod:`repvision.classify`).
+
+Training data (all from the exercise data folder, see its README):
+
+* Penn Action official **train** split (Zhang et al., ICCV 2013): 8 exercise classes + 7 sports classes, each
+  sports class kept as its own (non-vocabulary) class;
+* RepCount-A poses (TransRAC, Hu et al., CVPR 2022; poses from Chen et al., arXiv:2308.08632);
+* Pose Trainer (Chen & Yang, 2018) OpenPose sequences;
+* MediaPipe poses extracted from the ``main`` rows of ``videos/manifest.csv`` (cached pose files).
+
+Evaluation (printed as rich tables and returned):
+
+* Penn Action official **test** split, top-1 over the 8 exercise classes and over all 15 classes (model trained
+  on everything above; the test split is never used for training or for choosing anything);
+* grouped, stratified 5-fold cross-validation over the whole training pool, grouped by ``group_id`` (videos,
+  RepCount-A) or by clip (Penn Action train, Pose Trainer) -- never split by frame or window; the
+  out-of-fold clip probabilities give the video and RepCount-A figures and choose the unknown threshold.
+
+Run as ``python -m repvision.training --data ../shared/data --out src/repvision/models/exercise_classifier.npz``.
+Needs scikit-learn and SciPy (``pip install repvision[train]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repvision.classify import EXERCISES, UNKNOWN, ExerciseClassifier, mirror_windows, sequence_windows, \
+    window_features
+from repvision.datasets.base import Sample
+from repvision.errors import ManifestError, TooFewDetectionsError
+
+#: Seed of every random choice (folds, MLP initialisation and batches).
+SEED: int = 20261122
+#: Folds of the grouped cross-validation.
+N_FOLDS: int = 5
+#: At most this many windows (evenly spaced) per sequence enter training, so long RepCount-A clips do not
+#: dominate; each sequence then gets the same total weight.
+MAX_TRAIN_WINDOWS: int = 12
+#: Wrong-label penalty of the threshold choice: the threshold maximises
+#: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels).
+WRONG_PENALTY: float = 2.0
+#: MLP settings of the shipped model.
+MODEL_PARAMS: dict[str, Any] = {"hidden_layer_sizes": (128,), "alpha": 1e-3, "max_iter": 200}
+PENN_EXERCISES: tuple[str, ...] = ("bench_press", "clean_and_jerk", "jump_rope", "jumping_jack", "pull_up",
+                                   "push_up", "sit_up", "squat")
+
+
+@dataclass
+class _Clip:
+    name: str
+    label: str
+    group: str
+    source: str
+    X: np.ndarray  # (K, F) window features
+    Xm: np.ndarray  # (K, F) features of the mirrored windows
+
+
+def _clip(s: Sample, source: str) -> _Clip | None:
+    try:
+        w, dt = sequence_windows(s.pose)
+    except TooFewDetectionsError:
+        return None
+    return _Clip(s.name, s.label, f"{source}:{s.group_id}", source, window_features(w, dt),
+                 window_features(mirror_windows(w), dt))
+
+
+def _repcount_samples(d: Path) -> list[Sample]:
+    from repvision.datasets.repcount import load_repcount_a
+
+    return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(d)]
+
+
+def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to 1."""
+    xs, ys, ws = [], [], []
+    for c in clips:
+        k = len(c.X)
+        idx = np.unique(np.round(np.linspace(0, k - 1, min(k, MAX_TRAIN_WINDOWS))).astype(int))
+        x = np.concatenate([c.X[idx], c.Xm[idx]])
+        xs.append(x)
+        ys += [c.label] * len(x)
+        ws.append(np.full(len(x), 1.0 / len(x)))
+    w = np.concatenate(ws)
+    return np.concatenate(xs), np.asarray(ys), w / w.mean()
+
+
+def _clip_proba(clf: ExerciseClassifier, c: _Clip) -> np.ndarray:
+    return clf.predict_proba(np.concatenate([c.X, c.Xm])).mean(axis=0)
+
+
+def _answer(classes: np.ndarray, p: np.ndarray, thr: float) -> str:
+    i = int(np.argmax(p))
+    return str(classes[i]) if (classes[i] in EXERCISES and p[i] >= thr) else UNKNOWN
+
+
+def _choose_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray) -> tuple[float, dict]:
+    best = (-np.inf, 0.0)
+    table = {}
+    for thr in np.round(np.arange(0.20, 0.951, 0.05), 2):
+        ans = [_answer(classes, p, thr) for p in probs]
+        correct = sum(a == y or (a == UNKNOWN and y not in EXERCISES) for a, y in zip(ans, labels))
+        wrong = sum(a != UNKNOWN and a != y for a, y in zip(ans, labels))
+        score = correct - WRONG_PENALTY * wrong
+        table[float(thr)] = score
+        if score > best[0] + 1e-9:
+            best = (score, float(thr))
+    return best[1], table
+
+
+def _rate(x: list[bool]) -> float | None:
+    return round(float(np.mean(x)), 4) if x else None
+
+
+def _summary(labels: list[str], probs: np.ndarray, classes: np.ndarray, thr: float,
+             restrict: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """top-1 (argmax over all classes) on in-vocabulary clips, accuracy with the unknown rule, unknown rates."""
+    top1 = [str(classes[int(np.argmax(p))]) for p in probs]
+    ans = [_answer(classes, p, thr) for p in probs]
+    pos = [i for i, y in enumerate(labels) if y in EXERCISES and (restrict is None or y in restrict)]
+    neg = [i for i, y in enumerate(labels) if y not in EXERCISES]
+    return {
+        "n_exercise_clips": len(pos),
+        "top1": _rate([top1[i] == labels[i] for i in pos]),
+        "accuracy_with_unknown": _rate([ans[i] == labels[i] for i in pos]),
+        "unknown_rate_exercise": _rate([ans[i] == UNKNOWN for i in pos]),
+        "wrong_label_rate_exercise": _rate([ans[i] not in (UNKNOWN, labels[i]) for i in pos]),
+        "n_negative_clips": len(neg),
+        "unknown_rate_negatives": _rate([ans[i] == UNKNOWN for i in neg]),
+    }
+
+
+def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
+                             extract_video_poses: bool = True) -> dict[str, Any]:
+    """Build the training set, cross-validate, train the shipped classifier and write it to ``out_path``.
+
+    Parameters
+    ----------
+    data_dir:
+        The exercise data folder (``penn_action/``, ``repcount_a/``, ``pose_trainer/``, ``videos/``).
+    out_path:
+        Where to write the ``.npz`` model (see :meth:`ExerciseClassifier.save`).
+    console:
+        A ``rich.console.Console`` for progress and result tables (a new one if None).
+    extract_video_poses:
+        Run MediaPipe on the ``videos/manifest.csv`` main rows (cached); False skips the videos.
+
+    Returns
+    -------
+    dict of figures (JSON-serialisable): ``penn_test`` (8-class and 15-class top-1, unknown rates),
+    ``cv`` per source (top-1 on in-vocabulary clips, accuracy with the unknown rule, unknown rates),
+    ``threshold``, ``n_clips`` per source, ``seconds``.
+
+    Raises
+    ------
+    ManifestError
+        A dataset folder is missing or malformed.
+    """
+    from rich.console import Console
+    from rich.table import Table
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from repvision.datasets.penn_action import load_penn_action
+    from repvision.datasets.pose_trainer import load_pose_trainer
+    from repvision.datasets.videos import load_videos
+
+    console = console or Console()
+    t0 = time.perf_counter()
+    d = Path(data_dir)
+    if not d.is_dir():
+        raise ManifestError(f"the exercise data folder {d}", "no such folder", "Pass --data pointing at shared/data.")
+
+    console.print("[bold]Loading datasets[/]")
+    penn = load_penn_action(d / "penn_action")
+    sources: dict[str, list[Sample]] = {
+        "penn_action": [s for s in penn if s.meta["split"] == "train"],
+        "repcount_a": _repcount_samples(d / "repcount_a"),
+        "pose_trainer": load_pose_trainer(d / "pose_trainer"),
+    }
+    if extract_video_poses:
+        manifest = d / "videos" / "manifest.csv"
+        with console.status("Extracting video poses (cached after the first run)") as st:
+            sources["videos"] = load_videos(
+                manifest, progress=lambda i, n, p: st.update(f"Video poses {i + 1}/{n}: {Path(p).name}"))
+    clips: list[_Clip] = []
+    dropped: dict[str, int] = {}
+    for src, samples in sources.items():
+        for s in samples:
+            c = _clip(s, src)
+            if c is None:
+                dropped[src] = dropped.get(src, 0) + 1
+            else:
+                clips.append(c)
+    penn_test = [c for c in (_clip(s, "penn_test") for s in penn if s.meta["split"] == "test") if c is not None]
+    n_clips = {src: sum(c.source == src for c in clips) for src in sources}
+    console.print(f"clips: {n_clips}; without any person (dropped): {dropped or 'none'}; "
+                  f"Penn test clips: {len(penn_test)}")
+
+    # ---- grouped cross-validation over the training pool (out-of-fold clip probabilities)
+    labels = np.array([c.label for c in clips])
+    groups = np.array([c.group for c in clips])
+    all_classes = np.unique(labels)
+    oof = np.zeros((len(clips), len(all_classes)))
+    cv = StratifiedGroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED % (2 ** 31))
+    for k, (tr, te) in enumerate(cv.split(np.zeros(len(clips)), labels, groups)):
+        with console.status(f"Cross-validation fold {k + 1}/{N_FOLDS}"):
+            X, y, w = _training_matrix([clips[i] for i in tr])
+            clf = ExerciseClassifier(**MODEL_PARAMS, random_state=SEED % (2 ** 31)).fit(X, y, sample_weight=w)
+            cols = np.searchsorted(all_classes, clf.classes_)
+            for i in te:
+                oof[i, cols] = _clip_proba(clf, clips[i])
+        console.print(f"fold {k + 1}/{N_FOLDS} done ({time.perf_counter() - t0:.0f} s)")
+    thr, thr_table = _choose_threshold(list(labels), oof, all_classes)
+
+    # ---- final model on the whole pool, evaluated on the Penn Action official test split
+    with console.status("Training the final model"):
+        X, y, w = _training_matrix(clips)
+        final = ExerciseClassifier(**MODEL_PARAMS, random_state=SEED % (2 ** 31), unknown_threshold=thr)
+        final.fit(X, y, sample_weight=w)
+    tp = np.stack([_clip_proba(final, c) for c in penn_test])
+    tl = [c.label for c in penn_test]
+    top1 = [str(final.classes_[int(np.argmax(p))]) for p in tp]
+    penn_fig = {
+        "top1_8_exercise_classes": _rate([a == b for a, b in zip(top1, tl) if b in PENN_EXERCISES]),
+        "top1_15_classes": _rate([a == b for a, b in zip(top1, tl)]),
+        **{k: v for k, v in _summary(tl, tp, final.classes_, thr).items() if k != "top1"},
+        "n_clips": len(tl),
+    }
+    cv_fig = {}
+    for src in list(sources) + ["all"]:
+        idx = [i for i, c in enumerate(clips) if src == "all" or c.source == src]
+        cv_fig[src] = _summary([clips[i].label for i in idx], oof[idx], all_classes, thr)
+    per_class = {}
+    for lab in all_classes:
+        idx = [i for i, c in enumerate(clips) if c.label == lab and c.source != "penn_action"]
+        if idx:
+            per_class[str(lab)] = {"n": len(idx), "top1": _rate(
+                [all_classes[int(np.argmax(oof[i]))] == lab for i in idx])}
+    figures: dict[str, Any] = {
+        "penn_test": penn_fig, "cv": cv_fig, "cv_per_class_non_penn": per_class, "threshold": thr,
+        "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": N_FOLDS, "seed": SEED,
+        "classes": [str(c) for c in final.classes_],
+    }
+    final.metadata_ = {"figures": figures, "trained_on": sorted(sources), "model_params": {
+        k: list(v) if isinstance(v, tuple) else v for k, v in MODEL_PARAMS.items()}}
+    out_path = Path(out_path)
+    final.save(out_path)
+    figures["model_bytes"] = out_path.stat().st_size
+    figures["seconds"] = round(time.perf_counter() - t0, 1)
+
+    tab = Table(title="Penn Action official test split (trained on the train split + other sources)")
+    for col in ("figure", "value"):
+        tab.add_column(col)
+    for k, v in penn_fig.items():
+        tab.add_row(k, str(v))
+    console.print(tab)
+    tab = Table(title=f"Grouped {N_FOLDS}-fold cross-validation (out-of-fold clips), unknown threshold {thr:.2f}")
+    for col in ("source", "exercise clips", "top-1", "acc. with unknown", "unknown (ex.)", "wrong (ex.)",
+                "negatives", "unknown (neg.)"):
+        tab.add_column(col)
+    for src, f in cv_fig.items():
+        tab.add_row(src, str(f["n_exercise_clips"]), str(f["top1"]), str(f["accuracy_with_unknown"]),
+                    str(f["unknown_rate_exercise"]), str(f["wrong_label_rate_exercise"]),
+                    str(f["n_negative_clips"]), str(f["unknown_rate_negatives"]))
+    console.print(tab)
+    tab = Table(title="Cross-validated top-1 per class (non-Penn clips)")
+    tab.add_column("class")
+    tab.add_column("clips")
+    tab.add_column("top-1")
+    for lab, f in per_class.items():
+        tab.add_row(lab, str(f["n"]), str(f["top1"]))
+    console.print(tab)
+    console.print(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m repvision.training --data DIR --out FILE [--no-videos]``."""
+    import json
+
+    ap = argparse.ArgumentParser(description="Train the default repvision exercise classifier.")
+    ap.add_argument("--data", required=True, help="exercise data folder (layout of shared/data)")
+    ap.add_argument("--out", default="src/repvision/models/exercise_classifier.npz", help="model file to write")
+    ap.add_argument("--no-videos", action="store_true", help="skip pose extraction from videos/manifest.csv")
+    ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    a = ap.parse_args(argv)
+    figures = train_default_classifier(a.data, a.out, extract_video_poses=not a.no_videos)
+    if a.json:
+        Path(a.json).write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""Video input: frames with true timestamps from the container, decoded one at a time with PyAV (FFmpeg).
+
+A video is never read whole into memory: :class:`VideoReader` yields frames as they are decoded.
+Rotation metadata (phone videos) is honoured: frames come out upright and :class:`VideoInfo` reports the
+upright size.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from repvision.errors import NoDecodableFramesError, NotAVideoError, UnsupportedCodecError, VideoNotFoundError
+from repvision.types import VideoInfo
+
+#: File extensions accepted as videos (the container is checked too; the extension only guides messages).
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v")
+_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".heic")
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One decoded frame.
+
+    ``index``: 0-based decode order; ``timestamp_s``: presentation time in seconds from the stream start;
+    ``image``: ``(H, W, 3)`` uint8 RGB, C-contiguous, upright (rotation applied).
+    """
+
+    index: int
+    timestamp_s: float
+    image: np.ndarray
+
+
+def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
+    # FFmpeg's display matrix angle is counter-clockwise; a viewer rotates the picture back by it.
+    k = (rotation_deg // 90) % 4
+    return np.ascontiguousarray(np.rot90(image, k=k)) if k else image
+
+
+class VideoReader:
+    """Open a video file for sequential decoding.
+
+    Use as a context manager::
+
+        with VideoReader("squats.mp4") as video:
+            print(video.info.fps)
+            for frame in video:          # Frame(index, timestamp_s, image (H, W, 3) RGB)
+                ...
+
+    Parameters
+    ----------
+    path:
+        Video file (mp4, mov, avi, webm, mkv, ...).
+    max_size:
+        If given, frames whose long side exceeds this many pixels are downscaled (aspect kept) while
+        decoding; None keeps the original size.
+
+    Raises
+    ------
+    VideoNotFoundError
+        ``path`` does not exist or is not a file.
+    NotAVideoError
+        The file is not a video container, or is a still image.
+    UnsupportedCodecError
+        The video codec cannot be decoded by this FFmpeg build.
+    NoDecodableFramesError
+        (while iterating) not a single frame could be decoded.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, max_size: int | None = None) -> None:
+        self.path = Path(path)
+        self.max_size = max_size
+        self.decode_error: str | None = None
+        self.frames_decoded = 0
+        if not self.path.exists():
+            raise VideoNotFoundError(
+                "a video file", f"no file at '{self.path}'", "Check the path (and the working directory)."
+            )
+        if not self.path.is_file():
+            raise VideoNotFoundError("a video file", f"'{self.path}' is a directory", "Pass a video file path.")
+        if self.path.suffix.lower() in _IMAGE_EXTENSIONS:
+            raise NotAVideoError(
+                "a video (mp4, mov, avi, webm, mkv)", f"an image file '{self.path.name}'",
+                "repvision analyses movement over time; record a video of the exercise and pass that.",
+            )
+        try:
+            self._container = av.open(str(self.path), mode="r")
+        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+            raise NotAVideoError(
+                "a video container (mp4, mov, avi, webm, mkv)",
+                f"'{self.path.name}', which FFmpeg cannot read as a video ({getattr(exc, 'strerror', None) or exc})",
+                "Check that the file is a complete, uncorrupted video; re-export it as MP4 (H.264) if needed.",
+            ) from None
+        fmt = self._container.format.name
+        if not self._container.streams.video:
+            self._container.close()
+            raise NotAVideoError(
+                "a file with a video stream", f"'{self.path.name}' with no video stream (format {fmt})",
+                "Pass a video file, not an audio or data file.",
+            )
+        if fmt.endswith("_pipe") or fmt in ("image2", "gif"):
+            self._container.close()
+            raise NotAVideoError(
+                "a video (mp4, mov, avi, webm, mkv)", f"a still image ('{self.path.name}', format {fmt})",
+                "repvision analyses movement over time; record a video of the exercise and pass that.",
+            )
+        self._stream = self._container.streams.video[0]
+        cc = self._stream.codec_context
+        if cc is None or cc.name is None:
+            self._container.close()
+            raise UnsupportedCodecError(
+                "a video codec FFmpeg can decode (H.264, HEVC, VP9, AV1, MPEG-4, ...)",
+                f"an unknown codec in '{self.path.name}'", "Re-encode the video to H.264 MP4.",
+            )
+        self._stream.thread_type = "AUTO"
+        self._rotation = self._read_rotation()
+        self.info = self._make_info()
+        self._iterated = False
+
+    def _read_rotation(self) -> int:
+        # Decode the first frame to read its display matrix, then rewind.
+        rotation = 0
+        try:
+            for frame in self._container.decode(self._stream):
+                rotation = int(round(getattr(frame, "rotation", 0) or 0))
+                break
+        except av.error.FFmpegError:
+            pass
+        try:
+            self._container.seek(0)
+        except av.error.FFmpegError:
+            # Unseekable input: reopen.
+            self._container.close()
+            self._container = av.open(str(self.path))
+            self._stream = self._container.streams.video[0]
+            self._stream.thread_type = "AUTO"
+        return rotation % 360
+
+    def _make_info(self) -> VideoInfo:
+        s = self._stream
+        w, h = int(s.codec_context.width), int(s.codec_context.height)
+        if self._rotation in (90, 270):
+            w, h = h, w
+        fps = float(s.average_rate) if s.average_rate else (float(s.guessed_rate) if s.guessed_rate else 0.0)
+        if s.duration is not None and s.time_base is not None:
+            duration = float(s.duration * s.time_base)
+        elif self._container.duration is not None:
+            duration = self._container.duration / 1_000_000
+        else:
+            duration = 0.0
+        n = int(s.frames or 0)
+        if n == 0 and fps > 0 and duration > 0:
+            n = int(round(duration * fps))
+        return VideoInfo(
+            path=str(self.path), width=w, height=h, fps=fps, n_frames=n, duration_s=duration,
+            codec=s.codec_context.name, container=self._container.format.name, rotation_deg=self._rotation,
+        )
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """``(width, height)`` in pixels of the frames this reader yields (after rotation and ``max_size``)."""
+        w, h = self.info.width, self.info.height
+        if self.max_size and max(w, h) > self.max_size:
+            s = self.max_size / max(w, h)
+            w, h = max(2, int(round(w * s))), max(2, int(round(h * s)))
+        return w, h
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._iterated:
+            raise RuntimeError("a VideoReader can be iterated once; open the file again")
+        self._iterated = True
+        s = self._stream
+        start = s.start_time or 0
+        tb = float(s.time_base) if s.time_base else 0.0
+        fps = self.info.fps or 30.0
+        out_w, out_h = self.output_size
+        # Size to ask of the scaler, before rotation.
+        rw, rh = (out_h, out_w) if self._rotation in (90, 270) else (out_w, out_h)
+        scale = (out_w, out_h) != (self.info.width, self.info.height)
+        index = 0
+        last_t = -np.inf
+        try:
+            for frame in self._container.decode(s):
+                if frame.pts is not None and tb:
+                    t = (frame.pts - start) * tb
+                else:
+                    t = index / fps
+                if t <= last_t:  # broken or duplicate timestamps: keep time strictly increasing
+                    t = last_t + 1e-3
+                last_t = t
+                if scale:
+                    img = frame.to_ndarray(format="rgb24", width=rw, height=rh)
+                else:
+                    img = frame.to_ndarray(format="rgb24")
+                # PyAV may return rows padded to an alignment (e.g. width 568): MediaPipe needs a dense array.
+                img = _rotate(np.ascontiguousarray(img), self._rotation)
+                yield Frame(index, float(t), img)
+                index += 1
+        except av.error.FFmpegError as exc:
+            if index == 0:
+                raise NoDecodableFramesError(
+                    "decodable video frames", f"a decoding error before the first frame ({exc})",
+                    "The file is probably corrupt or truncated; re-export or re-download it.",
+                ) from None
+            self.decode_error = f"decoding stopped after {index} frames: {exc}"
+        self.frames_decoded = index
+        if self.decode_error is None and self.info.n_frames and index < 0.9 * self.info.n_frames:
+            self.decode_error = (f"only {index} of the {self.info.n_frames} frames the container announces could "
+                                 "be decoded (truncated file?)")
+        if index == 0:
+            raise NoDecodableFramesError(
+                "at least one video frame", f"no decodable frame in '{self.path.name}'",
+                "The file is empty or corrupt; re-export or re-download it.",
+            )
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's metadata without decoding it all. Raises as :class:`VideoReader`."""
+    with VideoReader(path) as reader:
+        return reader.info

@@ -1,0 +1,40 @@
+"""Shared fixtures: committed real clips, the optional shared data folder, an isolated pose cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pose_cache(tmp_path_factory):
+    """Keep the pose cache of the test run apart from the user's (one cache for the whole session)."""
+    import os
+
+    d = tmp_path_factory.mktemp("pose_cache")
+    old = os.environ.get("REPVISION_CACHE_DIR")
+    os.environ["REPVISION_CACHE_DIR"] = str(d)
+    yield d
+    if old is None:
+        os.environ.pop("REPVISION_CACHE_DIR", None)
+    else:
+        os.environ["REPVISION_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def squat_pose():
+    """Real poses of the committed calimiro squat clip (2 repetitions), estimated once per session."""
+    from repvision.pose import estimate_video
+
+    return estimate_video(DATA / "calimiro_squat_19.mp4", "lite")

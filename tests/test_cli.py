@@ -1,0 +1,108 @@
+"""The CLI as a user runs it: exit codes and messages, never a traceback for a user error."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from repvision.cli import app
+
+from clips import write_clip
+from conftest import DATA
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_analyze_writes_json_and_video(tmp_path):
+    out_json, out_video = tmp_path / "r.json", tmp_path / "a.mp4"
+    r = _run("analyze", DATA / "calimiro_squat_19.mp4", "--json", out_json, "--video", out_video, "--progress", "none")
+    assert r.exit_code == 0, r.output
+    assert "squat" in r.output and "Repetitions" in r.output
+    doc = json.loads(out_json.read_text())
+    assert doc["exercise"]["label"] == "squat"
+    from repvision.video import VideoReader
+
+    with VideoReader(out_video) as v:
+        assert v.info.n_frames == 143 and (v.info.width, v.info.height) == (960, 540)
+
+
+def test_analyze_json_progress_lines(tmp_path):
+    r = _run("analyze", DATA / "repcount_test2021_sit_up.mp4", "--json", tmp_path / "r.json", "--progress", "json")
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
+    assert lines[0]["event"] == "progress" and lines[-1]["event"] == "done"
+    assert lines[-1]["report"]["exercise"]["label"] == "sit_up"
+
+
+def test_missing_file_message_and_exit_code(tmp_path):
+    r = _run("analyze", tmp_path / "nope.mp4")
+    assert r.exit_code == 2
+    assert "no file at" in r.output and "Traceback" not in r.output
+
+
+def test_not_a_video(tmp_path):
+    p = tmp_path / "notes.mov"
+    p.write_text("hello")
+    r = _run("analyze", p)
+    assert r.exit_code == 2 and "cannot read as a video" in r.output
+
+
+def test_image_passed_as_video(tmp_path):
+    import av
+
+    p = tmp_path / "photo.png"
+    c = av.open(str(p), "w", format="image2")
+    s = c.add_stream("png")
+    s.width, s.height, s.pix_fmt = 32, 32, "rgb24"
+    for pkt in s.encode(av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")):
+        c.mux(pkt)
+    c.close()
+    r = _run("analyze", p)
+    assert r.exit_code == 2 and "image" in r.output
+
+
+def test_no_person_exit_code(tmp_path):
+    p = write_clip(tmp_path / "empty.mp4", [np.full((120, 160, 3), 50, np.uint8)] * 40, 20)
+    r = _run("analyze", p)
+    assert r.exit_code == 2 and "no person" in r.output
+
+
+def test_bad_config_key(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("pose_modell = 'full'\n")
+    r = _run("analyze", DATA / "calimiro_squat_19.mp4", "--config", cfg)
+    assert r.exit_code == 2 and "pose_modell" in r.output
+
+
+def test_bench_videos_on_small_manifest(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "path,exercise,rep_count,variant\n"
+        f"{DATA / 'calimiro_squat_19.mp4'},squat,2,main\n"
+        f"{DATA / 'repcount_test2021_sit_up.mp4'},sit_up,3,main\n"
+        f"{DATA / 'repcount_test2021_sit_up.mp4'},sit_up,3,full_res_copy\n"
+    )
+    results = tmp_path / "results.jsonl"
+    r = _run("bench", "videos", "--manifest", manifest, "--results", results)
+    assert r.exit_code == 0, r.output
+    figures = json.loads(r.output.strip().splitlines()[-1])
+    assert figures["n_clips"] == 2 and figures["top1_accuracy"] == 1.0
+    assert figures["n_with_count"] == 2 and figures["count_obo"] == 1.0
+    assert len(results.read_text().splitlines()) == 2
+    # resumed: nothing is analysed again, same figures
+    r2 = _run("bench", "videos", "--manifest", manifest, "--results", results)
+    assert json.loads(r2.output.strip().splitlines()[-1])["top1_accuracy"] == 1.0
+    assert len(results.read_text().splitlines()) == 2
+
+
+def test_bench_videos_bad_manifest(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_text("file,label\nx.mp4,squat\n")
+    r = _run("bench", "videos", "--manifest", m)
+    assert r.exit_code == 2 and "path, exercise" in r.output

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from repvision.config import AnalyzeConfig
+from repvision.errors import ConfigError
+
+
+def test_unknown_key_is_named_with_suggestion():
+    with pytest.raises(ConfigError) as e:
+        AnalyzeConfig.from_dict({"pose_modle": "full"})
+    assert "pose_modle" in str(e.value) and "pose_model" in str(e.value)
+
+
+def test_bad_values():
+    with pytest.raises(ConfigError, match="stride"):
+        AnalyzeConfig(stride=0)
+    with pytest.raises(ConfigError, match="max_size"):
+        AnalyzeConfig(max_size=10)
+
+
+def test_toml_file(tmp_path):
+    p = tmp_path / "rv.toml"
+    p.write_text('[analyze]\npose_model = "full"\nstride = 2\n')
+    cfg = AnalyzeConfig.from_file(p)
+    assert cfg.pose_model == "full" and cfg.stride == 2
+    p.write_text('posemodel = "full"\n')
+    with pytest.raises(ConfigError, match="posemodel"):
+        AnalyzeConfig.from_file(p)
+    p.write_text("stride = [\n")
+    with pytest.raises(ConfigError, match="TOML"):
+        AnalyzeConfig.from_file(p)
+
+
+def test_replace_rejects_unknown():
+    with pytest.raises(ConfigError, match="colour"):
+        AnalyzeConfig().replace(colour="red")
+    assert AnalyzeConfig().replace(stride=3).stride == 3

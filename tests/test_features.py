@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repvision.features import (
+    ANGLE_NAMES, angle_between, interpolate_gaps, joint_angles, normalize_body, normalize_box, pixel_joints, velocities,
+)
+from repvision.skeleton import Joint as J
+
+
+def test_angle_between_known_angles():
+    b = np.zeros(2)
+    assert angle_between(np.array([1.0, 0]), b, np.array([0, 1.0])) == pytest.approx(90)
+    assert angle_between(np.array([1.0, 0]), b, np.array([-1.0, 0])) == pytest.approx(180)
+    assert np.isnan(angle_between(b, b, np.array([1.0, 0])))
+
+
+def test_knee_angle_over_real_squat(squat_pose):
+    _, seq, _ = squat_pose
+    ang = joint_angles(pixel_joints(seq))
+    knee = np.nanmean(ang[:, [ANGLE_NAMES.index("left_knee"), ANGLE_NAMES.index("right_knee")]], axis=1)
+    # Front view (foreshortened): standing ~180 degrees, each of the two squats dips below 150 degrees.
+    assert np.nanpercentile(knee, 95) > 170
+    assert np.nanmin(knee[:70]) < 150 and np.nanmin(knee[70:]) < 150
+    assert np.nanmax(knee[50:90]) > 170  # standing up again between the two repetitions
+
+
+def test_normalize_body_is_translation_and_scale_invariant(squat_pose):
+    _, seq, _ = squat_pose
+    xy = pixel_joints(seq)
+    a = normalize_body(xy)
+    b = normalize_body(xy * 2.5 + np.array([100.0, -40.0]))
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+    hip = 0.5 * (a[:, J.LEFT_HIP] + a[:, J.RIGHT_HIP])
+    assert np.nanmax(np.abs(hip)) < 1e-9
+
+
+def test_normalize_box_invariant_to_per_axis_affine(squat_pose):
+    _, seq, _ = squat_pose
+    xy = pixel_joints(seq)
+    a = normalize_box(xy)
+    b = normalize_box(xy * np.array([0.3, 7.0]) + np.array([5.0, 2.0]))
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+    ok = np.isfinite(a).all(axis=(1, 2))
+    assert np.allclose(np.nanmin(a[ok], axis=1), 0) and np.allclose(np.nanmax(a[ok], axis=1), 1)
+
+
+def test_velocities_and_gaps():
+    t = np.arange(10) / 10.0
+    x = 3.0 * t
+    np.testing.assert_allclose(velocities(x, t), 3.0)
+    y = np.array([0.0, np.nan, np.nan, 3.0, np.nan, np.nan, np.nan, np.nan, 8.0])
+    filled = interpolate_gaps(y, max_gap=2)
+    np.testing.assert_allclose(filled[:4], [0, 1, 2, 3])
+    assert np.isnan(filled[4:8]).all()

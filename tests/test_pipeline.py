@@ -1,0 +1,89 @@
+"""End to end: the real MediaPipe model on committed real clips, and the bad-input cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import repvision
+from repvision.errors import ClipTooShortError, ConfigError, NoPersonError, TooFewDetectionsError
+from repvision.report import REPORT_SCHEMA, to_json
+
+from clips import real_frames, write_clip
+from conftest import DATA
+
+# (clip, exercise, true repetition count); counts from the sources' annotations (calimiro label files checked
+# 1:1 against the video; RepCount-A start/end boundaries).
+CLIPS = [
+    ("calimiro_squat_19.mp4", "squat", 2),
+    ("calimiro_pull_up_11.mp4", "pull_up", 3),
+    ("repcount_test2021_sit_up.mp4", "sit_up", 3),
+    ("repcount_test2315_squat.mp4", "squat", 3),
+]
+
+
+@pytest.mark.parametrize("name,exercise,count", CLIPS)
+def test_analyze_real_clip(name, exercise, count):
+    a = repvision.analyze(DATA / name)
+    assert a.exercise.label == exercise
+    assert abs(a.repetitions.count - count) <= 1
+    assert len(a.exercise.top) == 3 and a.exercise.top[0][0] == exercise
+    probs = [p for _, p in a.exercise.top]
+    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0 + 1e-6
+    reps = a.repetitions.full
+    assert all(r.start_s <= r.turn_s <= r.end_s for r in reps)
+    assert all(reps[i].end_s <= reps[i + 1].start_s + 1e-6 for i in range(len(reps) - 1))
+    assert a.muscles is not None and a.muscles.exercise == exercise
+
+
+def test_report_matches_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    a = repvision.analyze(DATA / "calimiro_squat_19.mp4")
+    doc = json.loads(to_json(a))
+    jsonschema.validate(doc, REPORT_SCHEMA)
+    assert doc["video"]["fps"] == pytest.approx(25.0)
+    assert doc["repetitions"]["count"] == a.repetitions.count
+    for r in doc["repetitions"]["repetitions"]:
+        assert 0 <= r["start_s"] <= r["end_s"] <= doc["video"]["duration_s"] + 0.1
+        if r["range_of_motion_deg"] is not None:
+            assert 0 < r["range_of_motion_deg"] <= 180
+
+
+def test_portrait_phone_video():
+    a = repvision.analyze(DATA / "phone_portrait_rotated_sit_up.mp4")
+    assert a.video.rotation_deg == 90 and (a.video.width, a.video.height) == (320, 240)
+    assert a.frames_with_person / a.frames_analysed > 0.9
+    assert a.exercise.label == "sit_up"
+
+
+def test_exercise_override_and_settings():
+    a = repvision.analyze(DATA / "calimiro_squat_19.mp4", exercise="squat", stride=2)
+    assert a.exercise.label == "squat" and a.frames_analysed == 72
+    with pytest.raises(ConfigError, match="strid"):
+        repvision.analyze(DATA / "calimiro_squat_19.mp4", strid=2)
+
+
+def test_clip_shorter_than_one_second(tmp_path):
+    frames, fps = real_frames(DATA / "calimiro_squat_19.mp4", 15)  # 0.6 s at 25 fps
+    p = write_clip(tmp_path / "short.mp4", frames, int(fps))
+    with pytest.raises(ClipTooShortError, match="at least 1 s"):
+        repvision.analyze(p)
+
+
+def test_no_person_anywhere(tmp_path):
+    rng = np.random.default_rng(0)
+    frames = [np.full((240, 320, 3), 90, np.uint8) + rng.integers(0, 20, (240, 320, 3), dtype=np.uint8)
+              for _ in range(50)]
+    p = write_clip(tmp_path / "empty_room.mp4", frames, 25)
+    with pytest.raises(NoPersonError, match="whole body"):
+        repvision.analyze(p)
+
+
+def test_person_in_only_a_few_frames(tmp_path):
+    frames, fps = real_frames(DATA / "calimiro_squat_19.mp4", 12)
+    blank = np.full_like(frames[0], 30)
+    p = write_clip(tmp_path / "mostly_empty.mp4", frames + [blank] * 100, int(fps))
+    with pytest.raises(TooFewDetectionsError, match="of the frames"):
+        repvision.analyze(p)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repvision.errors import ConfigError, PoseModelError
+from repvision.pose import PoseEstimator, estimate_video, model_path
+from repvision.skeleton import BlazePoseLandmark as L
+from repvision.video import VideoReader
+
+from conftest import DATA
+
+
+def test_shipped_models_exist():
+    for name in ("lite", "full"):
+        assert model_path(name).stat().st_size > 1_000_000
+
+
+def test_bad_model_names():
+    with pytest.raises(ConfigError, match="lite"):
+        model_path("heavy")
+    with pytest.raises(PoseModelError):
+        model_path("/nonexistent/model.task")
+
+
+def test_squat_clip_pose(squat_pose):
+    info, seq, stats = squat_pose
+    assert len(seq) == 143
+    assert seq.keypoints.shape == (143, 33, 4) and seq.world.shape == (143, 33, 3)
+    assert seq.present.mean() > 0.95
+    assert seq.image_size == (960, 540)
+    k = seq.keypoints[seq.present]
+    # normalised image coordinates, the head above the ankles (y grows downwards)
+    assert np.nanmedian(k[:, L.NOSE, 1]) < np.nanmedian(k[:, L.LEFT_ANKLE, 1])
+    assert 0.0 <= np.nanmin(k[:, 11:29, :2]) and np.nanmax(k[:, 11:29, :2]) <= 1.0
+    # world landmarks in metres: shoulder width of an adult
+    w = seq.world[seq.present]
+    shoulder = np.linalg.norm(w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER], axis=1)
+    assert 0.2 < np.median(shoulder) < 0.6
+    assert np.allclose(np.diff(seq.timestamps), 0.04, atol=1e-3)
+
+
+def test_cache_hit_returns_same_poses(squat_pose):
+    _, first, _ = squat_pose
+    _, again, stats = estimate_video(DATA / "calimiro_squat_19.mp4", "lite")
+    assert stats["cached"] is True
+    np.testing.assert_array_equal(first.keypoints, again.keypoints)
+
+
+def test_no_person_is_an_empty_result():
+    with PoseEstimator("lite") as est:
+        r = est.process(np.zeros((240, 320, 3), np.uint8), 0.0)
+        assert not r.found and r.landmarks is None
+        # timestamps that do not increase are nudged, not fatal
+        r2 = est.process(np.full((240, 320, 3), 128, np.uint8), 0.0)
+        assert not r2.found
+
+
+def test_odd_width_video_finds_person():
+    # Regression for padded PyAV rows (see test_video): most frames of this 568-px clip show the person.
+    _, seq, _ = estimate_video(DATA / "repcount_test2315_squat.mp4", "lite", stride=3)
+    assert seq.present.mean() > 0.5
+
+
+def test_resume_from_partial(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
+    calls = {"n": 0}
+
+    def boom(done, total):
+        calls["n"] = done
+        if done == 40:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        estimate_video(DATA / "repcount_test2021_sit_up.mp4", "lite", progress=boom, checkpoint_every=20)
+    partials = list(tmp_path.glob("*.partial.npz"))
+    assert len(partials) == 1
+    seen = []
+    _, seq, stats = estimate_video(DATA / "repcount_test2021_sit_up.mp4", "lite", progress=lambda d, t: seen.append(d))
+    assert len(seq) == 140 and not stats["cached"]
+    assert seen[0] == 41  # the first 40 frames came from the partial file
+    assert not list(tmp_path.glob("*.partial.npz"))
