@@ -106,3 +106,13 @@ def test_bench_videos_bad_manifest(tmp_path):
     m.write_text("file,label\nx.mp4,squat\n")
     r = _run("bench", "videos", "--manifest", m)
     assert r.exit_code == 2 and "path, exercise" in r.output
+
+
+def test_json_progress_lines_when_poses_are_cached(tmp_path):
+    # Regression: a second run took poses from the cache and printed no progress line at all.
+    args = ("analyze", DATA / "repcount_test2021_sit_up.mp4", "--json", tmp_path / "r.json", "--progress", "json")
+    _run(*args)
+    r = _run(*args)
+    lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
+    assert [x["event"] for x in lines] == ["progress", "done"]
+    assert lines[0]["done"] == lines[0]["total"] > 0

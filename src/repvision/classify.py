@@ -62,8 +62,12 @@ MIN_JOINTS: int = 5
 MIN_WINDOW_FRAMES: int = 4
 #: Frequency bands (Hz) of the periodicity features.
 BANDS_HZ: tuple[tuple[float, float], ...] = ((0.2, 1.0), (1.0, 2.0), (2.0, 6.5))
-#: Version of the feature definition; a model file with another version is refused.
-FEATURE_VERSION: int = 1
+#: Version of the feature definition. Version 2 appends the orientation cues to version 1's 165 columns, so
+#: a model with fewer input features uses the leading columns. Model files of other versions are refused.
+FEATURE_VERSION: int = 2
+SUPPORTED_FEATURE_VERSIONS: tuple[int, ...] = (1, 2)
+#: Orientation cues (need equal-scale coordinates): torso / leg vertical direction, log box aspect ratio.
+ORIENTATION_NAMES: tuple[str, ...] = ("torso_up", "legs_down", "log_aspect")
 #: Shipped model file inside the package.
 DEFAULT_MODEL = "exercise_classifier.npz"
 
@@ -71,8 +75,44 @@ _ANGLE_IDX = np.array(list(ANGLES.values()), dtype=np.int64)  # (8, 3)
 
 
 # ----------------------------------------------------------------------------------------------- features
+def _orientation(xy: np.ndarray) -> np.ndarray:
+    """``(P, 13, 2)`` equal-scale coordinates -> ``(P, 3)``: vertical component of the unit vector hip-mid ->
+    shoulder-mid (-1 upright, 0 lying, +1 upside down; image y grows downwards), of hip-mid -> ankle-mid
+    (+1 legs below the hips), and log(height / width) of the 13-joint box. Mirror invariant."""
+    from repvision.skeleton import Joint as J
+
+    hip = 0.5 * (xy[:, J.LEFT_HIP] + xy[:, J.RIGHT_HIP])
+    sho = 0.5 * (xy[:, J.LEFT_SHOULDER] + xy[:, J.RIGHT_SHOULDER])
+    ank = 0.5 * (xy[:, J.LEFT_ANKLE] + xy[:, J.RIGHT_ANKLE])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        torso = sho - hip
+        legs = ank - hip
+        tu = torso[:, 1] / np.linalg.norm(torso, axis=-1)
+        lu = legs[:, 1] / np.linalg.norm(legs, axis=-1)
+        w = np.nanmax(xy[..., 0], axis=1) - np.nanmin(xy[..., 0], axis=1)
+        h = np.nanmax(xy[..., 1], axis=1) - np.nanmin(xy[..., 1], axis=1)
+        asp = np.log(h / w)
+    out = np.stack([tu, lu, asp], axis=1)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _isotropic(seq: PoseSequence) -> np.ndarray | None:
+    """``(T, 13, 2)`` coordinates with equal scale on both axes, or None when the source has none (RepCount-A
+    box coordinates; normalised image coordinates without a known image size)."""
+    if seq.coordinates == "pixels" or (seq.coordinates == "image" and seq.image_size):
+        return np.asarray(seq.xy_pixels(), dtype=np.float64)
+    return None
+
+
 def _present_box(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
     """Box coordinates ``(P, 13, 2)`` and timestamps ``(P,)`` of the frames with a person (gaps filled)."""
+    box, t, _ = _present(seq)
+    return box, t
+
+
+def _present(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Box coordinates ``(P, 13, 2)``, timestamps ``(P,)`` and orientation ``(P, 3)`` (NaN when the source has
+    no equal-scale coordinates) of the frames with a person, sorted by time, joint gaps filled."""
     j = seq.to_joints13()
     xy = np.asarray(j.keypoints[..., :2], dtype=np.float64)
     finite = np.isfinite(xy).all(axis=-1)
@@ -83,15 +123,26 @@ def _present_box(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
             f"none in {len(seq)} frames", "Keep the whole body in the picture, or try --pose-model full.",
         )
     box = normalize_box(xy[keep])
+    iso = _isotropic(j)
+    ori = _orientation(iso[keep]) if iso is not None else np.full((int(keep.sum()), 3), np.nan)
     t = np.asarray(seq.timestamps, dtype=np.float64)[keep]
     order = np.argsort(t, kind="stable")
-    box, t = box[order], t[order]
+    box, t, ori = box[order], t[order], ori[order]
     box = interpolate_gaps(box)  # joints missing in some frames: linear in time, held at the edges
-    return box, t
+    ori = interpolate_gaps(ori)
+    return box, t, ori
 
 
 def sequence_windows(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: float = HOP_S,
                      samples: int = WINDOW_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a sequence into fixed-duration windows resampled by timestamp: ``(windows (K, samples, 13, 2) box
+    coordinates, dt (K,) seconds)``; see :func:`sequence_windows_ori` (which also returns the orientation)."""
+    w, dt, _ = sequence_windows_ori(seq, window_s, hop_s, samples)
+    return w, dt
+
+
+def sequence_windows_ori(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: float = HOP_S,
+                         samples: int = WINDOW_SAMPLES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut a sequence into fixed-duration windows resampled by timestamp.
 
     Parameters
@@ -105,16 +156,17 @@ def sequence_windows(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: float
 
     Returns
     -------
-    ``(windows, dt)``: ``(K, samples, 13, 2)`` box coordinates (NaN for a joint never seen) and ``(K,)``
-    seconds between samples. A sequence shorter than ``window_s`` gives one window spanning it (K = 1).
+    ``(windows, dt, ori)``: ``(K, samples, 13, 2)`` box coordinates (NaN for a joint never seen), ``(K,)``
+    seconds between samples, and ``(K, samples, 3)`` orientation cues (torso and leg direction, log box aspect;
+    NaN for box-coordinate sources). A sequence shorter than ``window_s`` gives one window spanning it.
 
     Raises
     ------
     TooFewDetectionsError
         No frame has a person.
     """
-    box, t = _present_box(seq)
-    flat = box.reshape(len(t), -1)
+    box, t, ori = _present(seq)
+    flat = np.concatenate([box.reshape(len(t), -1), ori], axis=1)
     span = t[-1] - t[0] if len(t) > 1 else 0.0
     if span <= window_s:
         starts = np.array([t[0]])
@@ -140,7 +192,7 @@ def sequence_windows(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: float
             ok = np.isfinite(col)
             out[k, :, c] = np.interp(ts, t[ok], col[ok]) if ok.any() else np.nan
     dt = lengths / (samples - 1)
-    return out.reshape(len(starts), samples, 13, 2), dt
+    return out[..., :26].reshape(len(starts), samples, 13, 2), dt, out[..., 26:]
 
 
 def mirror_windows(windows: np.ndarray) -> np.ndarray:
@@ -172,10 +224,11 @@ def feature_names() -> list[str]:
     names += [f"speed_{s}_{j.name.lower()}" for s in ("mean", "max") for j in Joint]
     names += [f"angle_{s}_{a}" for s in ("mean", "std", "min", "max") for a in ANGLE_NAMES]
     names += [f"band_{lo:g}_{hi:g}hz" for lo, hi in BANDS_HZ]
+    names += [f"{s}_{o}" for s in ("mean", "std", "min", "max") for o in ORIENTATION_NAMES]
     return names
 
 
-def window_features(windows: np.ndarray, dt: np.ndarray) -> np.ndarray:
+def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None = None) -> np.ndarray:
     """Summarise windows over time.
 
     Parameters
@@ -184,13 +237,17 @@ def window_features(windows: np.ndarray, dt: np.ndarray) -> np.ndarray:
         ``(K, N, 13, 2)`` box coordinates (from :func:`sequence_windows`).
     dt:
         ``(K,)`` seconds between samples.
+    ori:
+        ``(K, N, 3)`` orientation cues from :func:`sequence_windows_ori`, or None (NaN: unknown).
 
     Returns
     -------
-    ``(K, F)`` float64, F = ``len(feature_names())`` (= 165): coordinate mean/std/min/max (104), joint speed
-    mean/max in box units per second (26), box-coordinate joint-angle mean/std/min/max in degrees (32), and the
-    share of the detrended coordinates' spectral energy in each band of :data:`BANDS_HZ` (3). NaN where a joint
-    was never seen (the classifier imputes the training mean).
+    ``(K, F)`` float64, F = ``len(feature_names())`` (= 177): coordinate mean/std/min/max (104), joint speed
+    mean/max in box units per second (26), box-coordinate joint-angle mean/std/min/max in degrees (32), the
+    share of the detrended coordinates' spectral energy in each band of :data:`BANDS_HZ` (3) -- these 165 are
+    feature version 1 -- and mean/std/min/max of the orientation cues (12; NaN when unknown). NaN where a joint
+    was never seen (the classifier imputes the training mean). The orientation cues need equal-scale
+    coordinates, which RepCount-A's box poses lack; the shipped model is trained with them randomly blanked.
     """
     w = np.asarray(windows, dtype=np.float64)
     k, n = w.shape[:2]
@@ -203,6 +260,8 @@ def window_features(windows: np.ndarray, dt: np.ndarray) -> np.ndarray:
         spd = [speed.mean(1), speed.max(1)]
         ang = _angles(w)
         angs = [np.nanmean(ang, 1), np.nanstd(ang, 1), np.nanmin(ang, 1), np.nanmax(ang, 1)]
+        o = np.full((k, n, 3), np.nan) if ori is None else np.asarray(ori, dtype=np.float64)
+        oris = [np.nanmean(o, 1), np.nanstd(o, 1), np.nanmin(o, 1), np.nanmax(o, 1)]
     # periodicity: spectrum of the linearly detrended coordinates, share of the energy in each band
     x = np.nan_to_num(flat - flat.mean(1, keepdims=True))
     ramp = np.linspace(-1.0, 1.0, n)
@@ -212,17 +271,17 @@ def window_features(windows: np.ndarray, dt: np.ndarray) -> np.ndarray:
     freqs = np.fft.rfftfreq(n)[None, 1:] / dt[:, None]  # (K, n//2) Hz
     total = power.sum(1) + 1e-12
     bands = np.stack([(power * ((freqs >= lo) & (freqs < hi))).sum(1) / total for lo, hi in BANDS_HZ], 1)
-    return np.concatenate(pos + spd + angs + [bands], axis=1)
+    return np.concatenate(pos + spd + angs + [bands] + oris, axis=1)
 
 
 def sequence_features(seq: PoseSequence, mirror: bool = False) -> np.ndarray:
     """``(K, F)`` features of the windows of a sequence (:func:`sequence_windows` + :func:`window_features`);
     ``mirror=True`` gives those of the left/right mirror image. Raises :class:`TooFewDetectionsError` when no
     frame has a person."""
-    w, dt = sequence_windows(seq)
+    w, dt, ori = sequence_windows_ori(seq)
     if mirror:
         w = mirror_windows(w)
-    return window_features(w, dt)
+    return window_features(w, dt, ori)
 
 
 # --------------------------------------------------------------------------------------------- classifier
@@ -301,7 +360,7 @@ class ExerciseClassifier:
         scale = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
         Z = self._standardize(X, mean, scale)
         mlp = MLPClassifier(hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation="relu", solver="adam",
-                            alpha=self.alpha, batch_size=256, learning_rate_init=1e-3, max_iter=self.max_iter,
+                            alpha=self.alpha, batch_size=min(256, len(X)), learning_rate_init=1e-3, max_iter=self.max_iter,
                             random_state=self.random_state, tol=1e-5, n_iter_no_change=20)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -359,9 +418,9 @@ class ExerciseClassifier:
 
         Raises :class:`TooFewDetectionsError` when no frame has a person, :class:`NotFittedError` before fit."""
         self._check_fitted()
-        w, dt = sequence_windows(seq)
-        X = np.concatenate([window_features(w, dt), window_features(mirror_windows(w), dt)])
-        return self.predict_proba(X).mean(axis=0)
+        w, dt, ori = sequence_windows_ori(seq)
+        X = np.concatenate([window_features(w, dt, ori), window_features(mirror_windows(w), dt, ori)])
+        return self.predict_proba(X[:, : self.n_features_in_]).mean(axis=0)
 
     def predict_sequence(self, seq: PoseSequence, top_k: int = 3, threshold: float | None = None
                          ) -> ExercisePrediction:
@@ -438,7 +497,7 @@ class ExerciseClassifier:
         except Exception as e:  # noqa: BLE001
             raise ManifestError(f"a repvision exercise classifier .npz at {path}", f"an unreadable file ({e})",
                                 "Re-train or reinstall the model file.") from e
-        if meta.get("feature_version") != FEATURE_VERSION:
+        if meta.get("feature_version") not in SUPPORTED_FEATURE_VERSIONS:
             raise ManifestError(f"a classifier for feature version {FEATURE_VERSION}",
                                 f"version {meta.get('feature_version')}", "Re-train the classifier.")
         params = dict(meta["params"])

@@ -15,7 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from repvision.errors import RepvisionError
+from repvision.errors import ManifestError, RepvisionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
@@ -107,6 +107,37 @@ def _next_to(video: Path, suffix: str) -> Path:
         return Path.cwd() / (video.stem + suffix)
 
 
+@app.command()
+def live(
+    source: str = typer.Option("0", "--source", help="Camera index, stream URL, or a video file (played in real time)."),
+    pose_model: str = typer.Option("lite", "--pose-model"),
+    no_window: bool = typer.Option(False, "--no-window", help="Headless: print events as JSON lines."),
+    voice: bool = typer.Option(False, "--voice", help="Speak rep counts and the exercise (needs pyttsx3)."),
+    countdown: float = typer.Option(3.0, "--countdown", help="Seconds before counting starts."),
+    max_size: Optional[int] = typer.Option(640, "--max-size", help="Downscale long side to PIXELS first."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the final JSON report here."),
+) -> None:
+    """Live analysis of a camera, with the skeleton, exercise and rep counter as they happen."""
+    from repvision.live import run_live
+    from repvision.report import print_summary, write_json
+
+    console = Console()
+    emit = (lambda e: print(json.dumps(e), flush=True)) if no_window else None
+    try:
+        result = run_live(source, pose_model=pose_model, window=not no_window, voice=voice, countdown_s=countdown,
+                          max_size=max_size, emit=emit)
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    if result.analysis is not None and json_out is not None:
+        write_json(result.analysis, json_out)
+    if not no_window:
+        if result.analysis is not None:
+            print_summary(result.analysis, console)
+        elif result.error is not None:
+            err_console.print(f"[yellow]no analysis:[/] {result.error}")
+
+
 @bench_app.command("videos")
 def bench_videos(
     manifest: Path = typer.Option(..., "--manifest", help="Manifest CSV (columns path, exercise, rep_count, ...)."),
@@ -138,6 +169,42 @@ def bench_reps(data: Path = typer.Option(..., "--data", help="Folder with poses.
 
     try:
         figures = run_reps_benchmark(data, console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
+@bench_app.command("form")
+def bench_form(data: Path = typer.Option(..., "--data", help="Folder with the layout of shared/data (uses "
+                                                              "pose_trainer/, form_frames/, videos/manifest.csv).")) -> None:
+    """Form feedback (rules and learned models): accuracy, F1 and confusion matrix per labelled dataset."""
+    from repvision.bench.form import run_form_benchmark
+
+    if not data.is_dir():
+        _fail(ManifestError(f"a data folder with pose_trainer/, form_frames/ or videos/manifest.csv at {data}",
+                            "no such folder", "Pass --data pointing at a folder with the layout of shared/data."))
+        return
+    try:
+        figures = run_form_benchmark(data, console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures, default=str))
+
+
+@bench_app.command("speed")
+def bench_speed(
+    video: Path = typer.Argument(..., help="Video file to time."),
+    pose_model: str = typer.Option("lite", "--pose-model"),
+    stride: int = typer.Option(1, "--stride"),
+    max_size: Optional[int] = typer.Option(None, "--max-size"),
+) -> None:
+    """Frames per second of a bare MediaPipe loop and of analyze, on the same file in one run, and their ratio."""
+    from repvision.bench.speed import run_speed_benchmark
+
+    try:
+        figures = run_speed_benchmark(video, pose_model, stride, max_size, console=Console())
     except RepvisionError as exc:
         _fail(exc)
         return

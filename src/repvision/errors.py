@@ -71,3 +71,11 @@ class ManifestError(RepvisionError):
 
 class NotFittedError(RepvisionError, AttributeError):
     """A classifier was used before ``fit`` (or ``load``)."""
+
+
+class CameraNotFoundError(RepvisionError):
+    """No camera (or stream) could be opened for live mode."""
+
+
+class OptionalDependencyError(RepvisionError):
+    """A feature needs a package that is not installed (an optional extra)."""

@@ -10,7 +10,7 @@ from repvision.config import AnalyzeConfig
 from repvision.errors import ClipTooShortError, NoPersonError, TooFewDetectionsError
 from repvision.muscles import muscles_for
 from repvision.pose import estimate_video
-from repvision.types import Analysis, ExercisePrediction, RepetitionCount
+from repvision.types import Analysis, ExercisePrediction, PoseSequence, RepetitionCount, VideoInfo
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -67,7 +67,31 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     if stats.get("decode_error"):
         warnings.append(f"The video is damaged: {stats['decode_error']}. Only the frames before it were analysed.")
 
-    duration = max(pose.duration_s + (1.0 / pose.fps if pose.fps else 0.0), info.duration_s if len(pose) > 1 else 0)
+    return analyze_poses(pose, info, cfg, timings=timings, warnings=warnings, t_start=t0)
+
+
+def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | None = None, *,
+                  timings: dict[str, float] | None = None, warnings: list[str] | None = None,
+                  t_start: float | None = None) -> Analysis:
+    """The analysis stages after pose estimation: checks, exercise, repetitions, muscles.
+
+    Parameters
+    ----------
+    pose:
+        BlazePose-33 :class:`PoseSequence` (``keypoints`` ``(T, 33, 4)``, NaN where no person).
+    info:
+        Metadata of the video the poses come from.
+
+    Raises
+    ------
+    ClipTooShortError, NoPersonError, TooFewDetectionsError
+        As :func:`analyze`.
+    """
+    cfg = config or AnalyzeConfig()
+    timings = {} if timings is None else timings
+    warnings = [] if warnings is None else warnings
+    t0 = time.perf_counter() if t_start is None else t_start
+    duration = pose.duration_s + (1.0 / pose.fps if pose.fps else 0.0)
     if duration < cfg.min_duration_s or len(pose) < 2:
         raise ClipTooShortError(
             f"a clip of at least {cfg.min_duration_s:g} s", f"{duration:.2f} s ({len(pose)} frames)",

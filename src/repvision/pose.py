@@ -22,7 +22,7 @@ import numpy as np
 from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence, VideoInfo
-from repvision.video import VideoReader
+from repvision.video import VideoReader, prefetch
 
 #: Pose models shipped in the package: name -> file in ``repvision/models``.
 POSE_MODELS = {"lite": "pose_landmarker_lite.task", "full": "pose_landmarker_full.task"}
@@ -254,7 +254,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     """
     if stride < 1:
         raise ConfigError("stride >= 1", f"stride={stride}", "Use --stride 1 to analyse every frame.")
-    reader = VideoReader(path, max_size=max_size)
+    reader = VideoReader(path, max_size=max_size, stride=stride)
     info = reader.info
     key = None
     cache_file = partial_file = None
@@ -268,6 +268,8 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
             try:
                 seq = PoseSequence.load(str(cache_file))
                 reader.close()
+                if progress is not None:  # one report, so a listener sees the stage even when it was cached
+                    progress(len(seq), len(seq))
                 return info, _with_source(seq, str(path)), {"cached": True, "decode_error": None, "pose_s": 0.0}
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
@@ -302,9 +304,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
 
     try:
         with reader, PoseEstimator(model) as estimator:
-            for frame in reader:
-                if frame.index % stride:
-                    continue
+            for frame in prefetch(iter(reader)):
                 if k < done:  # resumed: already estimated
                     k += 1
                     continue

@@ -147,9 +147,7 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
         ``analysis`` has no pose sequence attached.
     """
     import av
-    import cv2
 
-    from repvision.skeleton import BLAZEPOSE_CONNECTIONS
     from repvision.video import VideoReader
 
     pose = analysis.pose
@@ -173,37 +171,13 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
         if codec == "libx264":
             stream.options = {"crf": "23", "preset": "veryfast"}
         j = 0
-        scale = max(1.0, min(w, h) / 480)
-        thick = max(1, int(round(2 * scale)))
         for frame in reader:
             img = np.ascontiguousarray(frame.image[:h2, :w2])
             # pose row for this frame: the last analysed frame at or before this time
             while j + 1 < len(pose) and pose.timestamps[j + 1] <= frame.timestamp_s + 1e-6:
                 j += 1
-            kp = pose.keypoints[j]
-            if np.isfinite(kp[:, 0]).any():
-                pts = np.stack([kp[:, 0] * w, kp[:, 1] * h], axis=1)
-                vis = kp[:, 3]
-                for a, b in BLAZEPOSE_CONNECTIONS:
-                    if a < 11 or b < 11:  # face: skip for a cleaner picture
-                        continue
-                    if vis[a] > 0.3 and vis[b] > 0.3:
-                        cv2.line(img, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]),
-                                 (255, 255, 255), thick + 1, cv2.LINE_AA)
-                        cv2.line(img, tuple(int(v) for v in pts[a]), tuple(int(v) for v in pts[b]),
-                                 (0, 200, 255), thick, cv2.LINE_AA)
-                for i in range(11, 33):
-                    if vis[i] > 0.3:
-                        cv2.circle(img, tuple(int(v) for v in pts[i]), thick + 2, (255, 80, 0), -1, cv2.LINE_AA)
             count = int((rep_ends <= frame.timestamp_s + 1e-6).sum())
-            box_h = int(70 * scale)
-            overlay = img.copy()
-            cv2.rectangle(overlay, (0, 0), (w2, box_h), (0, 0, 0), -1)
-            img = cv2.addWeighted(overlay, 0.55, img, 0.45, 0)
-            cv2.putText(img, f"{label} ({conf:.0%})", (int(10 * scale), int(28 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.7 * scale, (255, 255, 255), max(1, thick - 1), cv2.LINE_AA)
-            cv2.putText(img, f"reps: {count}", (int(10 * scale), int(60 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.9 * scale, (80, 255, 80), thick, cv2.LINE_AA)
+            img = draw_overlay(img, pose.keypoints[j], f"{label} ({conf:.0%})", f"reps: {count}")
             vf = av.VideoFrame.from_ndarray(img, format="rgb24")
             for packet in stream.encode(vf):
                 container.mux(packet)
@@ -213,3 +187,52 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
             container.mux(packet)
         container.close()
     return out
+
+
+def draw_overlay(image: np.ndarray, keypoints: np.ndarray | None, title: str, counter: str,
+                 lines: tuple[str, ...] = (), min_visibility: float = 0.3) -> np.ndarray:
+    """Draw the skeleton, a title (exercise) and a counter line on a frame (OpenCV).
+
+    Parameters
+    ----------
+    image:
+        ``(H, W, 3)`` uint8 RGB; not modified (a new array is returned).
+    keypoints:
+        ``(33, 4)`` BlazePose landmarks (x, y normalised image coords, z, visibility) or None / all NaN.
+    lines:
+        Extra text lines (e.g. form cues), drawn under the header.
+    """
+    import cv2
+
+    from repvision.skeleton import BLAZEPOSE_CONNECTIONS
+
+    img = np.ascontiguousarray(image).copy()
+    h, w = img.shape[:2]
+    scale = max(0.6, min(w, h) / 480)
+    thick = max(1, int(round(2 * scale)))
+    if keypoints is not None and np.isfinite(keypoints[:, 0]).any():
+        pts = np.nan_to_num(np.stack([keypoints[:, 0] * w, keypoints[:, 1] * h], axis=1)).astype(int)
+        vis = np.nan_to_num(keypoints[:, 3])
+        for a, b in BLAZEPOSE_CONNECTIONS:
+            if a < 11 or b < 11:  # face landmarks: left out for a cleaner picture
+                continue
+            if vis[a] > min_visibility and vis[b] > min_visibility:
+                pa, pb = (int(pts[a, 0]), int(pts[a, 1])), (int(pts[b, 0]), int(pts[b, 1]))
+                cv2.line(img, pa, pb, (255, 255, 255), thick + 1, cv2.LINE_AA)
+                cv2.line(img, pa, pb, (0, 200, 255), thick, cv2.LINE_AA)
+        for i in range(11, 33):
+            if vis[i] > min_visibility:
+                cv2.circle(img, (int(pts[i, 0]), int(pts[i, 1])), thick + 2, (255, 80, 0), -1, cv2.LINE_AA)
+    box_h = int((70 + 26 * len(lines)) * scale)
+    overlay = img.copy()
+    cv2.rectangle(overlay, (0, 0), (w, box_h), (0, 0, 0), -1)
+    img = cv2.addWeighted(overlay, 0.55, img, 0.45, 0)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.putText(img, title, (int(10 * scale), int(28 * scale)), font, 0.7 * scale, (255, 255, 255),
+                max(1, thick - 1), cv2.LINE_AA)
+    cv2.putText(img, counter, (int(10 * scale), int(60 * scale)), font, 0.9 * scale, (80, 255, 80), thick,
+                cv2.LINE_AA)
+    for k, line in enumerate(lines):
+        cv2.putText(img, line, (int(10 * scale), int((88 + 26 * k) * scale)), font, 0.6 * scale, (255, 220, 80),
+                    max(1, thick - 1), cv2.LINE_AA)
+    return img

@@ -37,7 +37,6 @@ import numpy as np
 
 from repvision.errors import ConfigError
 from repvision.features import ANGLES, angle_between, normalize_box
-from repvision.skeleton import JOINTS_13, Joint
 from repvision.types import PoseSequence, Repetition, RepetitionCount
 
 __all__ = [
@@ -86,6 +85,7 @@ class RepCounterConfig:
     pre_smooth_s: Gaussian sigma applied before PCA (removes pose jitter).
     smooth_fraction: Gaussian sigma of the counting signal as a fraction of the period.
     envelope_periods: window of the running min/max envelope, in periods.
+    envelope_min_s: shortest envelope window (s), so jitter between fast cycles is not blown up.
     enter, exit: hysteresis thresholds on the envelope-normalised signal (0 = rest side, 1 = turn side).
     min_amplitude: local envelope amplitude (fraction of the robust amplitude) below which a segment is idle.
     partial_fraction: cycles with amplitude below this fraction of the median cycle amplitude are partial.
@@ -95,6 +95,11 @@ class RepCounterConfig:
     detrend_periods: running-median window, in periods, of the second (final) estimate.
     amplitude_quantile: percentile of the running envelope span taken as the set's robust amplitude.
     standardize: scale each joint coordinate to unit variance (plus a floor) before PCA.
+    period_rel: the period is the first autocorrelation peak at least this fraction of the strongest one.
+    max_period_fraction: longest period searched, as a fraction of the sequence length.
+    variance_weight: exponent of the (relative) component variance in the component score.
+    min_displacement: smallest pose change (RMS joint distance between turn and rest pose, in units of the
+        13-joint box) for a cycle to count -- an absolute floor that keeps pose jitter while idle from counting.
     """
 
     min_visibility: float = 0.5
@@ -113,9 +118,14 @@ class RepCounterConfig:
     min_rep_fraction: float = 0.35
     fallback_period_s: float = 2.0
     detrend_s: float = 12.0
-    detrend_periods: float = 3.0
+    detrend_periods: float = 5.0
     amplitude_quantile: float = 90.0
     standardize: bool = True
+    period_rel: float = 0.8
+    max_period_fraction: float = 0.6
+    variance_weight: float = 0.5
+    min_displacement: float = 0.05
+    envelope_min_s: float = 2.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exit < self.enter <= 1.0:
@@ -191,37 +201,18 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
 
 
+_AC_BIAS = 0.5
+
+
 def _autocorr(s: np.ndarray, max_lag: int) -> np.ndarray:
     """Normalised autocorrelation (lags 0..max_lag) of a zero-mean signal, via FFT."""
     n = len(s)
     s = s - s.mean()
     f = np.fft.rfft(s, 2 * n)
     ac = np.fft.irfft(f * np.conj(f))[: max_lag + 1]
-    # unbiased: divide by overlap, then by lag 0
-    ac = ac / np.maximum(n - np.arange(max_lag + 1), 1)
+    # partially unbiased: divide by overlap**bias (0 = biased estimate, 1 = unbiased), then by lag 0
+    ac = ac / np.maximum(n - np.arange(max_lag + 1), 1) ** _AC_BIAS
     return ac / ac[0] if ac[0] > 0 else np.zeros_like(ac)
-
-
-def _period(s: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
-    """Dominant period (frames) and its autocorrelation strength; (nan, 0) when none in [lo, hi]."""
-    n = len(s)
-    hi = min(hi, int(n * 0.6))
-    if hi <= lo + 2:
-        return float("nan"), 0.0
-    ac = _autocorr(s, hi + 1)
-    seg = ac[lo: hi + 1]
-    i = np.arange(1, len(seg) - 1)
-    pk = i[(seg[i] > seg[i - 1]) & (seg[i] >= seg[i + 1]) & (seg[i] > 0)]
-    if pk.size == 0:
-        return float("nan"), 0.0
-    best = seg[pk].max()
-    # first peak that is nearly as strong as the best (avoids period doubling)
-    first = pk[seg[pk] >= 0.8 * best][0]
-    # parabolic refinement
-    a, b, c = seg[first - 1], seg[first], seg[first + 1]
-    den = a - 2 * b + c
-    off = 0.5 * (a - c) / den if den < 0 else 0.0
-    return float(lo + first + off), float(seg[first])
 
 
 def _running_median(x: np.ndarray, w: int) -> np.ndarray:
@@ -245,35 +236,71 @@ def _running_median(x: np.ndarray, w: int) -> np.ndarray:
     return np.stack([np.interp(idx, grid, med[:, j]) for j in range(x.shape[1])], axis=1)
 
 
+def _detrend(x: np.ndarray, valid: np.ndarray, w: int, standardize: bool) -> np.ndarray:
+    """Remove slow posture changes (running median, window ``w`` frames) and optionally scale each column to
+    unit variance (with a floor of a quarter of the median column deviation, so still joints stay small)."""
+    xd = x - _running_median(x, w) if w > 2 else x - x[valid].mean(axis=0)
+    xd = np.where(valid[:, None], xd, 0.0)
+    if standardize and valid.sum() >= 3:
+        sd = xd[valid].std(axis=0)
+        floor = 0.25 * float(np.median(sd)) + 1e-9
+        xd = xd / np.maximum(sd, floor)
+    return xd
+
+
+def _multi_autocorr(xd: np.ndarray, max_lag: int) -> np.ndarray:
+    """Autocorrelation of a multichannel signal: per-lag sum over channels, normalised at lag 0."""
+    n = len(xd)
+    f = np.fft.rfft(xd - xd.mean(axis=0), 2 * n, axis=0)
+    ac = np.fft.irfft((f * np.conj(f)).real, axis=0)[: max_lag + 1].sum(axis=1)
+    ac = ac / np.maximum(n - np.arange(max_lag + 1), 1)
+    return ac / ac[0] if ac[0] > 0 else np.zeros_like(ac)
+
+
+def _pick_period(ac: np.ndarray, lo: int, hi: int, rel: float) -> tuple[float, float]:
+    """First autocorrelation peak in ``[lo, hi]`` at least ``rel`` times the strongest one (avoids picking a
+    multiple of the period); parabolic sub-frame refinement. Returns (period frames or nan, peak value)."""
+    hi = min(hi, len(ac) - 2)
+    if hi <= lo + 2:
+        return float("nan"), 0.0
+    i = np.arange(max(lo, 1), hi + 1)
+    pk = i[(ac[i] > ac[i - 1]) & (ac[i] >= ac[i + 1]) & (ac[i] > 0)]
+    if pk.size == 0:
+        return float("nan"), 0.0
+    best = ac[pk].max()
+    k = int(pk[ac[pk] >= rel * best][0])
+    a, b, c = ac[k - 1], ac[k], ac[k + 1]
+    den = a - 2 * b + c
+    off = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den < 0 else 0.0
+    return float(k + off), float(b)
+
+
 def _best_component(x, valid, lo, hi, detrend_w, cfg):
-    """Detrend ``x`` (running median, window ``detrend_w`` frames), PCA, pick the most periodic component.
+    """Detrend, PCA, and pick among the first ``n_components`` principal components the most periodic one
+    (highest autocorrelation peak in the period range, slightly favouring high-variance components).
 
     Returns (period frames or nan, component rank, signal (T,), strength).
     """
-    xd = x - _running_median(x, detrend_w) if detrend_w > 2 else x - x[valid].mean(axis=0)
-    xd = np.where(valid[:, None], xd, 0.0)
-    xv = xd[valid]
-    if len(xv) < 3:
-        return float("nan"), -1, np.zeros(len(x)), 0.0
-    if cfg.standardize:
-        sd = xv.std(axis=0)
-        sd = np.where(sd > 1e-6, sd, np.inf)
-        xd = xd / (sd + np.median(sd[np.isfinite(sd)]) * 0.25 if np.isfinite(sd).any() else sd)
-        xv = xd[valid]
-    cov = np.cov(xv.T)
+    n = len(x)
+    xd = _detrend(x, valid, detrend_w, cfg.standardize)
+    if valid.sum() < 3:
+        return float("nan"), -1, np.zeros(n), 0.0
+    hi = min(hi, int(n * cfg.max_period_fraction))
+    cov = np.cov(xd[valid].T)
     w, v = np.linalg.eigh(np.atleast_2d(cov))
     order = np.argsort(w)[::-1][: cfg.n_components]
-    best = (-2.0, float("nan"), 0, xd @ v[:, order[0]])
+    best = (-np.inf, float("nan"), 0, xd @ v[:, order[0]], 0.0)
+    if hi <= lo + 2:
+        return float("nan"), 0, best[3], 0.0
     for rank, k in enumerate(order):
         s = xd @ v[:, k]
-        per, stren = _period(s, lo, hi)
+        per, stren = _pick_period(_autocorr(s, hi + 2), lo, hi, cfg.period_rel)
         if not np.isfinite(per):
             continue
-        score = stren * (1.0 - 0.05 * rank)
+        score = stren * (max(w[k], 0.0) / max(w[order[0]], 1e-12)) ** cfg.variance_weight
         if score > best[0]:
-            best = (score, per, rank, s)
-    score, per, rank, s = best
-    return per, rank, s, max(score, 0.0)
+            best = (score, per, rank, s, stren)
+    return best[1], best[2], best[3], best[4]
 
 
 @dataclass
@@ -284,6 +311,7 @@ class _Signal:
     strength: float         # autocorrelation at the period
     fps: float
     component: int
+    pose: np.ndarray | None = None   # (T, 26) filled, lightly smoothed box-normalised joints
 
 
 def _pose_features(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -333,7 +361,7 @@ def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -
     if not np.isfinite(per):
         per = cfg.fallback_period_s * fps
     s = _gauss_smooth(s, cfg.smooth_fraction * per)
-    return _Signal(s, valid, float(per), float(strength), fps, int(comp))
+    return _Signal(s, valid, float(per), float(strength), fps, int(comp), x)
 
 
 def _running_ext(x: np.ndarray, w: int, fn) -> np.ndarray:
@@ -352,6 +380,14 @@ class _Cycle:
     turn: int
     end: int
     amplitude: float
+    displacement: float = 0.0
+    closed: int = -1   # first frame back on the rest side (when the cycle could first be known)
+
+
+def _pose_dist(a: np.ndarray, b: np.ndarray) -> float:
+    """RMS over joints of the 2-D distance between two box-normalised poses (``(26,)`` each)."""
+    d = (a - b).reshape(-1, 2)
+    return float(np.sqrt(np.mean(np.sum(d * d, axis=1))))
 
 
 def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
@@ -360,7 +396,7 @@ def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
     n = len(s)
     if n < 3 or valid.sum() < 3:
         return []
-    w = int(round(cfg.envelope_periods * per))
+    w = int(round(max(cfg.envelope_periods * per, cfg.envelope_min_s * sig.fps)))
     hi = _running_ext(np.where(valid, s, -np.inf), w, np.max)
     lo = _running_ext(np.where(valid, s, np.inf), w, np.min)
     hi = _gauss_smooth(np.where(np.isfinite(hi), hi, 0), per / 4)
@@ -403,7 +439,7 @@ def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
                 a, b = rest_seg
                 turn = turn_start + int(np.argmax(s[turn_start:t]))
                 start = a + int(np.argmin(s[a:b]))
-                cycles.append(_Cycle(start, turn, t, 0.0))
+                cycles.append(_Cycle(start, turn, t, 0.0, closed=t))
             if state != "rest":
                 state, rest_start = "rest", t
     # refine ends: the rest extreme between this turn and the next start
@@ -419,6 +455,11 @@ def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
         # start: keep at most one period before the turn
         c.start = max(c.start, c.turn - int(1.5 * per))
         c.amplitude = float(s[c.turn] - min(s[c.start], s[c.end]))
+        if sig.pose is not None:
+            p = sig.pose
+            d = max(_pose_dist(p[c.turn], p[c.start]), _pose_dist(p[c.turn], p[c.end]))
+            c.displacement = d
+    cycles = [c for c in cycles if sig.pose is None or c.displacement >= cfg.min_displacement]
     # merge cycles much shorter than the period into neighbours (keep the larger)
     min_len = cfg.min_rep_fraction * per
     out: list[_Cycle] = []
@@ -440,8 +481,10 @@ def _angle_series(seq: PoseSequence, joint: str) -> np.ndarray:
         a, b, c = ANGLES[f"{side}_{joint}"]
         vals.append(angle_between(xy[:, a], xy[:, b], xy[:, c]))
     v = np.vstack(vals)
-    with np.errstate(all="ignore"):
-        m = np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=0)
+    fin = np.isfinite(v)
+    cnt = fin.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = np.where(cnt > 0, np.where(fin, v, 0.0).sum(axis=0) / np.maximum(cnt, 1), np.nan)
     return m
 
 
@@ -545,12 +588,18 @@ class StreamingRepCounter:
     skeleton: layout of the keypoints passed to :meth:`update` (default BlazePose-33).
     coordinates, image_size: coordinate space of the keypoints (see :class:`PoseSequence`).
     window_s: history kept (seconds).
-    step_s: analysis interval (seconds of video).
+    step_s: analysis interval (seconds of video); a repetition is confirmed by two consecutive analyses,
+        so it is reported at most ``2 * step_s`` (+ one frame) after the signal is back on the rest side.
+    min_history_s: no analysis before this much video has been seen.
+    min_strength: live reports need a periodic signal (autocorrelation at the period at least this), so the
+        first one or two repetitions of a stream are reported once the motion has proved periodic (when the
+        second or third completes); later ones within the latency above.
     """
 
     def __init__(self, exercise: str | None = None, config: RepCounterConfig | None = None,
                  skeleton=None, coordinates: str = "image", image_size: tuple[int, int] | None = None,
-                 window_s: float = 60.0, step_s: float = 0.2) -> None:
+                 window_s: float = 30.0, step_s: float = 0.15,
+                 min_history_s: float = 2.0, min_strength: float = 0.5) -> None:
         from repvision.skeleton import BLAZEPOSE_33
 
         self.exercise = exercise
@@ -560,12 +609,14 @@ class StreamingRepCounter:
         self.image_size = image_size
         self.window_s = float(window_s)
         self.step_s = float(step_s)
+        self.min_history_s = float(min_history_s)
+        self.min_strength = float(min_strength)
         self._kp: list[np.ndarray] = []
         self._ts: list[float] = []
         self._offset = 0            # absolute frame index of self._kp[0]
         self._reps: list[Repetition] = []
         self._last_turn_abs = -10**9
-        self._last_end_abs = -10**9
+        self._pending: list[int] = []
         self._last_run_t = -np.inf
         self._nan = np.full((self.skeleton.num_keypoints, 4), np.nan, dtype=np.float32)
 
@@ -584,27 +635,37 @@ class StreamingRepCounter:
         cfg = self.config
         sig = counting_signal(seq, cfg)
         cycles = _detect_cycles(sig, cfg)
-        if not cycles:
-            return []
-        reps = _build(seq, cycles, self.exercise, cfg)
         n = len(seq)
         per = sig.period if np.isfinite(sig.period) else cfg.fallback_period_s * sig.fps
+        tol = max(2.0, cfg.min_rep_fraction * per)
+        fresh = []
+        pending = []
+        if not final and sig.strength < self.min_strength:
+            cycles_live: list[_Cycle] = []
+        else:
+            cycles_live = cycles
+        for c in cycles_live:
+            turn_abs = c.turn + self._offset
+            if turn_abs <= self._last_turn_abs + tol:
+                continue
+            # confirmed when also seen in the previous analysis (same turn within tolerance), or at the end
+            seen = any(abs(turn_abs - p) <= tol for p in self._pending)
+            pending.append(turn_abs)
+            if seen or final:
+                c.end = min(c.end, c.closed) if c.closed >= 0 else c.end
+                fresh.append(c)
+                self._last_turn_abs = turn_abs
+        self._pending = pending
+        if not fresh:
+            return []
+        # build with all cycles of this analysis (partial flags relative to the window), keep the fresh ones
+        reps = _build(seq, cycles, self.exercise, cfg)
         new = []
-        for r in reps:
-            turn_abs = r.turn_frame + self._offset
-            end_abs = r.end_frame + self._offset
-            if turn_abs <= self._last_turn_abs + cfg.min_rep_fraction * per:
-                continue
-            if end_abs <= self._last_end_abs - 0.5 * per:
-                continue
-            # a rep is confirmed once the detector closed it (its end lies before the last frame)
-            if not final and r.end_frame >= n - 1 and r.turn_frame >= n - 2:
-                continue
-            new.append(dataclasses.replace(
-                r, index=len(self._reps) + len(new), start_frame=r.start_frame + self._offset,
-                turn_frame=turn_abs, end_frame=end_abs))
-            self._last_turn_abs = turn_abs
-            self._last_end_abs = end_abs
+        for c, r in zip(cycles, reps):
+            if any(c is f for f in fresh):
+                new.append(dataclasses.replace(
+                    r, index=len(self._reps) + len(new), start_frame=r.start_frame + self._offset,
+                    turn_frame=r.turn_frame + self._offset, end_frame=r.end_frame + self._offset))
         self._reps.extend(new)
         return new
 
@@ -628,7 +689,7 @@ class StreamingRepCounter:
             self._kp.pop(0)
             self._ts.pop(0)
             self._offset += 1
-        if timestamp_s - self._last_run_t < self.step_s:
+        if timestamp_s - self._last_run_t < self.step_s or self._ts[-1] - self._ts[0] < self.min_history_s:
             return []
         self._last_run_t = timestamp_s
         return self._analyse(final=False)

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from repvision.classify import EXERCISES, UNKNOWN, ExerciseClassifier, mirror_windows, sequence_windows, \
-    window_features
+from repvision.classify import EXERCISES, ORIENTATION_NAMES, UNKNOWN, ExerciseClassifier, mirror_windows, \
+    sequence_windows_ori, window_features
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
 
@@ -42,6 +42,9 @@ N_FOLDS: int = 5
 #: At most this many windows (evenly spaced) per sequence enter training, so long RepCount-A clips do not
 #: dominate; each sequence then gets the same total weight.
 MAX_TRAIN_WINDOWS: int = 12
+#: Share of training windows whose orientation features are blanked (NaN), so the model also works for
+#: sources without equal-scale coordinates (RepCount-A box poses), where they are always NaN.
+ORIENTATION_DROPOUT: float = 0.3
 #: Wrong-label penalty of the threshold choice: the threshold maximises
 #: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels).
 WRONG_PENALTY: float = 2.0
@@ -63,11 +66,11 @@ class _Clip:
 
 def _clip(s: Sample, source: str) -> _Clip | None:
     try:
-        w, dt = sequence_windows(s.pose)
+        w, dt, ori = sequence_windows_ori(s.pose)
     except TooFewDetectionsError:
         return None
-    return _Clip(s.name, s.label, f"{source}:{s.group_id}", source, window_features(w, dt),
-                 window_features(mirror_windows(w), dt))
+    return _Clip(s.name, s.label, f"{source}:{s.group_id}", source, window_features(w, dt, ori),
+                 window_features(mirror_windows(w), dt, ori))
 
 
 def _repcount_samples(d: Path) -> list[Sample]:
@@ -77,7 +80,8 @@ def _repcount_samples(d: Path) -> list[Sample]:
 
 
 def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to 1."""
+    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to 1; the
+    orientation features of ORIENTATION_DROPOUT of the windows are blanked (seeded)."""
     xs, ys, ws = [], [], []
     for c in clips:
         k = len(c.X)
@@ -87,7 +91,11 @@ def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.nda
         ys += [c.label] * len(x)
         ws.append(np.full(len(x), 1.0 / len(x)))
     w = np.concatenate(ws)
-    return np.concatenate(xs), np.asarray(ys), w / w.mean()
+    X = np.concatenate(xs)
+    n_ori = 4 * len(ORIENTATION_NAMES)
+    drop = np.random.default_rng(SEED).random(len(X)) < ORIENTATION_DROPOUT
+    X[drop, -n_ori:] = np.nan
+    return X, np.asarray(ys), w / w.mean()
 
 
 def _clip_proba(clf: ExerciseClassifier, c: _Clip) -> np.ndarray:

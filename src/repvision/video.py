@@ -59,6 +59,9 @@ class VideoReader:
     max_size:
         If given, frames whose long side exceeds this many pixels are downscaled (aspect kept) while
         decoding; None keeps the original size.
+    stride:
+        Yield every ``stride``-th frame (the others are decoded but not converted); ``Frame.index`` keeps the
+        frame's position in the full video.
 
     Raises
     ------
@@ -72,9 +75,10 @@ class VideoReader:
         (while iterating) not a single frame could be decoded.
     """
 
-    def __init__(self, path: str | os.PathLike, *, max_size: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, max_size: int | None = None, stride: int = 1) -> None:
         self.path = Path(path)
         self.max_size = max_size
+        self.stride = max(1, int(stride))
         self.decode_error: str | None = None
         self.frames_decoded = 0
         if not self.path.exists():
@@ -202,6 +206,9 @@ class VideoReader:
                 if t <= last_t:  # broken or duplicate timestamps: keep time strictly increasing
                     t = last_t + 1e-3
                 last_t = t
+                if index % self.stride:
+                    index += 1
+                    continue
                 if scale:
                     img = frame.to_ndarray(format="rgb24", width=rw, height=rh)
                 else:
@@ -226,6 +233,49 @@ class VideoReader:
                 "at least one video frame", f"no decodable frame in '{self.path.name}'",
                 "The file is empty or corrupt; re-export or re-download it.",
             )
+
+
+def prefetch(frames: Iterator[Frame], size: int = 8) -> Iterator[Frame]:
+    """Decode ahead in a background thread so decoding overlaps with the consumer's work (pose estimation).
+
+    At most ``size`` frames wait in the queue (memory stays bounded; a slow consumer pauses the decoder).
+    Exceptions raised by the decoder are re-raised in the consumer. PyAV releases the GIL while decoding.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=size)
+    stop = threading.Event()
+    _END = object()
+
+    def work() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as exc:  # hand decoder errors to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=work, name="repvision-decoder", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:

@@ -1,7 +1,7 @@
 """``repvision bench videos``: end-to-end ``analyze`` over every clip of a manifest.
 
 Manifest layout (as ``shared/data/videos/manifest.csv``): CSV with at least ``path`` (relative to the manifest's
-folder) and ``exercise``; optional ``rep_count`` (empty = unknown) and ``variant`` (rows other than ``main`` are
+folder, or failing that to one of its two parent folders, as in ``shared/data``) and ``exercise``; optional ``rep_count`` (empty = unknown) and ``variant`` (rows other than ``main`` are
 skipped). Metrics: top-1 exercise accuracy; rep-count MAE = mean over clips with a count of |pred - true| / true
 and OBO = share of those clips with |pred - true| <= 1 (definitions of TransRAC, Hu et al., CVPR 2022);
 processed frames per second over clips whose poses were not taken from the cache.
@@ -17,6 +17,7 @@ from typing import Any
 
 from repvision.config import AnalyzeConfig
 from repvision.errors import ManifestError, RepvisionError
+from repvision.datasets.videos import resolve_manifest_path
 
 
 def read_manifest(manifest: str | Path) -> list[dict[str, str]]:
@@ -42,7 +43,7 @@ def read_manifest(manifest: str | Path) -> list[dict[str, str]]:
             if row.get("variant", "main") not in ("", "main"):
                 continue
             row = dict(row)
-            row["abs_path"] = str((m.parent / row["path"]).resolve())
+            row["abs_path"] = str(resolve_manifest_path(m.parent, row["path"]))
             rows.append(row)
     return rows
 

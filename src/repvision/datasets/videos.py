@@ -62,7 +62,7 @@ def read_manifest(manifest: str | Path) -> list[dict[str, str]]:
         return [r for r in reader if (r.get("variant") or "main").strip() == "main"]
 
 
-def _resolve(base: Path, rel: str) -> Path:
+def resolve_manifest_path(base: Path, rel: str) -> Path:
     """``rel`` relative to the manifest's folder; if no file is there, relative to its parent folders (the
     exercise data's ``videos/manifest.csv`` names paths relative to the ``data/`` folder above it)."""
     p = Path(rel)
@@ -91,7 +91,7 @@ def list_videos(source: str | Path) -> list[dict[str, str]]:
         for r in read_manifest(src):
             r = dict(r)
             rel = r["path"].strip()
-            r["path"] = str(_resolve(src.parent, rel))
+            r["path"] = str(resolve_manifest_path(src.parent, rel))
             r["name"] = (r.get("name") or "").strip() or rel
             rows.append(r)
     elif src.is_dir():

@@ -1,0 +1,87 @@
+"""``repvision bench speed``: repvision's throughput against a bare MediaPipe loop, in one run.
+
+The bare loop is the least any MediaPipe-based tool must do: decode each frame with PyAV, convert it to RGB and
+call ``PoseLandmarker.detect_for_video`` (VIDEO mode), one after the other. ``analyze`` is the whole pipeline
+(decoding in a background thread, pose, classification, repetition counting) with the pose cache off.
+Ratios above 1 mean repvision is faster than the bare loop (decoding overlaps with pose estimation).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def bare_loop_fps(path: str | Path, model: str = "lite", max_frames: int | None = None) -> tuple[float, int]:
+    """Frames per second of a plain decode + ``detect_for_video`` loop; returns ``(fps, frames)``."""
+    import av
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from repvision.pose import _quiet_native_logs, model_path
+
+    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model_path(model))),
+                                        running_mode=vision.RunningMode.VIDEO, num_poses=1)
+    with _quiet_native_logs():
+        landmarker = vision.PoseLandmarker.create_from_options(opts)
+    n = 0
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        t0 = time.perf_counter()
+        last = -1
+        for f in c.decode(s):
+            img = np.ascontiguousarray(f.to_ndarray(format="rgb24"))
+            ms = max(last + 1, int(round(float(f.time or 0) * 1000)))
+            last = ms
+            landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=img), ms)
+            n += 1
+            if max_frames and n >= max_frames:
+                break
+        dt = time.perf_counter() - t0
+    landmarker.close()
+    return n / dt, n
+
+
+def run_speed_benchmark(path: str | Path, model: str = "lite", stride: int = 1, max_size: int | None = None,
+                        console=None) -> dict[str, Any]:
+    """Measure the bare loop and ``analyze`` on the same file, same machine, same run.
+
+    Returns figures: ``bare_fps``, ``analyze_fps`` (frames of the video per second of wall time, so a stride
+    of 2 counts the skipped frames as processed), ``ratio`` (analyze / bare), ``video_fps``, ``realtime_factor``
+    (analyze_fps / video_fps), ``peak_rss_mb``.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from repvision.pipeline import analyze
+
+    console = console or Console()
+    bare_fps, n = bare_loop_fps(path, model)
+    t0 = time.perf_counter()
+    a = analyze(path, pose_model=model, cache=False, stride=stride, max_size=max_size)
+    dt = time.perf_counter() - t0
+    frames_in_video = a.frames_analysed * stride if stride > 1 else a.frames_analysed
+    analyze_fps = frames_in_video / dt
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    figures = {
+        "video": os.fspath(path), "width": a.video.width, "height": a.video.height, "frames": n,
+        "model": model, "stride": stride, "max_size": max_size,
+        "bare_fps": round(bare_fps, 2), "analyze_fps": round(analyze_fps, 2),
+        "ratio": round(analyze_fps / bare_fps, 3), "video_fps": round(a.video.fps, 3),
+        "realtime_factor": round(analyze_fps / a.video.fps, 2) if a.video.fps else None,
+        "cpu_count": os.cpu_count(), "peak_rss_mb": round(peak, 1),
+    }
+    t = Table(title=f"speed: {Path(path).name} ({a.video.width}x{a.video.height}, {n} frames)", title_justify="left")
+    t.add_column("loop")
+    t.add_column("frames/s", justify="right")
+    t.add_row("bare MediaPipe loop (decode + detect)", f"{bare_fps:.1f}")
+    t.add_row(f"repvision analyze (stride {stride}, max size {max_size})", f"{analyze_fps:.1f}")
+    t.add_row("ratio", f"{analyze_fps / bare_fps:.2f}")
+    console.print(t)
+    return figures

@@ -1,0 +1,351 @@
+"""Live mode: a camera (or stream, or a video file played at its real frame rate) analysed as it plays.
+
+A capture thread keeps only the newest frame (frames are dropped, never queued, so the overlay never lags);
+the main loop estimates the pose, updates the causal repetition counter and, every second, the exercise label
+over the last few seconds; it draws the overlay, shows it in a window (OpenCV HighGUI) or, headless, prints
+events as JSON lines. At the end it writes the same JSON report as ``analyze``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from repvision.errors import CameraNotFoundError, OptionalDependencyError, RepvisionError
+from repvision.skeleton import BLAZEPOSE_33
+from repvision.types import PoseSequence, VideoInfo
+
+
+@dataclass
+class _Grabbed:
+    image: np.ndarray
+    timestamp_s: float  # media time (file) or seconds since start (camera)
+    captured_at: float  # time.perf_counter() when the frame became available
+    index: int
+
+
+class FrameSource:
+    """Frames from a camera index, a stream URL, or a video file paced at its own frame rate.
+
+    A background thread reads continuously and keeps only the newest frame; :meth:`latest` hands it out once.
+    ``dropped`` counts frames replaced before anyone took them.
+
+    Raises
+    ------
+    CameraNotFoundError
+        The camera or stream cannot be opened.
+    VideoNotFoundError, NotAVideoError, ...
+        For a file source, as :class:`repvision.video.VideoReader`.
+    """
+
+    def __init__(self, source: str | int, *, realtime: bool = True, max_size: int | None = None) -> None:
+        self.source = source
+        self.realtime = realtime
+        self.dropped = 0
+        self.frames_read = 0
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Condition()
+        self._latest: _Grabbed | None = None
+        self.error: BaseException | None = None
+        src = str(source)
+        self.is_file = not (src.isdigit() or "://" in src)
+        if self.is_file:
+            from repvision.video import VideoReader
+
+            self._reader = VideoReader(src, max_size=max_size)
+            self.info = self._reader.info
+            self.size = self._reader.output_size
+        else:
+            import cv2
+
+            cap = cv2.VideoCapture(int(src) if src.isdigit() else src)
+            if not cap.isOpened():
+                cap.release()
+                what = f"camera {src}" if src.isdigit() else f"the stream {src}"
+                raise CameraNotFoundError(
+                    f"{what} to be available", "nothing could be opened",
+                    "Connect a camera (or check its index with --source 1, 2, ...), or pass a video file "
+                    "with --source clip.mp4 to try live mode without a camera.",
+                )
+            self._cap = cap
+            w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
+            self.info = VideoInfo(src, w, h, fps, 0, 0.0, "camera", "camera")
+            self.size = (w, h)
+            self._max_size = max_size
+        self._thread = threading.Thread(target=self._run, name="repvision-capture", daemon=True)
+
+    def start(self) -> "FrameSource":
+        self._thread.start()
+        return self
+
+    def _publish(self, g: _Grabbed) -> None:
+        with self._lock:
+            if self._latest is not None:
+                self.dropped += 1
+            self._latest = g
+            self.frames_read += 1
+            self._lock.notify_all()
+
+    def _run(self) -> None:
+        try:
+            if self.is_file:
+                t0 = None
+                for f in self._reader:
+                    if self._stop.is_set():
+                        break
+                    if self.realtime:
+                        now = time.perf_counter()
+                        if t0 is None:
+                            t0 = now - f.timestamp_s
+                        delay = t0 + f.timestamp_s - now
+                        if delay > 0:
+                            time.sleep(delay)
+                    self._publish(_Grabbed(f.image, f.timestamp_s, time.perf_counter(), f.index))
+                    if not self.realtime:
+                        # as fast as the consumer: wait until it took the frame (no drops)
+                        with self._lock:
+                            while self._latest is not None and not self._stop.is_set():
+                                self._lock.wait(0.05)
+                self._reader.close()
+            else:
+                import cv2
+
+                t0 = time.perf_counter()
+                i = 0
+                while not self._stop.is_set():
+                    ok, bgr = self._cap.read()
+                    if not ok:
+                        break
+                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                    if self._max_size and max(rgb.shape[:2]) > self._max_size:
+                        s = self._max_size / max(rgb.shape[:2])
+                        rgb = cv2.resize(rgb, (int(rgb.shape[1] * s), int(rgb.shape[0] * s)))
+                    now = time.perf_counter()
+                    self._publish(_Grabbed(np.ascontiguousarray(rgb), now - t0, now, i))
+                    i += 1
+                self._cap.release()
+        except BaseException as exc:  # surfaced to the consumer
+            self.error = exc
+        finally:
+            self.finished.set()
+            with self._lock:
+                self._lock.notify_all()
+
+    def latest(self, timeout: float = 1.0) -> _Grabbed | None:
+        """The newest frame not yet handed out, waiting up to ``timeout`` s; None at the end of the source."""
+        with self._lock:
+            end = time.perf_counter() + timeout
+            while self._latest is None and not self.finished.is_set():
+                left = end - time.perf_counter()
+                if left <= 0:
+                    return None
+                self._lock.wait(left)
+            g, self._latest = self._latest, None
+            self._lock.notify_all()
+            if g is None and self.error is not None:
+                raise self.error
+            return g
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+@dataclass
+class LiveResult:
+    """What a live session produced: the final analysis (or the error that prevented it), latency figures
+    (milliseconds from frame capture to finished overlay), frame counts."""
+
+    analysis: Any
+    error: RepvisionError | None
+    latencies_ms: list[float] = field(default_factory=list)
+    frames_processed: int = 0
+    frames_dropped: int = 0
+    reps_live: int = 0
+
+    def latency_p95_ms(self) -> float | None:
+        return float(np.percentile(self.latencies_ms, 95)) if self.latencies_ms else None
+
+
+class _Voice:
+    """Spoken cues through pyttsx3 (offline; espeak-ng on Linux), in a worker thread so speech never blocks."""
+
+    def __init__(self) -> None:
+        try:
+            import pyttsx3
+        except ImportError:
+            raise OptionalDependencyError(
+                "the pyttsx3 package for --voice", "it is not installed",
+                "Install it with: pip install 'repvision[voice]' (and espeak-ng on Linux).",
+            ) from None
+        self._q: deque[str] = deque(maxlen=3)
+        self._engine = pyttsx3.init()
+        self._event = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def say(self, text: str) -> None:
+        self._q.append(text)
+        self._event.set()
+
+    def _run(self) -> None:
+        while True:
+            self._event.wait()
+            self._event.clear()
+            while self._q:
+                self._engine.say(self._q.popleft())
+                self._engine.runAndWait()
+
+
+def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = True, voice: bool = False,
+             countdown_s: float = 3.0, realtime: bool = True, max_size: int | None = 640,
+             emit: Callable[[dict], None] | None = None, max_seconds: float | None = None) -> LiveResult:
+    """Run live mode until the source ends, the user quits (``q``/Esc), or ``max_seconds`` pass.
+
+    Keys (window mode): ``r`` reset the counter, ``p`` pause/resume, ``q``/Esc quit.
+
+    Parameters
+    ----------
+    source:
+        Camera index, stream URL, or video file (played at its real frame rate unless ``realtime=False``).
+    window:
+        Show an OpenCV window; False for headless use (events go to ``emit``).
+    countdown_s:
+        Seconds of countdown before repetitions are counted (time to get into position).
+    max_size:
+        Downscale frames so the long side is at most this many pixels before pose estimation.
+    emit:
+        Called with each event dict: ``start``, ``exercise``, ``rep``, ``end``.
+
+    Raises
+    ------
+    CameraNotFoundError, OptionalDependencyError, video errors
+    """
+    from repvision.classify import load_default_classifier
+    from repvision.pose import PoseEstimator
+    from repvision.report import draw_overlay
+    from repvision.reps import StreamingRepCounter
+
+    emit = emit or (lambda e: None)
+    src = FrameSource(source, realtime=realtime, max_size=max_size)
+    speaker = _Voice() if voice else None
+    clf = load_default_classifier()
+    if window:
+        import cv2
+
+    w, h = src.size
+    counter = StreamingRepCounter(image_size=(w, h))
+    kps: list[np.ndarray] = []
+    times: list[float] = []
+    latencies: list[float] = []
+    label, conf = "...", 0.0
+    recent: deque[str] = deque(maxlen=3)
+    last_cls = -np.inf
+    paused = False
+    n_live = 0
+    start_t = None
+    nan = np.full((33, 4), np.nan, np.float32)
+    emit({"event": "start", "source": str(source), "width": w, "height": h, "fps": src.info.fps,
+          "countdown_s": countdown_s})
+    wall0 = time.perf_counter()
+    src.start()
+    try:
+        with PoseEstimator(pose_model) as est:
+            while True:
+                if max_seconds is not None and time.perf_counter() - wall0 > max_seconds:
+                    break
+                g = src.latest(timeout=0.5)
+                if g is None:
+                    if src.finished.is_set():
+                        break
+                    continue
+                if paused:
+                    if window:
+                        key = cv2.waitKey(30) & 0xFF
+                        if key == ord("p"):
+                            paused = False
+                        elif key in (ord("q"), 27):
+                            break
+                    continue
+                fp = est.process(g.image, g.timestamp_s)
+                k = fp.landmarks if fp.found else None
+                if start_t is None:
+                    start_t = g.timestamp_s
+                elapsed = g.timestamp_s - start_t
+                counting = elapsed >= countdown_s
+                if counting:
+                    kps.append(k if k is not None else nan)
+                    times.append(g.timestamp_s)
+                    for rep in counter.update(k, g.timestamp_s):
+                        n_live += 1
+                        emit({"event": "rep", "count": n_live, "start_s": round(rep.start_s, 3),
+                              "end_s": round(rep.end_s, 3), "reported_at_s": round(g.timestamp_s, 3),
+                              "range_of_motion_deg": None if rep.range_of_motion_deg is None
+                              else round(rep.range_of_motion_deg, 1)})
+                        if speaker:
+                            speaker.say(str(n_live))
+                    if g.timestamp_s - last_cls >= 1.0 and len(kps) >= 10:
+                        last_cls = g.timestamp_s
+                        sel = [i for i in range(len(times)) if times[i] >= g.timestamp_s - 4.0]
+                        window_seq = PoseSequence(np.stack([kps[i] for i in sel]), np.array([times[i] for i in sel]),
+                                                  BLAZEPOSE_33, "image", None, (w, h), "live")
+                        if window_seq.present.sum() >= 5:
+                            pred = clf.predict_sequence(window_seq, top_k=3)
+                            recent.append(pred.label)
+                            best = Counter(recent).most_common(1)[0][0]
+                            if best != label:
+                                label, conf = best, pred.confidence
+                                emit({"event": "exercise", "label": label, "confidence": round(conf, 3),
+                                      "at_s": round(g.timestamp_s, 3)})
+                                if speaker and label != "unknown":
+                                    speaker.say(label.replace("_", " "))
+                title = f"{label.replace('_', ' ')}" if counting else f"get ready: {countdown_s - elapsed:.0f}"
+                img = draw_overlay(g.image, k, title, f"reps: {n_live}")
+                latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
+                if window:
+                    cv2.imshow("repvision live (q quit, r reset, p pause)", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+                    key = cv2.waitKey(1) & 0xFF
+                    if key in (ord("q"), 27):
+                        break
+                    if key == ord("r"):
+                        counter = StreamingRepCounter(image_size=(w, h))
+                        n_live = 0
+                        kps.clear()
+                        times.clear()
+                        emit({"event": "reset", "at_s": round(g.timestamp_s, 3)})
+                    if key == ord("p"):
+                        paused = True
+    finally:
+        src.stop()
+        if window:
+            import cv2
+
+            cv2.destroyAllWindows()
+    result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live)
+    if kps:
+        from repvision.pipeline import analyze_poses
+
+        seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", None, (w, h), str(source))
+        info = VideoInfo(str(source), w, h, src.info.fps, len(kps), seq.duration_s, src.info.codec,
+                         src.info.container, src.info.rotation_deg)
+        try:
+            result.analysis = analyze_poses(seq, info)
+        except RepvisionError as exc:
+            result.error = exc
+    emit({"event": "end", "reps_live": n_live,
+          "reps_final": None if result.analysis is None else result.analysis.repetitions.count,
+          "exercise": None if result.analysis is None else result.analysis.exercise.label,
+          "frames_processed": result.frames_processed, "frames_dropped": result.frames_dropped,
+          "latency_ms_p50": None if not latencies else round(float(np.percentile(latencies, 50)), 1),
+          "latency_ms_p95": None if not latencies else round(float(np.percentile(latencies, 95)), 1),
+          "error": None if result.error is None else str(result.error)})
+    return result

@@ -1,0 +1,212 @@
+"""Exercise classifier: features, the scikit-learn contract, numpy forward pass, persistence, shipped model."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repvision.classify import (
+    EXERCISES, ExerciseClassifier, feature_names, load_default_classifier, mirror_windows, sequence_features,
+    sequence_windows, window_features,
+)
+from repvision.errors import NotFittedError, TooFewDetectionsError
+from repvision.skeleton import BLAZEPOSE_33, JOINTS_13
+from repvision.types import PoseSequence
+
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _synthetic(T=90, fps=30.0, coords="pixels", seed=0) -> PoseSequence:
+    """A standing figure bobbing up and down (squat-like), 13 joints."""
+    rng = np.random.default_rng(seed)
+    base = np.array([[0, -4], [-1, -3], [1, -3], [-1.3, -2], [1.3, -2], [-1.4, -1], [1.4, -1],
+                     [-.6, 0], [.6, 0], [-.6, 1.5], [.6, 1.5], [-.6, 3], [.6, 3]], float)
+    t = np.arange(T) / fps
+    kp = np.zeros((T, 13, 4), np.float32)
+    kp[..., :2] = base[None] * 50 + 300
+    kp[:, :9, 1] += (30 * np.sin(2 * np.pi * 0.5 * t))[:, None]
+    kp[..., :2] += rng.normal(0, 1, kp[..., :2].shape)
+    kp[..., 2] = np.nan
+    kp[..., 3] = 1
+    return PoseSequence(kp, t, JOINTS_13, coords)
+
+
+def _toy_data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    y = np.where(X[:, 0] + 0.5 * X[:, 1] > 0, "squat", np.where(X[:, 2] > 0, "push_up", "golf_swing"))
+    return X, y
+
+
+# ---------------------------------------------------------------------------------------------- features
+def test_features_shape_and_invariance():
+    seq = _synthetic()
+    f = sequence_features(seq)
+    assert f.shape == (2, len(feature_names())) and np.isfinite(f).all()
+    # per-axis affine change of coordinates (pixels -> normalised image -> box) gives the same features
+    k = seq.keypoints.copy()
+    k[..., 0] = k[..., 0] / 640.0
+    k[..., 1] = k[..., 1] / 480.0 + 0.1
+    g = sequence_features(PoseSequence(k, seq.timestamps, JOINTS_13, "image", image_size=(640, 480)))
+    np.testing.assert_allclose(f, g, rtol=1e-3, atol=1e-4)  # float32 keypoints
+    # without equal-scale coordinates (box / unknown image size) only the orientation cues are missing
+    h = sequence_features(PoseSequence(k, seq.timestamps, JOINTS_13, "box"))
+    np.testing.assert_allclose(f[:, :165], h[:, :165], rtol=1e-3, atol=1e-4)
+    assert np.isnan(h[:, 165:]).all() and np.isfinite(f[:, 165:]).all()
+    assert f[0, 165] < -0.9  # upright torso
+
+
+def test_windows_resampled_by_time_not_frames():
+    a = _synthetic(T=90, fps=30.0)
+    b = _synthetic(T=180, fps=60.0)
+    wa, dta = sequence_windows(a)
+    wb, dtb = sequence_windows(b)
+    assert wa.shape == wb.shape and np.allclose(dta, dtb)
+    np.testing.assert_allclose(wa, wb, atol=0.05)
+
+
+def test_short_and_nan_sequences():
+    seq = _synthetic(T=12)  # 0.4 s, shorter than one window
+    w, dt = sequence_windows(seq)
+    assert w.shape[0] == 1 and np.isfinite(w).all()
+    k = _synthetic(T=60).keypoints.copy()
+    k[10:20] = np.nan  # frames without a person
+    k[:, 5] = np.nan  # a joint never seen
+    f = sequence_features(PoseSequence(k, np.arange(60) / 30.0, JOINTS_13, "pixels"))
+    assert f.shape[0] >= 1 and np.isfinite(f[:, :5]).all()
+    with pytest.raises(TooFewDetectionsError):
+        sequence_features(PoseSequence(np.full((5, 13, 4), np.nan), np.arange(5) / 30.0, JOINTS_13, "pixels"))
+
+
+def test_mirror_is_an_involution():
+    w, _ = sequence_windows(_synthetic())
+    np.testing.assert_allclose(mirror_windows(mirror_windows(w)), w)
+    assert not np.allclose(mirror_windows(w), w)
+
+
+# ------------------------------------------------------------------------------------------ sklearn contract
+def test_not_fitted_error():
+    clf = ExerciseClassifier()
+    with pytest.raises(NotFittedError):
+        clf.predict_proba(np.zeros((1, 6)))
+    with pytest.raises(NotFittedError):
+        clf.predict_sequence(_synthetic())
+    with pytest.raises(NotFittedError):
+        clf.save("x.npz")
+    assert isinstance(NotFittedError("a", "b", "c"), AttributeError)
+
+
+def test_params_fit_returns_self_and_classes_order():
+    pytest.importorskip("sklearn")
+    clf = ExerciseClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=1)
+    assert clf.get_params()["hidden_layer_sizes"] == (16,)
+    assert not hasattr(clf, "classes_")
+    X, y = _toy_data()
+    assert clf.fit(X, y) is clf
+    assert list(clf.classes_) == sorted(set(y))
+    p = clf.predict_proba(X)
+    assert p.shape == (len(X), 3) and np.allclose(p.sum(1), 1)
+    assert (clf.predict(X) == clf.classes_[p.argmax(1)]).all()
+    assert np.mean(clf.predict(X) == y) > 0.8
+
+
+def test_numpy_forward_equals_sklearn_and_survives_save_load(tmp_path):
+    pytest.importorskip("sklearn")
+    X, y = _toy_data(seed=3)
+    X[0, 2] = np.nan  # imputed identically
+    clf = ExerciseClassifier(hidden_layer_sizes=(16, 8), max_iter=200, random_state=0).fit(X, y)
+    Z = np.nan_to_num((X - clf.mean_) / clf.scale_)
+    ref = clf.estimator_.predict_proba(Z)
+    np.testing.assert_allclose(clf.predict_proba(X), ref, atol=1e-6)
+    clf.save(tmp_path / "m.npz")
+    loaded = ExerciseClassifier.load(tmp_path / "m.npz")
+    np.testing.assert_allclose(loaded.predict_proba(X), ref, atol=1e-6)
+    assert list(loaded.classes_) == list(clf.classes_) and loaded.get_params() == clf.get_params()
+    # binary problems use a logistic output unit
+    yb = np.where(X[:, 0] > 0, "a", "b")
+    b = ExerciseClassifier(hidden_layer_sizes=(8,), max_iter=100).fit(np.nan_to_num(X), yb)
+    np.testing.assert_allclose(b.predict_proba(np.nan_to_num(X)),
+                               b.estimator_.predict_proba((np.nan_to_num(X) - b.mean_) / b.scale_), atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------- shipped model
+def test_shipped_model_is_small_and_numpy_only():
+    from repvision.classify import default_model_path
+
+    assert default_model_path().stat().st_size < 2_000_000
+    clf = load_default_classifier()
+    assert 0.0 < clf.unknown_threshold < 1.0
+    assert clf.n_features_in_ <= len(feature_names())
+    assert {"squat", "push_up", "pull_up", "sit_up"} <= set(clf.classes_)
+    assert "sklearn" not in type(clf).__module__
+    # the forward pass does not touch scikit-learn
+    mods = {m for m in sys.modules if m.startswith("sklearn")}
+    clf.predict_sequence(_synthetic())
+    assert {m for m in sys.modules if m.startswith("sklearn")} == mods
+
+
+@pytest.fixture(scope="module")
+def clip_poses():
+    """MediaPipe poses of the committed real clips (estimated once per test module)."""
+    from repvision.pose import estimate_video
+
+    out = {}
+    for name, label in [("calimiro_squat_19.mp4", "squat"), ("calimiro_pull_up_11.mp4", "pull_up"),
+                        ("repcount_test2021_sit_up.mp4", "sit_up"), ("repcount_test2315_squat.mp4", "squat")]:
+        if (DATA / name).is_file():
+            out[name] = (label, estimate_video(DATA / name, "lite")[1])
+    if not out:
+        pytest.skip("test clips not available")
+    return out
+
+
+def test_shipped_model_on_real_clips(clip_poses):
+    clf = load_default_classifier()
+    for name, (label, pose) in clip_poses.items():
+        pred = clf.predict_sequence(pose, top_k=3)
+        assert len(pred.top) == 3 and pred.top[0][1] >= pred.top[1][1] >= pred.top[2][1]
+        assert pred.top[0][0] == label, (name, pred)
+        assert pred.label in (label, "unknown"), (name, pred)
+
+
+def test_shipped_model_on_penn_action_test_clips():
+    pytest.importorskip("scipy")
+    if not (SHARED / "penn_action").is_dir():
+        pytest.skip("exercise data not available")
+    from repvision.datasets.penn_action import read_penn_mat
+
+    clf = load_default_classifier()
+    # official test clips (train flag -1): exercises are recognised, a golf swing is "unknown"
+    labels = SHARED / "penn_action" / "labels"
+    import csv
+
+    rows = list(csv.DictReader(open(SHARED / "penn_action" / "manifest.csv")))
+    picks = {}
+    for r in rows:
+        if r["split"] == "test" and r["label"] not in picks and r["label"] in ("squat", "push_up", "pull_up",
+                                                                                 "jumping_jack", "golf_swing"):
+            picks[r["label"]] = r["file"]
+    for label, f in picks.items():
+        s = read_penn_mat(labels / Path(f).name)
+        assert s.meta["split"] == "test"
+        pred = clf.predict_sequence(s.pose)
+        if label in EXERCISES:
+            assert pred.top[0][0] == label, (f, pred)
+        else:
+            assert pred.label == "unknown", (f, pred)
+
+
+def test_predict_sequence_accepts_blazepose_with_gaps():
+    seq = _synthetic()
+    k = np.full((len(seq), 33, 4), np.nan, np.float32)
+    k[:, list(BLAZEPOSE_33.to_joints)] = seq.keypoints
+    k[5:15] = np.nan
+    pred = load_default_classifier().predict_sequence(PoseSequence(k, seq.timestamps, BLAZEPOSE_33, "pixels"))
+    assert pred.label in EXERCISES | {"unknown"} and 0 <= pred.confidence <= 1
+    with pytest.raises(TooFewDetectionsError):
+        load_default_classifier().predict_sequence(
+            PoseSequence(np.full((4, 33, 4), np.nan), np.arange(4) / 30.0, BLAZEPOSE_33, "image"))

@@ -1,0 +1,231 @@
+"""Tests of the repetition counter (repvision.reps) on synthetic poses with known counts and on RepCount-A."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repvision.errors import ConfigError
+from repvision.reps import (
+    MultiPersonRepCounter, RepCounterConfig, StreamingRepCounter, count_repetitions,
+)
+from repvision.skeleton import BLAZEPOSE_33, BlazePoseLandmark as B
+from repvision.types import PoseSequence
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# landmark -> the body point it follows in the synthetic figure
+_FOLLOW = {
+    **{i: "head" for i in range(11)},
+    B.LEFT_SHOULDER: "ls", B.RIGHT_SHOULDER: "rs", B.LEFT_ELBOW: "le", B.RIGHT_ELBOW: "re",
+    B.LEFT_WRIST: "lw", B.RIGHT_WRIST: "rw", B.LEFT_PINKY: "lw", B.RIGHT_PINKY: "rw", B.LEFT_INDEX: "lw",
+    B.RIGHT_INDEX: "rw", B.LEFT_THUMB: "lw", B.RIGHT_THUMB: "rw", B.LEFT_HIP: "lh", B.RIGHT_HIP: "rh",
+    B.LEFT_KNEE: "lk", B.RIGHT_KNEE: "rk", B.LEFT_ANKLE: "la", B.RIGHT_ANKLE: "ra", B.LEFT_HEEL: "la",
+    B.RIGHT_HEEL: "ra", B.LEFT_FOOT_INDEX: "la", B.RIGHT_FOOT_INDEX: "ra",
+}
+
+
+def _squat_points(q: float, arms: float = 0.0) -> dict[str, np.ndarray]:
+    """Front-view stick figure (pixels) at squat depth q in [0, 1]; ``arms`` raises the arms (jumping jack)."""
+    drop = 120.0 * q
+    pts = {
+        "head": (320, 100 + drop), "ls": (280, 160 + drop), "rs": (360, 160 + drop),
+        "lh": (295, 300 + drop), "rh": (345, 300 + drop),
+        "lk": (285 - 40 * q, 400 + drop * 0.4), "rk": (355 + 40 * q, 400 + drop * 0.4),
+        "la": (290, 500), "ra": (350, 500),
+    }
+    ang = np.radians(-80 + 150 * arms)  # arm angle from straight down
+    for side, sx, sh in (("l", -1, pts["ls"]), ("r", 1, pts["rs"])):
+        e = np.array(sh) + 70 * np.array([sx * np.sin(ang + np.pi / 2 * 0), np.cos(ang)])
+        e = np.array(sh) + 70 * np.array([sx * abs(np.sin(np.radians(10 + 150 * arms))),
+                                          np.cos(np.radians(10 + 150 * arms))])
+        w = e + (e - np.array(sh))
+        pts[side + "e"], pts[side + "w"] = tuple(e), tuple(w)
+    return {k: np.asarray(v, dtype=float) for k, v in pts.items()}
+
+
+def _profile(fps: float, plan: list[tuple[str, float, float]]) -> np.ndarray:
+    """Depth q(t) from a plan of ("idle", seconds, level) and ("rep", seconds, amplitude) steps."""
+    out = []
+    for kind, dur, val in plan:
+        n = max(1, int(round(dur * fps)))
+        if kind == "idle":
+            out.append(np.full(n, val))
+        else:
+            ph = np.arange(n) / n
+            out.append(val * 0.5 * (1 - np.cos(2 * np.pi * ph)))
+    return np.concatenate(out)
+
+
+def _sequence(q: np.ndarray, fps: float = 30.0, noise: float = 1.0, seed: int = 0, jack: bool = False,
+              size: tuple[int, int] = (640, 640)) -> PoseSequence:
+    rng = np.random.default_rng(seed)
+    t = len(q)
+    kp = np.zeros((t, 33, 4), dtype=np.float32)
+    for i, qi in enumerate(q):
+        pts = _squat_points(0.0 if jack else qi, arms=qi if jack else 0.0)
+        if jack:  # legs apart with the arms
+            pts["la"] = pts["la"] + [-60 * qi, 0]
+            pts["ra"] = pts["ra"] + [60 * qi, 0]
+        for lm in range(33):
+            kp[i, lm, :2] = pts[_FOLLOW[lm]]
+    kp[..., :2] += rng.normal(0, noise, size=kp[..., :2].shape)
+    kp[..., 0] /= size[0]
+    kp[..., 1] /= size[1]
+    kp[..., 2] = 0.0
+    kp[..., 3] = 0.95
+    return PoseSequence(kp, np.arange(t) / fps, BLAZEPOSE_33, "image", image_size=size, source="synthetic")
+
+
+def _reps(n: int, dur: float, amp: float = 1.0) -> list[tuple[str, float, float]]:
+    return [("rep", dur, amp)] * n
+
+
+def test_idle_start_and_end():
+    q = _profile(30, [("idle", 4, 0)] + _reps(8, 2.0) + [("idle", 5, 0)])
+    assert count_repetitions(_sequence(q), "squat").count == 8
+
+
+def test_pauses_between_sets():
+    plan = _reps(6, 1.8) + [("idle", 6, 0)] + _reps(7, 1.8) + [("idle", 3, 0)]
+    assert count_repetitions(_sequence(q := _profile(30, plan))).count == 13
+    assert len(q) > 0
+
+
+def test_speed_change():
+    plan = [("idle", 2, 0)] + _reps(5, 3.0) + _reps(8, 1.2) + [("idle", 2, 0)]
+    assert abs(count_repetitions(_sequence(_profile(30, plan))).count - 13) <= 1
+
+
+def test_noise_robust():
+    plan = [("idle", 2, 0)] + _reps(10, 1.6) + [("idle", 2, 0)]
+    assert count_repetitions(_sequence(_profile(30, plan), noise=4.0, seed=3)).count == 10
+
+
+def test_dropouts():
+    plan = [("idle", 2, 0)] + _reps(10, 2.0) + [("idle", 2, 0)]
+    seq = _sequence(_profile(30, plan))
+    kp = seq.keypoints.copy()
+    rng = np.random.default_rng(1)
+    kp[rng.random(len(kp)) < 0.1] = np.nan            # 10 % frames without a person
+    low = rng.random(kp.shape[:2]) < 0.05              # 5 % landmarks with low visibility
+    kp[..., 3][low] = 0.1
+    kp[..., :3][low] = 5.0                             # and garbage positions
+    seq2 = PoseSequence(kp, seq.timestamps, BLAZEPOSE_33, "image", image_size=seq.image_size)
+    assert abs(count_repetitions(seq2).count - 10) <= 1
+
+
+def test_partial_reps_listed_apart():
+    plan = [("idle", 2, 0)] + _reps(4, 2.0) + _reps(1, 2.0, 0.35) + _reps(4, 2.0) + [("idle", 2, 0)]
+    res = count_repetitions(_sequence(_profile(30, plan)), "squat")
+    assert res.count == 8
+    assert len(res.partials) <= 1
+
+
+def test_fast_jumping_jacks_and_low_fps():
+    q = _profile(30, [("idle", 1.5, 0)] + _reps(30, 0.45) + [("idle", 1.5, 0)])
+    assert abs(count_repetitions(_sequence(q, jack=True), "jumping_jack").count - 30) <= 1
+    q10 = _profile(12, [("idle", 2, 0)] + _reps(12, 0.9) + [("idle", 2, 0)])
+    assert abs(count_repetitions(_sequence(q10, fps=12, jack=True)).count - 12) <= 1
+
+
+def test_slow_reps():
+    q = _profile(30, [("idle", 3, 0)] + _reps(4, 6.0) + [("idle", 3, 0)])
+    assert count_repetitions(_sequence(q), "squat").count == 4
+
+
+def test_repetition_fields():
+    q = _profile(30, [("idle", 2, 0)] + _reps(6, 2.0) + [("idle", 2, 0)])
+    res = count_repetitions(_sequence(q), "squat")
+    assert res.count == 6
+    for r in res.repetitions:
+        assert r.start_frame <= r.turn_frame <= r.end_frame
+        assert r.start_s <= r.turn_s <= r.end_s
+        assert r.joint == "knee"
+        assert r.range_of_motion_deg is not None and r.range_of_motion_deg > 10
+        assert r.concentric_s is not None and r.eccentric_s is not None
+    unknown = count_repetitions(_sequence(q), None)
+    assert all(r.concentric_s is None for r in unknown.repetitions)
+
+
+def test_empty_and_no_person():
+    kp = np.full((50, 33, 4), np.nan, dtype=np.float32)
+    seq = PoseSequence(kp, np.arange(50) / 30.0, BLAZEPOSE_33, "image")
+    assert count_repetitions(seq).count == 0
+    assert count_repetitions(seq.slice(0, 1)).count == 0
+
+
+def test_idle_only_counts_nothing():
+    q = _profile(30, [("idle", 10, 0)])
+    assert count_repetitions(_sequence(q, noise=1.5)).count == 0
+
+
+def test_config_unknown_key():
+    with pytest.raises(ConfigError) as e:
+        RepCounterConfig.from_dict({"enter": 0.7, "bogus": 1})
+    assert "bogus" in str(e.value) and "min_visibility" in str(e.value)
+    assert RepCounterConfig.from_dict({"enter": 0.7}).enter == 0.7
+    with pytest.raises(ConfigError):
+        RepCounterConfig(enter=0.2, exit=0.5)
+
+
+def _stream(seq: PoseSequence, exercise=None):
+    c = StreamingRepCounter(exercise=exercise, coordinates=seq.coordinates, image_size=seq.image_size)
+    lat = []
+    for i in range(len(seq)):
+        for r in c.update(seq.keypoints[i] if seq.present[i] else None, float(seq.timestamps[i])):
+            lat.append(seq.timestamps[i] - r.end_s)
+            assert r.end_frame <= i
+    return c.finish(), lat
+
+
+def test_streaming_matches_offline():
+    plan = [("idle", 2, 0)] + _reps(7, 1.3) + [("idle", 3, 0)] + _reps(5, 1.3) + [("idle", 1.5, 0)]
+    seq = _sequence(_profile(30, plan))
+    off = count_repetitions(seq).count
+    res, lat = _stream(seq)
+    assert off == 12
+    assert abs(res.count - off) <= 1
+    # the first repetitions are reported once the motion has proved periodic; later ones within 0.5 s
+    assert len(lat) >= 3 and max(lat[2:]) <= 0.5 + 1e-9
+
+
+def test_multi_person():
+    q = _profile(30, [("idle", 2, 0)] + _reps(5, 1.5) + [("idle", 2, 0)])
+    seq = _sequence(q)
+    m = MultiPersonRepCounter(coordinates="image", image_size=seq.image_size)
+    for i in range(len(seq)):
+        m.update(1, seq.keypoints[i], float(seq.timestamps[i]))
+        m.update(2, None, float(seq.timestamps[i]))
+    out = m.finish()
+    assert abs(out[1].count - 5) <= 1 and out[2].count == 0
+
+
+# ---------------------------------------------------------------------------------------------- real data
+
+REAL = [("stu1_27", 1), ("stu3_20", 1), ("stu9_36", 1), ("test2021", 1), ("stu7_52", 1)]
+
+
+@pytest.fixture(scope="module")
+def repcount():
+    d = DATA / "repcount_a"
+    if not (d / "poses.npz").is_file():
+        pytest.skip("RepCount-A data not available")
+    from repvision.datasets.repcount import load_repcount_a
+
+    return {s.name: s for s in load_repcount_a(d)}
+
+
+@pytest.mark.parametrize("name,tol", REAL)
+def test_real_repcount(repcount, name, tol):
+    s = repcount[name]
+    assert abs(count_repetitions(s.pose).count - s.count) <= tol
+
+
+def test_real_streaming_agrees(repcount):
+    s = repcount["stu3_20"]
+    off = count_repetitions(s.pose).count
+    res, _ = _stream(s.pose)
+    assert abs(res.count - off) <= 1
