@@ -188,8 +188,23 @@ def test_streaming_matches_offline():
     res, lat = _stream(seq)
     assert off == 12
     assert abs(res.count - off) <= 1
-    # the first repetitions are reported once the motion has proved periodic; later ones within 0.5 s
-    assert len(lat) >= 3 and max(lat[2:]) <= 0.5 + 1e-9
+    # every repetition reported live, each at most 0.5 s after its end, never before it
+    assert len(lat) >= 10 and max(lat) <= 0.5 + 1e-9 and min(lat) >= 0.0
+
+
+def test_streaming_no_double_report_with_speed_change():
+    plan = [("idle", 1.5, 0)] + _reps(4, 2.5) + _reps(6, 1.0) + [("idle", 2, 0)]
+    seq = _sequence(_profile(30, plan))
+    res, lat = _stream(seq)
+    assert abs(res.count - 10) <= 1
+    assert abs(res.count - count_repetitions(seq).count) <= 1
+
+
+def test_regularity_weight_keeps_clean_counts():
+    # choosing the counting signal with or without the cycle-regularity term gives the same clean count
+    q = _profile(30, [("idle", 2, 0)] + _reps(8, 2.0) + [("idle", 2, 0)])
+    for w in (0.0, 0.5):
+        assert count_repetitions(_sequence(q), config=RepCounterConfig(regularity_weight=w)).count == 8
 
 
 def test_multi_person():

@@ -49,6 +49,8 @@ def analyze(
     video: Path = typer.Argument(..., help="Video file (mp4, mov, avi, webm, mkv)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="JSON report path [default: VIDEO.repvision.json]."),
     video_out: Optional[Path] = typer.Option(None, "--video", help="Write an annotated MP4 here."),
+    report_out: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report here "
+                                              "(summary, body map, reps with form cues, plots, video)."),
     pose_model: Optional[str] = typer.Option(None, "--pose-model", help="lite (fast) | full (accurate) | path.task"),
     stride: Optional[int] = typer.Option(None, "--stride", help="Analyse every N-th frame."),
     max_size: Optional[int] = typer.Option(None, "--max-size", help="Downscale long side to PIXELS first."),
@@ -58,11 +60,11 @@ def analyze(
     progress: ProgressMode = typer.Option(ProgressMode.bar, "--progress",
                                           help="bar | json (JSON lines on stdout) | none"),
 ) -> None:
-    """Analyse a workout video: exercise, repetitions, muscle groups."""
+    """Analyse a workout video: exercise, repetitions, form feedback, muscle groups."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from repvision.pipeline import analyze as run
-    from repvision.report import print_summary, write_annotated_video, write_json
+    from repvision.report import print_summary, write_annotated_video, write_html, write_json
 
     console = Console()
     try:
@@ -86,6 +88,9 @@ def analyze(
         if video_out is not None:
             write_annotated_video(analysis, video, video_out)
             written.append(str(video_out))
+        if report_out is not None:
+            write_html(analysis, video, report_out)
+            written.append(str(report_out))
     except RepvisionError as exc:
         _fail(exc)
         return
@@ -199,12 +204,13 @@ def bench_speed(
     pose_model: str = typer.Option("lite", "--pose-model"),
     stride: int = typer.Option(1, "--stride"),
     max_size: Optional[int] = typer.Option(None, "--max-size"),
+    repeats: int = typer.Option(3, "--repeats", help="Alternate the two loops this many times; best run each."),
 ) -> None:
     """Frames per second of a bare MediaPipe loop and of analyze, on the same file in one run, and their ratio."""
     from repvision.bench.speed import run_speed_benchmark
 
     try:
-        figures = run_speed_benchmark(video, pose_model, stride, max_size, console=Console())
+        figures = run_speed_benchmark(video, pose_model, stride, max_size, console=Console(), repeats=repeats)
     except RepvisionError as exc:
         _fail(exc)
         return
@@ -214,10 +220,26 @@ def bench_speed(
 @app.command()
 def train(
     data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
-    out: Path = typer.Option(Path("src/repvision/models/exercise_classifier.npz"), "--out",
-                             help="Where to write the trained default classifier."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model [default classifier: "
+                                       "src/repvision/models/exercise_classifier.npz; torch: MODEL_classifier.pt]."),
+    model: Optional[str] = typer.Option(None, "--model", help="mlp | lstm | conv1d_lstm | stgcn: train a PyTorch "
+                                        "sequence model instead of the default classifier."),
 ) -> None:
-    """Train the default exercise classifier (needs the 'train' extra: scikit-learn, scipy)."""
+    """Train the default exercise classifier, or a PyTorch sequence model with --model (needs the 'train' extra)."""
+    if model is not None and model != "default":
+        try:
+            from repvision.evaluation import train_model
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            err_console.print(f"[bold red]error:[/] --model needs PyTorch, scikit-learn and scipy ({exc}). "
+                              "Install them with: pip install 'repvision[train]'")
+            raise typer.Exit(code=2)
+        try:
+            figures = train_model(model, data, out or Path(f"{model}_classifier.pt"), console=err_console)
+        except RepvisionError as exc:
+            _fail(exc)
+            return
+        print(json.dumps(figures))
+        return
     try:
         from repvision.training import train_default_classifier
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -225,7 +247,59 @@ def train(
                           "Install them with: pip install 'repvision[train]'")
         raise typer.Exit(code=2)
     try:
-        figures = train_default_classifier(data, out, console=Console())
+        figures = train_default_classifier(data, out or Path("src/repvision/models/exercise_classifier.npz"),
+                                           console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
+@app.command()
+def evaluate(
+    model: str = typer.Option("stgcn", "--model", help="default | mlp | lstm | conv1d_lstm | stgcn"),
+    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
+    dataset: str = typer.Option("penn_action", "--dataset", help="penn_action (official split) | videos | "
+                                "repcount_a | pose_trainer (grouped k-fold CV)"),
+    folds: int = typer.Option(5, "--folds", help="Folds of the grouped cross-validation (not Penn Action)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, confusion.csv/png, "
+                                       "training_curves.png."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs of a torch model."),
+) -> None:
+    """Evaluate an exercise classifier honestly: top-1, balanced accuracy, macro-F1, confusion matrix."""
+    try:
+        from repvision.evaluation import evaluate as run
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        err_console.print(f"[bold red]error:[/] evaluation needs the 'train' extra ({exc}). "
+                          "Install it with: pip install 'repvision[train]'")
+        raise typer.Exit(code=2)
+    try:
+        figures = run(model, data, dataset, folds=folds, out=out, console=err_console, epochs=epochs)
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
+@bench_app.command("classify")
+def bench_classify(
+    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
+    models: str = typer.Option("default,mlp,lstm,conv1d_lstm,stgcn", "--models", help="Comma-separated models."),
+    datasets: Optional[str] = typer.Option(None, "--datasets", help="Comma-separated datasets [every one present]."),
+    folds: int = typer.Option(5, "--folds"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for per-run metrics and plots."),
+) -> None:
+    """Every classifier on every dataset present: results table, last line one JSON object."""
+    try:
+        from repvision.evaluation import bench_classify as run
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        err_console.print(f"[bold red]error:[/] needs the 'train' extra ({exc}). "
+                          "Install it with: pip install 'repvision[train]'")
+        raise typer.Exit(code=2)
+    try:
+        figures = run(data, tuple(m.strip() for m in models.split(",") if m.strip()),
+                      [d.strip() for d in datasets.split(",")] if datasets else None, folds=folds, out=out,
+                      console=Console())
     except RepvisionError as exc:
         _fail(exc)
         return

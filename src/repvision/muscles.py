@@ -12,7 +12,9 @@ clean and jerk, jump rope) follow the muscles named for their phases in the same
 
 from __future__ import annotations
 
-from repvision.types import MuscleGroups
+from typing import Iterable
+
+from repvision.types import ExercisePrediction, MuscleActivation, MuscleGroups
 
 #: The 11 muscle groups used for activation estimates (order of the X3D/SlowFast muscle-group work).
 MUSCLE_GROUPS: tuple[str, ...] = (
@@ -58,3 +60,63 @@ def muscles_for(exercise: str) -> MuscleGroups | None:
 def known_exercises() -> tuple[str, ...]:
     """Exercises with a muscle-group entry."""
     return tuple(_TABLE)
+
+
+#: Weight of a primary (target) and a secondary (synergist) muscle group in :func:`activation_from_prediction`.
+PRIMARY_WEIGHT = 1.0
+SECONDARY_WEIGHT = 0.5
+
+
+def activation_from_prediction(prediction: ExercisePrediction | Iterable[tuple[str, float]]) -> MuscleActivation:
+    """Probability-weighted activation of the 11 :data:`MUSCLE_GROUPS` for one video.
+
+    Each exercise the classifier considered contributes its probability times 1.0 (:data:`PRIMARY_WEIGHT`) to
+    its primary groups and times 0.5 (:data:`SECONDARY_WEIGHT`) to its secondary groups; the sums are divided
+    by their maximum, so the most worked group is 1.0. An uncertain prediction (e.g. squat 0.5, lunge 0.3,
+    deadlift 0.2) therefore spreads the activation over the groups of every candidate instead of picking one
+    exercise's muscles. Groups outside the 11 (calves, traps, forearms) are left out of the estimate.
+
+    This is a coarse estimate from the muscle assignments of the module's sources (ExRx.net Exercise & Muscle
+    Directory; Haff & Triplett, *Essentials of Strength Training and Conditioning*, NSCA, 4th ed., 2016), not
+    a measurement (no EMG): it does not depend on load, tempo or form.
+
+    Parameters
+    ----------
+    prediction:
+        An :class:`ExercisePrediction` (its ``top`` pairs are used, falling back to ``(label, confidence)``
+        when ``top`` is empty) or an iterable of ``(label, probability)`` pairs, probabilities in [0, 1].
+        Labels without a muscle entry (``other``, ``unknown``, sports negatives) contribute nothing.
+
+    Returns
+    -------
+    :class:`MuscleActivation` with every one of the 11 groups (values in [0, 1]; all 0 when no candidate has
+    a muscle entry).
+
+    Raises
+    ------
+    ValueError
+        A probability is negative or not finite.
+    """
+    if isinstance(prediction, ExercisePrediction):
+        pairs = tuple(prediction.top) or ((prediction.label, prediction.confidence),)
+    else:
+        pairs = tuple(prediction)
+    pairs = tuple((str(lab), float(p)) for lab, p in pairs)
+    raw = {g: 0.0 for g in MUSCLE_GROUPS}
+    for label, p in pairs:
+        if not (p >= 0.0 and p < float("inf")):
+            raise ValueError(f"probability of {label!r} must be a finite number >= 0, got {p}")
+        entry = _TABLE.get(label)
+        if entry is None:
+            continue
+        for group in entry[0]:
+            if group in raw:
+                raw[group] += PRIMARY_WEIGHT * p
+        for group in entry[1]:
+            if group in raw:
+                raw[group] += SECONDARY_WEIGHT * p
+    top = max(raw.values())
+    activation = {g: (v / top if top > 0 else 0.0) for g, v in raw.items()}
+    method = (f"classifier-probability-weighted sum over the top-{len(pairs)} exercises: primary groups x "
+              f"{PRIMARY_WEIGHT:g}, secondary x {SECONDARY_WEIGHT:g}, normalised to a maximum of 1")
+    return MuscleActivation(activation, pairs, method, SOURCE)

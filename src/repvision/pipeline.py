@@ -1,4 +1,4 @@
-"""``analyze``: video -> pose -> exercise / repetitions / muscles -> :class:`repvision.types.Analysis`."""
+"""``analyze``: video -> pose -> exercise / repetitions / form / muscles -> :class:`repvision.types.Analysis`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from repvision.config import AnalyzeConfig
 from repvision.errors import ClipTooShortError, NoPersonError, TooFewDetectionsError
-from repvision.muscles import muscles_for
+from repvision.muscles import activation_from_prediction, muscles_for
 from repvision.pose import estimate_video
 from repvision.types import Analysis, ExercisePrediction, PoseSequence, RepetitionCount, VideoInfo
 
@@ -17,7 +17,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None, *,
             progress: ProgressCallback | None = None, **overrides: Any) -> Analysis:
-    """Analyse a workout video: exercise, repetitions, muscle groups.
+    """Analyse a workout video: exercise, repetitions, per-repetition form, muscle groups and their activation.
 
     Parameters
     ----------
@@ -73,7 +73,11 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
 def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | None = None, *,
                   timings: dict[str, float] | None = None, warnings: list[str] | None = None,
                   t_start: float | None = None) -> Analysis:
-    """The analysis stages after pose estimation: checks, exercise, repetitions, muscles.
+    """The analysis stages after pose estimation: checks, exercise, repetitions, form, muscles.
+
+    Form is judged with :func:`repvision.form.assess_form` for the chosen exercise; an exercise without a rule
+    file, or one that was not recognised, gives a :class:`~repvision.form.FormReport` with ``mode == "none"``
+    and a message saying why (never an error).
 
     Parameters
     ----------
@@ -132,10 +136,26 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     hint = None if exercise.is_unknown else exercise.label
     repetitions: RepetitionCount = count_repetitions(pose, exercise=hint)
     timings["reps_s"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    from repvision.form import FormReport, assess_form, available_exercises
+
+    if exercise.is_unknown:
+        form = FormReport("unknown", "none", None,
+                          message="Form was not judged: the exercise was not recognised with enough confidence "
+                                  "(pass --exercise to name it).")
+    elif exercise.label not in available_exercises():
+        form = FormReport(exercise.label, "none", None,
+                          message=f"No form rules for {exercise.label}; form was not judged (rules exist for: "
+                                  f"{', '.join(available_exercises())}).")
+    else:
+        form = assess_form(pose, exercise.label, repetitions)
+    timings["form_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 
     return Analysis(
         video=info, pose_model=cfg.pose_model, frames_analysed=len(pose), frames_with_person=n_person,
         exercise=exercise, repetitions=repetitions, muscles=None if exercise.is_unknown else muscles_for(exercise.label),
-        timings_s=timings, warnings=tuple(warnings), pose=pose,
+        timings_s=timings, warnings=tuple(warnings), pose=pose, form=form,
+        muscle_activation=activation_from_prediction(exercise),
     )

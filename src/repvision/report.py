@@ -1,4 +1,5 @@
-"""Outputs of an analysis: the JSON report (versioned schema), a terminal summary, an annotated MP4."""
+"""Outputs of an analysis: the JSON report (versioned schema), a terminal summary, an annotated MP4 and a
+self-contained HTML report (:func:`write_html`, implemented in :mod:`repvision.html_report`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import numpy as np
 
 from repvision.types import Analysis
 
-#: Version of the JSON report layout; bumped on any incompatible change (semantic versioning).
-SCHEMA_VERSION = "1.0.0"
+#: Version of the JSON report layout (semantic versioning: major for incompatible changes, minor for added
+#: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``.
+SCHEMA_VERSION = "1.1.0"
 
 _num = {"type": "number"}
 _num_or_null = {"type": ["number", "null"]}
@@ -30,13 +32,77 @@ _rep = {
     },
 }
 
+_str = {"type": "string"}
+_issue = {
+    "type": "object",
+    "required": ["check", "cue", "rep_index", "frame", "time_s", "value", "limit", "unit", "severity", "source",
+                 "duration_s"],
+    "properties": {
+        "check": _str, "cue": _str, "rep_index": {"type": ["integer", "null"]},
+        "frame": {"type": "integer", "minimum": 0}, "time_s": _num, "value": _num, "limit": _num,
+        "unit": {"enum": ["deg", "s", "torso", "ratio"]}, "severity": {"type": "number", "minimum": 0, "maximum": 1},
+        "source": _str, "duration_s": _num_or_null,
+    },
+}
+_rep_form = {
+    "type": "object",
+    "required": ["index", "start_frame", "turn_frame", "end_frame", "start_s", "end_s", "score", "partial",
+                 "issues", "measurements"],
+    "properties": {
+        "index": {"type": "integer", "minimum": 0}, "start_frame": {"type": "integer"},
+        "turn_frame": {"type": "integer"}, "end_frame": {"type": "integer"}, "start_s": _num, "end_s": _num,
+        "score": {"type": "number", "minimum": 0, "maximum": 100}, "partial": {"type": "boolean"},
+        "issues": {"type": "array", "items": _issue},
+        "measurements": {"type": "object", "additionalProperties": _num_or_null},
+    },
+}
+#: ``form``: per-repetition form feedback (:class:`repvision.form.FormReport`). ``mode`` is ``reps``, ``hold``
+#: (plank: ``hold`` filled, issues over time with ``duration_s``) or ``none`` (no rules / exercise not
+#: recognised: ``message`` says why). ``score`` 0-100 (mean of the rep scores, or share of the hold in good
+#: form). Issue ``value``/``limit`` are in ``unit``: deg, s, torso (torso lengths) or ratio. ``skipped`` lists
+#: the checks the camera view cannot support, with the ``reason`` and where to put the ``camera``.
+FORM_SCHEMA: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["exercise", "mode", "view", "score", "message", "checks_run", "issue_counts", "reps", "issues",
+                 "skipped", "hold"],
+    "properties": {
+        "exercise": _str, "mode": {"enum": ["reps", "hold", "none"]},
+        "view": {"type": ["object", "null"], "required": ["view", "width_ratio", "depth_yaw_deg"],
+                 "properties": {"view": {"enum": ["front", "side", "oblique", "unknown"]},
+                                "width_ratio": _num_or_null, "depth_yaw_deg": _num_or_null}},
+        "score": {"type": ["number", "null"], "minimum": 0, "maximum": 100}, "message": _str,
+        "checks_run": {"type": "array", "items": _str},
+        "issue_counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+        "reps": {"type": "array", "items": _rep_form},
+        "issues": {"type": "array", "items": _issue},
+        "skipped": {"type": "array", "items": {"type": "object", "required": ["check", "reason", "camera"],
+                                               "properties": {"check": _str, "reason": _str, "camera": _str}}},
+        "hold": {"type": ["object", "null"], "required": ["hold_s", "good_s", "start_frame", "end_frame"],
+                 "properties": {"hold_s": _num, "good_s": _num, "start_frame": {"type": "integer"},
+                                "end_frame": {"type": "integer"}}},
+    },
+}
+#: ``muscle_activation``: every one of the 11 groups of :data:`repvision.muscles.MUSCLE_GROUPS` -> [0, 1]
+#: (:func:`repvision.muscles.activation_from_prediction`), with the weighted exercises, method and source.
+MUSCLE_ACTIVATION_SCHEMA: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["activation", "exercises", "method", "source"],
+    "properties": {
+        "activation": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}},
+        "exercises": {"type": "array", "items": {"type": "object", "required": ["label", "probability"],
+                                                 "properties": {"label": _str, "probability": _num}}},
+        "method": _str, "source": _str,
+    },
+}
+
 #: JSON Schema (draft 2020-12) of the report written by :func:`write_json`. Units: seconds (``*_s``),
 #: frames (``*_frame``, indices into the analysed frames), degrees (``*_deg``), pixels (video size).
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "repvision analysis report",
     "type": "object",
-    "required": ["schema_version", "video", "pose", "exercise", "repetitions", "muscles", "timings_s", "warnings"],
+    "required": ["schema_version", "video", "pose", "exercise", "repetitions", "muscles", "muscle_activation",
+                 "form", "timings_s", "warnings"],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
         "video": {
@@ -75,6 +141,8 @@ REPORT_SCHEMA: dict[str, Any] = {
                            "secondary": {"type": "array", "items": {"type": "string"}},
                            "source": {"type": "string"}},
         },
+        "muscle_activation": MUSCLE_ACTIVATION_SCHEMA,
+        "form": FORM_SCHEMA,
         "timings_s": {"type": "object", "additionalProperties": _num},
         "warnings": {"type": "array", "items": {"type": "string"}},
     },
@@ -96,9 +164,27 @@ def write_json(analysis: Analysis, path: str | os.PathLike) -> Path:
     return p
 
 
+def top_cues(analysis: Analysis, n: int = 3) -> list[tuple[str, int, str]]:
+    """The ``n`` most frequent form problems as ``(check, repetitions_affected, cue)``, most frequent first.
+
+    The cue is the one of the worst (most severe) occurrence of the check. Empty without form issues.
+    """
+    form = analysis.form
+    if form is None or not form.issues:
+        return []
+    worst: dict[str, Any] = {}
+    for i in form.issues:
+        if i.check not in worst or i.severity > worst[i.check].severity:
+            worst[i.check] = i
+    counts = form.issue_counts
+    order = sorted(counts, key=lambda c: (-counts[c], -worst[c].severity))
+    return [(c, counts[c], worst[c].cue) for c in order[:n]]
+
+
 def print_summary(analysis: Analysis, console=None) -> None:
-    """Print a summary table (exercise, repetitions, muscles) with rich."""
+    """Print a summary (exercise, repetitions, form score and top cues, muscles) with rich."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
@@ -111,9 +197,19 @@ def print_summary(analysis: Analysis, console=None) -> None:
     head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     reps = analysis.repetitions
     head.add_row("Repetitions", f"{reps.count}" + (f"  (+{len(reps.partials)} partial)" if reps.partials else ""))
+    form = analysis.form
+    if form is not None:
+        if form.score is not None:
+            view = form.view.view if form.view is not None else "unknown"
+            head.add_row("Form score", f"{form.score:.0f}/100  ({view} view)")
+        else:
+            head.add_row("Form", escape(form.message))
     if analysis.muscles is not None:
         head.add_row("Primary muscles", ", ".join(analysis.muscles.primary))
         head.add_row("Secondary muscles", ", ".join(analysis.muscles.secondary))
+    act = analysis.muscle_activation
+    if act is not None and act.ranked():
+        head.add_row("Activation", ", ".join(f"{g} {a:.0%}" for g, a in act.ranked()[:6]))
     head.add_row("Video", f"{v.width}x{v.height} px, {v.fps:.2f} fps, {v.duration_s:.1f} s"
                  + (f", rotated {v.rotation_deg} deg" if v.rotation_deg else ""))
     head.add_row("Pose", f"{analysis.pose_model} model, person in {analysis.frames_with_person}/"
@@ -121,25 +217,88 @@ def print_summary(analysis: Analysis, console=None) -> None:
     t = analysis.timings_s
     head.add_row("Time", f"{t.get('total_s', 0):.1f} s" + (" (poses from cache)" if t.get("pose_cached") else ""))
     console.print(head)
+    rep_forms = {r.index: r for r in form.reps} if form is not None else {}
     if reps.repetitions:
         table = Table(title="Repetitions", title_justify="left")
-        for col in ("#", "start s", "turn s", "end s", "duration s", "ROM deg", "joint", "note"):
-            table.add_column(col, justify="right" if col not in ("joint", "note") else "left")
+        cols = ("#", "time s", "turn s", "ROM deg", "form", "cues")
+        for col in cols:
+            table.add_column(col, justify="left" if col == "cues" else "right", overflow="fold",
+                             no_wrap=col != "cues")
         for r in reps.repetitions:
-            rom = "-" if r.range_of_motion_deg is None else f"{r.range_of_motion_deg:.0f}"
-            table.add_row(str(r.index + 1), f"{r.start_s:.2f}", f"{r.turn_s:.2f}", f"{r.end_s:.2f}",
-                          f"{r.duration_s:.2f}", rom, r.joint or "-", "partial" if r.partial else "")
+            rom = "-" if r.range_of_motion_deg is None else f"{r.range_of_motion_deg:.0f} {r.joint or ''}"
+            rf = rep_forms.get(r.index)
+            score = "-" if rf is None else f"{rf.score:.0f}"
+            cues = "-" if rf is None else ("; ".join(i.cue for i in rf.issues) or "good")
+            table.add_row(str(r.index + 1) + (" partial" if r.partial else ""), f"{r.start_s:.1f}-{r.end_s:.1f}",
+                          f"{r.turn_s:.1f}", rom, score, escape(cues))
         console.print(table)
+    if form is not None:
+        cues = top_cues(analysis)
+        if cues:
+            console.print("[bold]Top form cues[/]")
+            n_judged = len(form.reps) or 1
+            for check, n, cue in cues:
+                where = f"{n} of {n_judged} reps" if form.mode == "reps" else f"{n}x"
+                console.print(f"  - {escape(cue)} [dim]({check}, {where})[/]")
+        elif form.score is not None:
+            console.print("[green]No form issues found.[/]")
+        if form.hold is not None:
+            console.print(f"Hold: {form.hold.hold_s:.1f} s, {form.hold.good_s:.1f} s in good form")
+        by_camera: dict[str, list[str]] = {}
+        for sk in form.skipped:
+            by_camera.setdefault(sk.camera or sk.reason, []).append(sk.check)
+        view = form.view.view if form.view is not None else "unknown"
+        for advice, checks in by_camera.items():
+            console.print(f"[dim]not checked from the {view} view: {escape(', '.join(checks))}; "
+                          f"{escape(advice)}[/]")
     for w in analysis.warnings:
         console.print(f"[yellow]warning:[/] {w}")
 
 
+#: Seconds a form cue stays on the annotated video before and after the frame where it was measured.
+CUE_LEAD_S = 0.3
+CUE_HOLD_S = 2.0
+
+
+def overlay_text(text: str) -> str:
+    """``text`` in the ASCII that OpenCV's Hershey fonts can draw (degree sign -> ' deg', x-sign -> 'x')."""
+    text = text.replace("°", " deg").replace("×", "x").replace("–", "-").replace("—", "-")
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def cues_at(analysis: Analysis, time_s: float) -> list[str]:
+    """The form cues that apply at ``time_s`` seconds: those measured within :data:`CUE_LEAD_S` before to
+    :data:`CUE_HOLD_S` after it (hold issues: for their whole duration), as ``"rep N: cue"`` lines."""
+    form = analysis.form
+    if form is None:
+        return []
+    out = []
+    for i in form.issues:
+        hold = max(CUE_HOLD_S, i.duration_s or 0.0)
+        if i.time_s - CUE_LEAD_S <= time_s <= i.time_s + hold:
+            out.append(i.cue if i.rep_index is None else f"rep {i.rep_index + 1}: {i.cue}")
+    return out
+
+
+def _wrap(lines: list[str], width_chars: int, max_lines: int) -> tuple[str, ...]:
+    import textwrap
+
+    out: list[str] = []
+    for line in lines:
+        out.extend(textwrap.wrap(overlay_text(line), max(20, width_chars)) or [""])
+    if len(out) > max_lines:
+        out = out[:max_lines - 1] + [out[max_lines - 1][: max(0, width_chars - 3)] + "..."]
+    return tuple(out)
+
+
 def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out_path: str | os.PathLike,
-                          progress=None) -> Path:
-    """Write an MP4 (H.264 via PyAV) of the video with the skeleton, exercise label and a live rep counter.
+                          progress=None, max_size: int | None = None, crf: int = 23) -> Path:
+    """Write an MP4 (H.264 via PyAV) of the video with the skeleton, exercise label, a live rep counter and the
+    form cue of the moment (see :func:`cues_at`).
 
     Frames are re-decoded from ``video_path`` one at a time (never held in memory). Drawing uses OpenCV
-    (installed with MediaPipe).
+    (installed with MediaPipe). ``max_size`` downscales the long side to at most that many pixels (None keeps
+    the video's size); ``crf`` is x264's constant-rate factor (higher = smaller file, 23 = default quality).
 
     Raises
     ------
@@ -158,18 +317,21 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
     rep_ends = np.array([r.end_s for r in analysis.repetitions.full])
     label = analysis.exercise.label.replace("_", " ")
     conf = analysis.exercise.confidence
-    with VideoReader(video_path) as reader:
-        w, h = reader.info.width, reader.info.height
+    with VideoReader(video_path, max_size=max_size) as reader:
+        w, h = reader.output_size
         w2, h2 = w - (w % 2), h - (h % 2)
         fps = reader.info.fps or 30.0
-        container = av.open(str(out), mode="w")
+        scale = max(0.6, min(w, h) / 480)
+        width_chars = int(w / (11 * scale))  # Hershey simplex at 0.6*scale: about 11*scale px per character
+        # faststart: the index at the front, so a browser can play the MP4 before it has all of it
+        container = av.open(str(out), mode="w", options={"movflags": "+faststart"})
         codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
         from fractions import Fraction
 
         stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
         if codec == "libx264":
-            stream.options = {"crf": "23", "preset": "veryfast"}
+            stream.options = {"crf": str(crf), "preset": "veryfast"}
         j = 0
         for frame in reader:
             img = np.ascontiguousarray(frame.image[:h2, :w2])
@@ -177,7 +339,8 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
             while j + 1 < len(pose) and pose.timestamps[j + 1] <= frame.timestamp_s + 1e-6:
                 j += 1
             count = int((rep_ends <= frame.timestamp_s + 1e-6).sum())
-            img = draw_overlay(img, pose.keypoints[j], f"{label} ({conf:.0%})", f"reps: {count}")
+            lines = _wrap(cues_at(analysis, frame.timestamp_s), width_chars, 4)
+            img = draw_overlay(img, pose.keypoints[j], f"{label} ({conf:.0%})", f"reps: {count}", lines)
             vf = av.VideoFrame.from_ndarray(img, format="rgb24")
             for packet in stream.encode(vf):
                 container.mux(packet)
@@ -187,6 +350,14 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
             container.mux(packet)
         container.close()
     return out
+
+
+def write_html(analysis: Analysis, video_path: str | os.PathLike, out_path: str | os.PathLike, *,
+               embed_video: bool = True, video_max_size: int | None = 640) -> Path:
+    """Write one self-contained HTML report (no external URLs); see :func:`repvision.html_report.write_html`."""
+    from repvision.html_report import write_html as _write
+
+    return _write(analysis, video_path, out_path, embed_video=embed_video, video_max_size=video_max_size)
 
 
 def draw_overlay(image: np.ndarray, keypoints: np.ndarray | None, title: str, counter: str,

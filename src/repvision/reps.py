@@ -12,6 +12,12 @@ Method (class-agnostic; numpy only)
    Ferreira et al., "Exploring workout repetition counting and validation through deep learning" (ICIAR 2020)
    and the autocorrelation period estimate of classic repetition counting (Levy & Wolf, "Live repetition
    counting", ICCV 2015; Dwibedi et al., RepNet, CVPR 2020, use the same self-similarity idea).
+   With ``regularity_weight > 0`` the components are compared after a third detrending pass (window relative
+   to the refined period), and each component's score is lowered by the irregularity of the cycles it yields
+   (median relative deviation of the intervals between detected turns from its own autocorrelation period):
+   a component is trusted when its cycle detector and its autocorrelation agree on the rate -- the
+   period-consistency check used to validate counts in Levy & Wolf (ICCV 2015). The weight (0.5) was chosen
+   by 5-fold grouped cross-validation on RepCount-A (:func:`repvision.bench.reps.cross_validate`).
 3. **Period and smoothing.** The dominant period is the first strong autocorrelation peak; the signal is
    Gaussian-smoothed with a sigma proportional to it, so fast (jumping jacks) and slow reps are both handled.
 4. **Cycle detection.** The signal is normalised by a running min/max envelope (window proportional to the
@@ -22,9 +28,10 @@ Method (class-agnostic; numpy only)
 5. **Partial repetitions** are cycles whose amplitude is below ``partial_fraction`` of the median amplitude
    of the sequence's cycles; they are listed but not counted.
 
-The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysis on the recent history every
-few frames (causal: only frames already seen) and reports each repetition once, as soon as the signal has
-returned to its rest side.
+The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysis on the history every few
+frames (causal: only frames already seen) and reports by count: when the running analysis holds more full
+repetitions than were reported, in two consecutive analyses, one more is reported. This keeps the live count
+close to the offline count of the same frames and never reports one repetition twice.
 """
 
 from __future__ import annotations
@@ -100,6 +107,10 @@ class RepCounterConfig:
     variance_weight: exponent of the (relative) component variance in the component score.
     min_displacement: smallest pose change (RMS joint distance between turn and rest pose, in units of the
         13-joint box) for a cycle to count -- an absolute floor that keeps pose jitter while idle from counting.
+    regularity_weight: weight of the cycle-interval irregularity (median relative deviation of the intervals
+        between detected turns from the component's own period) subtracted from a component's periodicity
+        score when choosing the counting signal; 0 = periodicity alone. Chosen by grouped cross-validation
+        on RepCount-A (see :mod:`repvision.bench.reps`).
     """
 
     min_visibility: float = 0.5
@@ -126,6 +137,7 @@ class RepCounterConfig:
     variance_weight: float = 0.5
     min_displacement: float = 0.05
     envelope_min_s: float = 2.0
+    regularity_weight: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exit < self.enter <= 1.0:
@@ -275,32 +287,60 @@ def _pick_period(ac: np.ndarray, lo: int, hi: int, rel: float) -> tuple[float, f
     return float(k + off), float(b)
 
 
-def _best_component(x, valid, lo, hi, detrend_w, cfg):
-    """Detrend, PCA, and pick among the first ``n_components`` principal components the most periodic one
-    (highest autocorrelation peak in the period range, slightly favouring high-variance components).
+def _components(x, valid, lo, hi, detrend_w, cfg):
+    """Detrend, PCA, and for each of the first ``n_components`` principal components its period and
+    periodicity score (autocorrelation peak, slightly favouring high-variance components).
 
-    Returns (period frames or nan, component rank, signal (T,), strength).
+    Returns a list of (score, period frames, component rank, signal (T,), strength), best score first; empty
+    when no component shows a period in range.
     """
     n = len(x)
     xd = _detrend(x, valid, detrend_w, cfg.standardize)
     if valid.sum() < 3:
-        return float("nan"), -1, np.zeros(n), 0.0
+        return []
     hi = min(hi, int(n * cfg.max_period_fraction))
+    if hi <= lo + 2:
+        return []
     cov = np.cov(xd[valid].T)
     w, v = np.linalg.eigh(np.atleast_2d(cov))
     order = np.argsort(w)[::-1][: cfg.n_components]
-    best = (-np.inf, float("nan"), 0, xd @ v[:, order[0]], 0.0)
-    if hi <= lo + 2:
-        return float("nan"), 0, best[3], 0.0
+    out = []
     for rank, k in enumerate(order):
         s = xd @ v[:, k]
         per, stren = _pick_period(_autocorr(s, hi + 2), lo, hi, cfg.period_rel)
         if not np.isfinite(per):
             continue
         score = stren * (max(w[k], 0.0) / max(w[order[0]], 1e-12)) ** cfg.variance_weight
-        if score > best[0]:
-            best = (score, per, rank, s, stren)
-    return best[1], best[2], best[3], best[4]
+        out.append((score, per, rank, s, stren))
+    out.sort(key=lambda c: -c[0])
+    return out
+
+
+def _best_component(x, valid, lo, hi, detrend_w, cfg):
+    """The most periodic of the first ``n_components`` principal components (see :func:`_components`).
+
+    Returns (period frames or nan, component rank, signal (T,), strength).
+    """
+    cands = _components(x, valid, lo, hi, detrend_w, cfg)
+    if not cands:
+        n = len(x)
+        if valid.sum() < 3:
+            return float("nan"), -1, np.zeros(n), 0.0
+        xd = _detrend(x, valid, detrend_w, cfg.standardize)
+        cov = np.cov(xd[valid].T)
+        w, v = np.linalg.eigh(np.atleast_2d(cov))
+        return float("nan"), 0, xd @ v[:, int(np.argmax(w))], 0.0
+    _, per, rank, s, stren = cands[0]
+    return per, rank, s, stren
+
+
+def _irregularity(cycles: list["_Cycle"], period: float) -> float:
+    """Median relative deviation of the intervals between consecutive turns from the period (1.0 with fewer
+    than two cycles). Low for a signal whose detected cycles tick at the rate its autocorrelation claims."""
+    if len(cycles) < 2 or not period > 0:
+        return 1.0
+    iv = np.diff([c.turn for c in cycles])
+    return float(np.median(np.abs(iv - period)) / period)
 
 
 @dataclass
@@ -355,9 +395,22 @@ def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -
     per, comp, s, strength = _best_component(x, valid, lo, hi, int(round(cfg.detrend_s * fps)), cfg)
     if np.isfinite(per):
         w2 = int(round(cfg.detrend_periods * per))
-        per2, comp2, s2, strength2 = _best_component(x, valid, lo, hi, w2, cfg)
-        if np.isfinite(per2):
-            per, comp, s, strength = per2, comp2, s2, strength2
+        cands = _components(x, valid, lo, hi, w2, cfg)
+        if cands and cfg.regularity_weight > 0:
+            # pass 3: detrend relative to the refined period before comparing candidates
+            cands = _components(x, valid, lo, hi, int(round(cfg.detrend_periods * cands[0][1])), cfg) or cands
+        if cands and cfg.regularity_weight > 0 and len(cands) > 1:
+            # step 2b: each candidate's cycles must tick at its own autocorrelation period
+            best = None
+            for score, per2, comp2, s2, strength2 in cands:
+                sm = _gauss_smooth(s2, cfg.smooth_fraction * per2)
+                cand = _Signal(sm, valid, float(per2), float(strength2), fps, int(comp2), x)
+                total = score - cfg.regularity_weight * _irregularity(_detect_cycles(cand, cfg), per2)
+                if best is None or total > best[0]:
+                    best = (total, cand)
+            return best[1]
+        if cands:
+            _, per, comp, s, strength = cands[0]
     if not np.isfinite(per):
         per = cfg.fallback_period_s * fps
     s = _gauss_smooth(s, cfg.smooth_fraction * per)
@@ -578,8 +631,9 @@ class StreamingRepCounter:
 
     Feed one frame at a time with :meth:`update`; every ``step_s`` seconds of video it re-runs the offline
     analysis on the last ``window_s`` seconds seen (never on future frames) and returns the repetitions that
-    completed since the last report. A repetition is reported once its end is confirmed (signal back on the
-    rest side) -- normally within ``step_s`` + a few frames of its end.
+    completed since the last report (reporting by count, see the module docstring and :meth:`_analyse`).
+    A repetition is reported once the analysis has counted it in ``confirm`` consecutive runs -- normally
+    within ``confirm * step_s`` (+ one frame) of the signal returning to its rest side.
 
     Parameters
     ----------
@@ -588,18 +642,17 @@ class StreamingRepCounter:
     skeleton: layout of the keypoints passed to :meth:`update` (default BlazePose-33).
     coordinates, image_size: coordinate space of the keypoints (see :class:`PoseSequence`).
     window_s: history kept (seconds).
-    step_s: analysis interval (seconds of video); a repetition is confirmed by two consecutive analyses,
-        so it is reported at most ``2 * step_s`` (+ one frame) after the signal is back on the rest side.
+    step_s: analysis interval (seconds of video).
     min_history_s: no analysis before this much video has been seen.
-    min_strength: live reports need a periodic signal (autocorrelation at the period at least this), so the
-        first one or two repetitions of a stream are reported once the motion has proved periodic (when the
-        second or third completes); later ones within the latency above.
+    min_strength: optional gate: no live report while the autocorrelation at the period is below this
+        (default 0: report at once; a higher gate delays the first repetitions of a stream).
+    confirm: consecutive analyses that must count a new repetition before it is reported.
     """
 
     def __init__(self, exercise: str | None = None, config: RepCounterConfig | None = None,
                  skeleton=None, coordinates: str = "image", image_size: tuple[int, int] | None = None,
-                 window_s: float = 30.0, step_s: float = 0.15,
-                 min_history_s: float = 2.0, min_strength: float = 0.5) -> None:
+                 window_s: float = 60.0, step_s: float = 0.15,
+                 min_history_s: float = 1.0, min_strength: float = 0.0, confirm: int = 2) -> None:
         from repvision.skeleton import BLAZEPOSE_33
 
         self.exercise = exercise
@@ -611,6 +664,8 @@ class StreamingRepCounter:
         self.step_s = float(step_s)
         self.min_history_s = float(min_history_s)
         self.min_strength = float(min_strength)
+        self.confirm = max(1, int(confirm))
+        self._streak = 0
         self._kp: list[np.ndarray] = []
         self._ts: list[float] = []
         self._offset = 0            # absolute frame index of self._kp[0]
@@ -629,44 +684,50 @@ class StreamingRepCounter:
                             None, self.image_size, "stream")
 
     def _analyse(self, final: bool) -> list[Repetition]:
+        """Re-run the offline counter on the history and report repetitions by *count*.
+
+        The running offline analysis gives ``n`` = full repetitions closed so far (those before the history
+        window are carried as the count already reported for them). A new repetition is reported when ``n``
+        exceeds the reported count in ``confirm`` consecutive analyses (or at the end of the stream); the one
+        reported is the next full cycle of the current analysis. Reporting by count, not by matching cycle
+        positions across analyses, cannot double-report a repetition whose turn moves as the history grows.
+        """
         if len(self._kp) < 3:
             return []
         seq = self._seq()
         cfg = self.config
         sig = counting_signal(seq, cfg)
-        cycles = _detect_cycles(sig, cfg)
-        n = len(seq)
-        per = sig.period if np.isfinite(sig.period) else cfg.fallback_period_s * sig.fps
-        tol = max(2.0, cfg.min_rep_fraction * per)
-        fresh = []
-        pending = []
         if not final and sig.strength < self.min_strength:
-            cycles_live: list[_Cycle] = []
-        else:
-            cycles_live = cycles
-        for c in cycles_live:
-            turn_abs = c.turn + self._offset
-            if turn_abs <= self._last_turn_abs + tol:
-                continue
-            # confirmed when also seen in the previous analysis (same turn within tolerance), or at the end
-            seen = any(abs(turn_abs - p) <= tol for p in self._pending)
-            pending.append(turn_abs)
-            if seen or final:
-                c.end = min(c.end, c.closed) if c.closed >= 0 else c.end
-                fresh.append(c)
-                self._last_turn_abs = turn_abs
-        self._pending = pending
-        if not fresh:
+            self._streak = 0
             return []
-        # build with all cycles of this analysis (partial flags relative to the window), keep the fresh ones
+        cycles = _detect_cycles(sig, cfg)
         reps = _build(seq, cycles, self.exercise, cfg)
+        n_hist = len(self._kp)
+        full = [(c, r) for c, r in zip(cycles, reps)
+                if not r.partial and (final or (0 <= c.closed < n_hist))]
+        # repetitions reported with a turn before the history window are no longer visible to the analysis
+        frozen = sum(1 for r in self._reps if not r.partial and r.turn_frame < self._offset)
+        n = frozen + len(full)
+        reported = sum(1 for r in self._reps if not r.partial)
+        if n <= reported:
+            self._streak = 0
+            return []
+        self._streak += 1
+        if not final and self._streak < self.confirm:
+            return []
         new = []
-        for c, r in zip(cycles, reps):
-            if any(c is f for f in fresh):
-                new.append(dataclasses.replace(
-                    r, index=len(self._reps) + len(new), start_frame=r.start_frame + self._offset,
-                    turn_frame=r.turn_frame + self._offset, end_frame=r.end_frame + self._offset))
+        k = max(0, reported - frozen)
+        for c, r in full[k:] if final else full[k:k + 1]:
+            end = min(c.end, c.closed) if c.closed >= 0 else c.end
+            if not final:
+                end = min(end, n_hist - 1)
+            t = seq.timestamps
+            new.append(dataclasses.replace(
+                r, index=len(self._reps) + len(new), start_frame=r.start_frame + self._offset,
+                turn_frame=r.turn_frame + self._offset, end_frame=int(end) + self._offset,
+                end_s=float(t[int(end)])))
         self._reps.extend(new)
+        self._streak = 0
         return new
 
     def update(self, keypoints: np.ndarray | None, timestamp_s: float) -> list[Repetition]:

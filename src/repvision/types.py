@@ -8,11 +8,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from repvision.skeleton import BLAZEPOSE_33, JOINTS_13, SKELETONS, Skeleton, to_joints13
+
+if TYPE_CHECKING:  # form.py imports this module; the annotation only
+    from repvision.form import FormReport
 
 #: Coordinate spaces of :attr:`PoseSequence.keypoints` x/y channels.
 #: ``image``: normalised image coordinates (0..1 of width and height, y down; MediaPipe's convention);
@@ -276,8 +279,39 @@ class MuscleGroups:
 
 
 @dataclass(frozen=True)
+class MuscleActivation:
+    """Estimated activation of the 11 muscle groups of :data:`repvision.muscles.MUSCLE_GROUPS` in one video.
+
+    ``activation``: group -> value in [0, 1] (1 = the most worked group; every group of the 11 is present);
+    ``exercises``: the ``(label, probability)`` pairs of the classifier that were weighted in;
+    ``method``: how the values were computed, in words; ``source``: the reference of the muscle assignments.
+    """
+
+    activation: dict[str, float]
+    exercises: tuple[tuple[str, float], ...]
+    method: str
+    source: str
+
+    def ranked(self, min_value: float = 0.01) -> list[tuple[str, float]]:
+        """``(group, activation)`` pairs, most active first; groups below ``min_value`` left out."""
+        return sorted(((g, v) for g, v in self.activation.items() if v >= min_value), key=lambda kv: -kv[1])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activation": {g: round(float(v), 4) for g, v in self.activation.items()},
+            "exercises": [{"label": lab, "probability": round(float(p), 4)} for lab, p in self.exercises],
+            "method": self.method, "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
 class Analysis:
-    """Everything ``repvision.analyze`` found in one video."""
+    """Everything ``repvision.analyze`` found in one video.
+
+    ``form`` is the :class:`repvision.form.FormReport` of the set (``mode == "none"`` with a message when the
+    exercise has no form rules or was not recognised; None only when form was not assessed at all);
+    ``muscle_activation`` the per-group estimate of :func:`repvision.muscles.activation_from_prediction`.
+    """
 
     video: VideoInfo
     pose_model: str
@@ -289,6 +323,8 @@ class Analysis:
     timings_s: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     pose: PoseSequence | None = field(default=None, repr=False, compare=False)
+    form: "FormReport | None" = None
+    muscle_activation: MuscleActivation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
@@ -302,6 +338,8 @@ class Analysis:
             "exercise": self.exercise.to_dict(),
             "repetitions": self.repetitions.to_dict(),
             "muscles": None if self.muscles is None else self.muscles.to_dict(),
+            "muscle_activation": None if self.muscle_activation is None else self.muscle_activation.to_dict(),
+            "form": None if self.form is None else self.form.to_dict(),
             "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
             "warnings": list(self.warnings),
         }

@@ -8,6 +8,7 @@ A video annotated with 0 repetitions would make the MAE infinite; its error is d
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -27,23 +28,87 @@ def count_errors(pred: list[int] | np.ndarray, true: list[int] | np.ndarray) -> 
     return float(np.mean(np.abs(p - t) / np.maximum(t, 1.0))), float(np.mean(np.abs(p - t) <= 1))
 
 
-def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | None = None) -> int:
-    """Feed a :class:`PoseSequence` frame by frame to a :class:`StreamingRepCounter`; final full count."""
+def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | None = None,
+                 latencies: list[float] | None = None) -> int:
+    """Feed a :class:`PoseSequence` frame by frame to a :class:`StreamingRepCounter`; final full count.
+
+    When ``latencies`` is a list, the report latency of every repetition reported live (timestamp of the frame
+    whose update returned it minus the repetition's ``end_s``) is appended to it; repetitions only reported by
+    ``finish()`` (still open when the stream ended) are not live reports and are not included.
+    """
     c = StreamingRepCounter(exercise=exercise, config=config, skeleton=pose.skeleton,
                             coordinates=pose.coordinates, image_size=pose.image_size)
     kp, ts = pose.keypoints, pose.timestamps
     present = pose.present
     for i in range(len(pose)):
-        c.update(kp[i] if present[i] else None, float(ts[i]))
+        for r in c.update(kp[i] if present[i] else None, float(ts[i])):
+            if latencies is not None and not r.partial:
+                latencies.append(float(ts[i]) - r.end_s)
     return c.finish().count
 
 
+#: Values of :attr:`RepCounterConfig.regularity_weight` compared by the cross-validation.
+CV_GRID: dict[str, tuple[float, ...]] = {"regularity_weight": (0.0, 0.25, 0.5, 0.75, 1.0)}
+CV_FOLDS = 5
+CV_SEED = 0
+
+
+def grouped_folds(groups: list[str], k: int = CV_FOLDS, seed: int = CV_SEED) -> np.ndarray:
+    """Fold index per video: the distinct ``group_id`` values, sorted and shuffled with ``seed``, are dealt
+    round-robin to ``k`` folds, so all clips of one source video are in the same fold."""
+    uniq = sorted(set(groups))
+    rng = np.random.default_rng(seed)
+    rng.shuffle(uniq)
+    fold_of = {g: i % k for i, g in enumerate(uniq)}
+    return np.array([fold_of[g] for g in groups])
+
+
+def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float, ...]] | None = None,
+                   k: int = CV_FOLDS, seed: int = CV_SEED) -> dict[str, Any]:
+    """Grouped k-fold cross-validation of the offline counter over a small settings grid.
+
+    For each fold, the grid point with the lowest MAE on the other folds' videos is chosen and its counts on
+    the held-out fold are kept; the pooled held-out counts give ``cv_mae`` / ``cv_obo``. Returns those, the
+    per-fold choices and the fold scheme.
+    """
+    import itertools
+
+    grid = grid or CV_GRID
+    names = list(grid)
+    points = [dict(zip(names, v)) for v in itertools.product(*(grid[n] for n in names))]
+    true = np.array([s.count for s in samples])
+    counts = []
+    for pt in points:
+        cfg = dataclasses.replace(base, **pt)
+        counts.append(np.array([count_repetitions(s.pose, None, cfg).count for s in samples]))
+    folds = grouped_folds([s.group_id for s in samples], k, seed)
+    pred = np.zeros(len(samples))
+    chosen = []
+    for f in range(k):
+        tr, te = folds != f, folds == f
+        if not te.any():
+            continue
+        best = min(range(len(points)), key=lambda j: (count_errors(counts[j][tr], true[tr])[0], j))
+        chosen.append(points[best])
+        pred[te] = counts[best][te]
+    mae, obo = count_errors(pred, true)
+    return {"cv_mae": round(mae, 4), "cv_obo": round(obo, 4), "cv_chosen": chosen,
+            "cv_scheme": f"{k}-fold grouped by group_id (groups shuffled with seed {seed}, dealt round-robin); "
+                         f"per fold the grid point {grid} with the lowest training-fold MAE is applied to the "
+                         "held-out fold; figures pooled over held-out videos",
+            "cv_grid_in_sample": {str(p): [round(x, 4) for x in count_errors(c, true)]
+                                  for p, c in zip(points, counts)}}
+
+
 def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streaming: bool = True,
-                       config: RepCounterConfig | None = None) -> dict[str, Any]:
+                       config: RepCounterConfig | None = None, cv: bool = True) -> dict[str, Any]:
     """Run the offline and streaming counters on every video of a RepCount-A-layout folder.
 
     Prints a per-video and a per-exercise table (``rich``) to ``console`` (a new one when None) and returns
-    ``{"n_videos", "offline_mae", "offline_obo", "streaming_mae", "streaming_obo", "per_exercise", ...}``.
+    ``{"n_videos", "offline_mae", "offline_obo", "cv_mae", "cv_obo", "cv_scheme", "streaming_mae",
+    "streaming_obo", "latency_p50_s", "latency_p95_s", "latency_max_s", "per_exercise", ...}``
+    (``cv_*`` from :func:`cross_validate` when ``cv``; latency = report time minus repetition end over the
+    repetitions reported live by the streaming counter).
     The counter is class-agnostic (no exercise hint is passed) and uses one fixed configuration.
 
     Raises :class:`repvision.errors.ManifestError` when the folder lacks the expected files/columns.
@@ -57,11 +122,12 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
     rows = []
     t0 = time.perf_counter()
     t_off = t_str = 0.0
+    latencies: list[float] = []
     for s in samples:
         a = time.perf_counter()
         off = count_repetitions(s.pose, None, cfg).count
         b = time.perf_counter()
-        st = stream_count(s.pose, None, cfg) if streaming else off
+        st = stream_count(s.pose, None, cfg, latencies) if streaming else off
         c = time.perf_counter()
         t_off += b - a
         t_str += c - b
@@ -93,6 +159,18 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
     sm, so = count_errors([r[4] for r in rows], true)
     console.print(f"offline:   MAE {om:.4f}  OBO {oo:.4f}")
     console.print(f"streaming: MAE {sm:.4f}  OBO {so:.4f}")
+    lat = np.asarray(latencies)
+    lat_fig = {f"latency_{k}_s": (round(float(f(lat)), 3) if lat.size else float("nan"))
+               for k, f in (("p50", np.median), ("p95", lambda a: np.percentile(a, 95)), ("max", np.max))}
+    if streaming:
+        console.print(f"streaming latency (report - rep end, {lat.size} live reports): p50 "
+                      f"{lat_fig['latency_p50_s']:.3f} s, p95 {lat_fig['latency_p95_s']:.3f} s, "
+                      f"max {lat_fig['latency_max_s']:.3f} s")
+    cvres: dict[str, Any] = {}
+    if cv:
+        cvres = cross_validate(samples, cfg)
+        console.print(f"cross-validated offline: MAE {cvres['cv_mae']:.4f}  OBO {cvres['cv_obo']:.4f}  "
+                      f"({cvres['cv_scheme']})")
     console.print("published (RepCount-A test): RepNet 0.33/0.53, TransRAC 0.443/0.291, PoseRAC 0.236/0.560, "
                   "joint-angle PoseRAC 0.211/0.599")
     return {
@@ -101,6 +179,8 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
         "streaming_mae": round(sm, 4), "streaming_obo": round(so, 4),
         "streaming_agree_within_1": round(float(np.mean([abs(r[3] - r[4]) <= 1 for r in rows])), 4)
         if rows else float("nan"),
+        **cvres,
+        **(lat_fig if streaming else {}), "n_live_reports": int(lat.size),
         "offline_seconds": round(t_off, 2), "streaming_seconds": round(t_str, 2),
         "total_seconds": round(time.perf_counter() - t0, 2),
         "per_exercise": per_ex,

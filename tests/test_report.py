@@ -1,0 +1,127 @@
+"""Form and muscle activation in the analysis and its JSON; the terminal summary; the HTML report (in Chromium)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from repvision.pipeline import analyze_poses
+from repvision.report import REPORT_SCHEMA, SCHEMA_VERSION, cues_at, print_summary, to_json
+
+from conftest import DATA
+
+CLIP = DATA / "calimiro_squat_19.mp4"
+
+
+@pytest.fixture(scope="module")
+def squat_analysis(squat_pose):
+    info, pose, _ = squat_pose
+    return analyze_poses(pose, info)
+
+
+def test_form_and_activation_in_json(squat_analysis):
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = json.loads(to_json(squat_analysis))
+    jsonschema.validate(doc, REPORT_SCHEMA)
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.1.0"
+    form = doc["form"]
+    assert form["exercise"] == "squat" and form["mode"] == "reps"
+    assert len(form["reps"]) == len(doc["repetitions"]["repetitions"])
+    for rep, rf in zip(doc["repetitions"]["repetitions"], form["reps"]):
+        assert rf["index"] == rep["index"] and 0 <= rf["score"] <= 100
+        for issue in rf["issues"]:
+            assert issue["rep_index"] == rf["index"] and rf["start_s"] - 0.5 <= issue["time_s"] <= rf["end_s"] + 0.5
+    # the committed clip is filmed from the front: side-view checks are skipped with camera advice
+    assert form["view"]["view"] == "front"
+    assert {s["check"] for s in form["skipped"]} >= {"depth"}
+    assert all("side" in s["camera"] for s in form["skipped"] if s["check"] == "depth")
+    act = doc["muscle_activation"]["activation"]
+    assert act["quads"] == 1.0 and act["chest"] == 0.0 and len(act) == 11
+
+
+def test_exercise_without_rules_gets_a_note(squat_pose):
+    from repvision.config import AnalyzeConfig
+
+    info, pose, _ = squat_pose
+    a = analyze_poses(pose, info, AnalyzeConfig(exercise="jump_rope"))
+    assert a.form.mode == "none" and "No form rules for jump_rope" in a.form.message
+    assert a.to_dict()["form"]["reps"] == []
+
+
+def test_summary_shows_form(squat_analysis):
+    from rich.console import Console
+
+    console = Console(record=True, width=120)
+    print_summary(squat_analysis, console)
+    text = console.export_text()
+    assert "Form score" in text and "/100" in text
+    assert "not checked from the front view" in text and "film from the side" in text
+
+
+def test_cues_follow_the_time_they_apply(squat_analysis):
+    from dataclasses import replace
+
+    from repvision.form import FormIssue
+
+    issue = FormIssue("depth", "go lower", 1, 40, 3.0, 5.0, 0.0, "deg", 0.5, "NSCA")
+    a = replace(squat_analysis, form=replace(squat_analysis.form, issues=(issue,)))
+    assert cues_at(a, 3.5) == ["rep 2: go lower"]
+    assert cues_at(a, 1.0) == [] and cues_at(a, 6.0) == []
+
+
+def test_cli_report_option(tmp_path):
+    from typer.testing import CliRunner
+
+    from repvision.cli import app
+
+    out = tmp_path / "sub" / "report.html"
+    r = CliRunner().invoke(app, ["analyze", str(CLIP), "--json", str(tmp_path / "r.json"), "--report", str(out),
+                                 "--progress", "none"])
+    assert r.exit_code == 0, r.output
+    assert out.is_file() and str(out) in r.output.replace("\n", "")
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    # self-contained: no resource is fetched from anywhere (namespace URIs of inline SVG are not fetched)
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", page)
+    assert "url(http" not in page and "@import" not in page
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_html_report_in_headless_chromium(squat_analysis, tmp_path):
+    binary = _chromium()
+    if binary is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from repvision.report import write_html
+
+    page = write_html(squat_analysis, CLIP, tmp_path / "report.html")
+    flags = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    url = page.resolve().as_uri()
+    dom = subprocess.run(flags + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    for part in ("summary", "body-map", "reps", "angle-plots", "keyframes", "annotated-video", "report-data"):
+        assert f'id="{part}"' in dom, part
+    # the parts have content: 11 muscle regions per figure side, 2 rep rows, plots, keyframe image, video
+    assert len(set(re.findall(r'data-muscle="(\w+)"', dom))) == 11
+    assert len(re.findall(r'<tr data-rep="\d+"', dom)) == squat_analysis.repetitions.count == 2
+    plots = dom.split('id="angle-plots"')[1].split("</section>")[0]
+    assert plots.count("<svg") >= 2
+    assert re.search(r'<img [^>]*src="data:image/jpeg;base64,', dom)
+    assert re.search(r'<video [^>]*src="data:video/mp4;base64,', dom)
+    assert json.loads(re.search(r'id="report-data">(.*?)</script>', dom, re.S).group(1))["form"]["mode"] == "reps"
+
+    shot = tmp_path / "report.png"
+    subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", url], capture_output=True,
+                   timeout=120)
+    assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000

@@ -1,0 +1,149 @@
+"""PyTorch sequence models (repvision.seq_models) and the classification evaluation helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+from repvision.errors import NotFittedError  # noqa: E402
+from repvision.seq_models import (MODELS, N_CHANNELS, T_FRAMES, TorchSequenceClassifier, augment,  # noqa: E402
+                                  grouped_validation_split, mirror, sequence_tensor, skeleton_partitions)
+from repvision.skeleton import JOINT_MIRROR  # noqa: E402
+
+CLASSES = ("jumping_jack", "pull_up", "squat")
+
+
+@pytest.fixture(scope="module")
+def penn_small(shared_data):
+    """40 train + 24 test Penn Action clips of 3 classes, as window tensors (real data)."""
+    pytest.importorskip("scipy")
+    from repvision.datasets.penn_action import read_penn_mat
+
+    import csv
+
+    rows = list(csv.DictReader(open(shared_data / "penn_action" / "manifest.csv")))
+    out = {}
+    for split, per_class in (("train", 14), ("test", 8)):
+        picked = []
+        for c in CLASSES:
+            picked += [r for r in rows if r["label"] == c and r["split"] == split][:per_class]
+        samples = [read_penn_mat(shared_data / "penn_action" / r["file"]) for r in picked]
+        out[split] = ([sequence_tensor(s.pose) for s in samples], np.array([s.label for s in samples]))
+    torch.set_num_threads(1)
+    return out
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_models_learn_on_real_clips(penn_small, name):
+    Xtr, ytr = penn_small["train"]
+    Xte, yte = penn_small["test"]
+    clf = TorchSequenceClassifier(model=name, epochs=6, lr=5e-3, val_fraction=0.0, seed=0, batch_size=16,
+                                  threads=1).fit(Xtr, ytr)
+    losses = [r.train_loss for r in clf.history_]
+    assert losses[-1] < losses[0]
+    p = clf.predict_proba(Xte)
+    assert p.shape == (len(Xte), len(CLASSES))
+    assert np.allclose(p.sum(1), 1.0, atol=1e-5)
+    assert list(clf.classes_) == sorted(CLASSES)
+    acc = float(np.mean(clf.predict(Xte) == yte))
+    assert acc > 1.0 / len(CLASSES), f"{name}: held-out top-1 {acc:.2f} not above chance"
+
+
+def test_predict_before_fit_raises():
+    with pytest.raises(NotFittedError):
+        TorchSequenceClassifier(model="mlp").predict_proba(np.zeros((2, T_FRAMES, 13, N_CHANNELS), np.float32))
+
+
+def test_unknown_model_and_bad_shapes_raise():
+    X = np.zeros((4, T_FRAMES, 13, N_CHANNELS), np.float32)
+    with pytest.raises(ValueError):
+        TorchSequenceClassifier(model="transformer").fit(X, ["a", "b", "a", "b"])
+    with pytest.raises(ValueError):
+        TorchSequenceClassifier(model="mlp").fit(X, ["a", "b"])
+    with pytest.raises(ValueError):
+        TorchSequenceClassifier(model="mlp").fit(np.zeros((4, 8, 12, 5)), ["a", "b", "a", "b"])
+
+
+def test_validation_split_and_early_stopping_history():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, T_FRAMES, 13, N_CHANNELS)).astype(np.float32)
+    y = np.array(["a", "b"] * 20)
+    X[y == "a", :, :, 0] += 1.0
+    groups = np.repeat(np.arange(20), 2)
+    clf = TorchSequenceClassifier(model="mlp", epochs=3, val_fraction=0.25, seed=1).fit(X, y, groups)
+    assert 1 <= len(clf.history_) <= 3 and np.isfinite(clf.history_[0].val_loss)
+    assert 1 <= clf.best_epoch_ <= len(clf.history_)
+
+
+def test_grouped_split_never_shares_a_group():
+    labels = np.array(["a", "b", "c"] * 30)
+    groups = np.repeat(np.arange(30), 3)  # 3 clips (one of each class) per video
+    tr, va = grouped_validation_split(labels, groups, fraction=0.2, seed=3)
+    assert len(va) > 0 and len(tr) > 0
+    assert not set(groups[tr]) & set(groups[va])
+    assert len(tr) + len(va) == len(labels)
+
+
+def test_mirroring_keeps_shape_labels_and_is_an_involution(penn_small):
+    Xtr, ytr = penn_small["train"]
+    w = Xtr[0]
+    m = mirror(w)
+    assert m.shape == w.shape
+    np.testing.assert_allclose(mirror(m), w)
+    # the left shoulder of the mirror is the negated-x right shoulder of the original
+    np.testing.assert_allclose(m[..., 1, 0], -w[..., JOINT_MIRROR[1], 0])
+    np.testing.assert_allclose(m[..., 1, 1], w[..., 2, 1])
+    # a model trained on mirrored clips (same labels) still separates the classes of the originals
+    Xm = [mirror(x) for x in Xtr]
+    clf = TorchSequenceClassifier(model="conv1d_lstm", epochs=6, lr=5e-3, val_fraction=0.0, augment=False,
+                                  batch_size=16, threads=1).fit(Xm, ytr)
+    assert np.mean(clf.predict(Xtr) == ytr) > 1.0 / len(CLASSES)
+
+
+def test_augment_keeps_shape_and_finite():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, T_FRAMES, 13, N_CHANNELS)).astype(np.float32)
+    a = augment(x, rng)
+    assert a.shape == x.shape and np.isfinite(a).all()
+
+
+def test_sequence_tensor_shapes_on_synthetic_pose():
+    from repvision.skeleton import JOINTS_13
+    from repvision.types import PoseSequence
+
+    t = 200  # 10 s at 20 fps -> several 4 s windows
+    kp = np.zeros((t, 13, 4), np.float32)
+    kp[..., 0] = np.linspace(100, 300, 13)[None]
+    kp[..., 1] = np.linspace(50, 400, 13)[None] + 20 * np.sin(np.arange(t) / 5.0)[:, None]
+    kp[..., 3] = 1.0
+    kp[10:20, 3, :2] = np.nan  # a gap
+    w = sequence_tensor(PoseSequence(kp, np.arange(t) / 20.0, JOINTS_13, "pixels"))
+    assert w.ndim == 4 and w.shape[1:] == (T_FRAMES, 13, N_CHANNELS) and len(w) >= 3
+    assert np.isfinite(w).all()
+
+
+def test_stgcn_partitions_are_normalised():
+    a = skeleton_partitions()
+    assert a.shape == (3, 13, 13)
+    np.testing.assert_allclose(a.sum(axis=(0, 1)), 1.0, atol=1e-6)  # each node: weights over its inputs sum to 1
+
+
+def test_classification_metrics():
+    from repvision.evaluation import classification_metrics
+
+    m = classification_metrics(["a", "a", "b", "c"], ["a", "b", "b", "c"])
+    assert m["top1"] == 0.75
+    assert m["balanced_accuracy"] == pytest.approx((0.5 + 1 + 1) / 3, abs=1e-4)
+    assert m["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_cli_evaluate_rejects_unknown_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from repvision.cli import app
+
+    r = CliRunner().invoke(app, ["evaluate", "--model", "nope", "--data", str(tmp_path), "--dataset", "videos"])
+    assert r.exit_code == 2
