@@ -54,11 +54,18 @@ def test_missing_camera_is_a_clear_error():
 def test_cli_headless_json_lines(tmp_path):
     out = tmp_path / "live.json"
     r = CliRunner().invoke(app, ["live", "--source", str(DATA / "repcount_test2021_sit_up.mp4"), "--no-window",
-                                 "--countdown", "0", "--json", str(out)])
+                                 "--countdown", "0", "--json", str(out), "--report", str(tmp_path / "live.html")])
     assert r.exit_code == 0, r.output
     events = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
     assert events[0]["event"] == "start" and events[-1]["event"] == "end"
     assert json.loads(out.read_text())["repetitions"]["count"] >= 2
+    page = (tmp_path / "live.html").read_text()
+    assert 'id="reps"' in page and 'id="summary"' in page
+
+
+def test_cli_report_needs_a_video_file():
+    r = CliRunner().invoke(app, ["live", "--source", "0", "--no-window", "--report", "x.html"])
+    assert r.exit_code == 2 and "--report" in r.output
 
 
 def test_cli_no_camera_exit_code():

@@ -15,7 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from repvision.errors import ManifestError, RepvisionError
+from repvision.errors import ConfigError, ManifestError, RepvisionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
@@ -121,10 +121,18 @@ def live(
     countdown: float = typer.Option(3.0, "--countdown", help="Seconds before counting starts."),
     max_size: Optional[int] = typer.Option(640, "--max-size", help="Downscale long side to PIXELS first."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the final JSON report here."),
+    report_out: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report here at the end "
+                                              "(video-file sources only: a camera's frames are not recorded)."),
 ) -> None:
     """Live analysis of a camera, with the skeleton, exercise and rep counter as they happen."""
     from repvision.live import run_live
-    from repvision.report import print_summary, write_json
+    from repvision.report import print_summary, write_html, write_json
+
+    if report_out is not None and not Path(source).is_file():
+        _fail(ConfigError("--report with a video-file --source", f"--source {source!r} (a camera or stream)",
+                          "Use --json for live cameras, or record the set and run `repvision analyze FILE "
+                          "--report out.html`."))
+        return
 
     console = Console()
     emit = (lambda e: print(json.dumps(e), flush=True)) if no_window else None
@@ -136,6 +144,12 @@ def live(
         return
     if result.analysis is not None and json_out is not None:
         write_json(result.analysis, json_out)
+    if result.analysis is not None and report_out is not None:
+        try:
+            write_html(result.analysis, source, report_out)
+        except RepvisionError as exc:
+            _fail(exc)
+            return
     if not no_window:
         if result.analysis is not None:
             print_summary(result.analysis, console)

@@ -282,6 +282,13 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                     start_t = g.timestamp_s
                 elapsed = g.timestamp_s - start_t
                 counting = elapsed >= countdown_s
+                # Overlay first (counter and label as of the previous frame), so the heavier analysis below
+                # never delays what the user sees; the latency is capture -> overlay ready.
+                title = f"{label.replace('_', ' ')}" if counting else f"get ready: {countdown_s - elapsed:.0f}"
+                img = draw_overlay(g.image, k, title, f"reps: {n_live}")
+                latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
+                if window:
+                    cv2.imshow("repvision live (q quit, r reset, p pause)", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
                 if counting:
                     kps.append(k if k is not None else nan)
                     times.append(g.timestamp_s)
@@ -308,11 +315,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                                       "at_s": round(g.timestamp_s, 3)})
                                 if speaker and label != "unknown":
                                     speaker.say(label.replace("_", " "))
-                title = f"{label.replace('_', ' ')}" if counting else f"get ready: {countdown_s - elapsed:.0f}"
-                img = draw_overlay(g.image, k, title, f"reps: {n_live}")
-                latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
                 if window:
-                    cv2.imshow("repvision live (q quit, r reset, p pause)", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
                     key = cv2.waitKey(1) & 0xFF
                     if key in (ord("q"), 27):
                         break
