@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 from typer.testing import CliRunner
@@ -116,3 +117,22 @@ def test_json_progress_lines_when_poses_are_cached(tmp_path):
     lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
     assert [x["event"] for x in lines] == ["progress", "done"]
     assert lines[0]["done"] == lines[0]["total"] > 0
+
+
+def test_batch_two_videos_in_parallel_and_resume(tmp_path):
+    import shutil
+
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video at all")
+    clips = [DATA / "calimiro_squat_19.mp4", DATA / "repcount_test2021_sit_up.mp4", bad]
+    r = _run("batch", *clips, "--out", tmp_path / "reports", "--jobs", "2")
+    assert r.exit_code == 1  # one video failed, the others were analysed
+    summary = json.loads(r.output.strip().splitlines()[-1])
+    assert summary["videos"] == 3 and summary["failed"] == 1 and "NotAVideoError" in summary["errors"][str(bad)]
+    labels = {json.loads(Path(p).read_text())["exercise"]["label"] for p in summary["reports"]}
+    assert labels == {"squat", "sit_up"}
+    # A second run skips finished videos (resume) and retries only the failed one.
+    shutil.copy(DATA / "calimiro_pull_up_11.mp4", bad)
+    r = _run("batch", *clips, "--out", tmp_path / "reports", "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    assert r.output.count("skipped (report exists)") == 2

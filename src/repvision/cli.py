@@ -101,6 +101,47 @@ def analyze(
         console.print("wrote " + ", ".join(written))
 
 
+@app.command()
+def batch(
+    videos: list[Path] = typer.Argument(..., help="Video files."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON reports [default: beside each video]."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="Worker processes [default: one per CPU core]."),
+    pose_model: Optional[str] = typer.Option(None, "--pose-model"),
+    stride: Optional[int] = typer.Option(None, "--stride"),
+    max_size: Optional[int] = typer.Option(None, "--max-size"),
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
+    no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
+) -> None:
+    """Analyse many videos in parallel (one process per core); one JSON report per video, resumable."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from repvision.batch import analyze_many
+
+    try:
+        cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size)
+        failed = 0
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeRemainingColumn(), console=err_console) as bar:
+            task = bar.add_task("videos", total=len(videos))
+
+            def done(item) -> None:
+                nonlocal failed
+                failed += item.error is not None
+                status = "skipped (report exists)" if item.skipped else (item.error or f"-> {item.report}")
+                bar.console.print(f"{item.video}: {status}", highlight=False)
+                bar.advance(task)
+
+            items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done)
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps({"videos": len(items), "failed": failed,
+                      "reports": [i.report for i in items if i.report], "errors": {i.video: i.error for i in items
+                                                                                    if i.error}}))
+    if failed:
+        raise typer.Exit(code=1)
+
+
 def _next_to(video: Path, suffix: str) -> Path:
     target = video.with_name(video.stem + suffix)
     try:

@@ -1,0 +1,108 @@
+"""Analyse many videos at once, one worker process per CPU core.
+
+Each video is analysed by :func:`repvision.pipeline.analyze` in its own process (MediaPipe's graph runs
+mostly on one core, so separate processes are how a batch uses every core) and its JSON report is written as
+soon as it is done, so an interrupted batch keeps what it finished; a second run skips videos whose report
+already exists (``resume=True``). A video that fails (corrupt file, nobody in view, ...) is reported with its
+error and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from repvision.config import AnalyzeConfig
+
+__all__ = ["BatchItem", "report_path", "analyze_many"]
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """Outcome for one video: the report written (``report``) or the error message (``error``)."""
+
+    video: str
+    report: str | None
+    error: str | None
+    skipped: bool = False
+    seconds: float = 0.0
+
+
+def report_path(video: str | os.PathLike, out_dir: str | os.PathLike | None) -> Path:
+    """Where the JSON report of ``video`` goes: ``out_dir/<stem>.repvision.json``, or beside the video."""
+    v = Path(video)
+    folder = Path(out_dir) if out_dir is not None else v.parent
+    return folder / f"{v.stem}.repvision.json"
+
+
+def _one(video: str, config: AnalyzeConfig, out: str) -> BatchItem:
+    import time
+
+    from repvision.errors import RepvisionError
+    from repvision.pipeline import analyze
+    from repvision.report import write_json
+
+    t0 = time.perf_counter()
+    try:
+        write_json(analyze(video, config), out)
+    except RepvisionError as exc:
+        return BatchItem(video, None, f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - t0)
+    return BatchItem(video, out, None, seconds=time.perf_counter() - t0)
+
+
+def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | None = None, *,
+                 out_dir: str | os.PathLike | None = None, jobs: int | None = None, resume: bool = True,
+                 on_done: Callable[[BatchItem], None] | None = None) -> list[BatchItem]:
+    """Analyse ``videos`` in ``jobs`` processes (default: the number of CPU cores).
+
+    Returns one :class:`BatchItem` per video, in completion order; ``on_done`` is called with each as it
+    finishes. Reports are JSON files at :func:`report_path`. Raises :class:`repvision.errors.ConfigError`
+    for ``jobs < 1``.
+    """
+    from repvision.errors import ConfigError
+
+    cfg = config or AnalyzeConfig()
+    n_jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if n_jobs < 1:
+        raise ConfigError("jobs >= 1", f"jobs={n_jobs}", "Pass --jobs 1 or more (default: one per CPU core).")
+    if out_dir is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    done: list[BatchItem] = []
+    todo: list[tuple[str, str]] = []
+    for v in videos:
+        out = report_path(v, out_dir)
+        if resume and out.is_file():
+            item = BatchItem(str(v), str(out), None, skipped=True)
+            done.append(item)
+            if on_done:
+                on_done(item)
+        else:
+            todo.append((str(v), str(out)))
+    if not todo:
+        return done
+    if n_jobs == 1:
+        for v, out in todo:
+            item = _one(v, cfg, out)
+            done.append(item)
+            if on_done:
+                on_done(item)
+        return done
+    # Fresh ("spawn") workers, never a fork of a process that may hold MediaPipe threads; each pins its BLAS to
+    # one thread (inherited environment) so the processes do not fight over the cores.
+    import multiprocessing
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_one, v, cfg, out) for v, out in todo]
+        for f in as_completed(futures):
+            item = f.result()
+            done.append(item)
+            if on_done:
+                on_done(item)
+    return done
+
