@@ -63,7 +63,9 @@ def main() -> None:
                 "print(json.dumps({'reps': r.repetitions.count, 'frames_analysed': r.frames_analysed, "
                 "'width': r.video.width, 'height': r.video.height}))" % (str(long), a.stride, a.max_size))
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"analyze failed:\n{out.stderr[-3000:]}")
         wall = time.perf_counter() - t0
     child = json.loads(out.stdout.strip().splitlines()[-1])
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
