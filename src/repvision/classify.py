@@ -40,7 +40,7 @@ import numpy as np
 from repvision.errors import ManifestError, NotFittedError, TooFewDetectionsError
 from repvision.features import ANGLES, interpolate_gaps, normalize_box
 from repvision.skeleton import JOINT_MIRROR
-from repvision.types import ExercisePrediction, PoseSequence
+from repvision.types import ExercisePrediction, ExerciseSegment, PoseSequence
 
 #: The exercise vocabulary of repvision (data README). ``other`` = an exercise outside the list.
 VOCABULARY: tuple[str, ...] = (
@@ -68,6 +68,9 @@ FEATURE_VERSION: int = 2
 SUPPORTED_FEATURE_VERSIONS: tuple[int, ...] = (1, 2)
 #: Orientation cues (need equal-scale coordinates): torso / leg vertical direction, log box aspect ratio.
 ORIENTATION_NAMES: tuple[str, ...] = ("torso_up", "legs_down", "log_aspect")
+#: Segmentation novelty check: a window whose standardised features have a root mean square z-score above
+#: this is out of distribution and labelled unknown (real MediaPipe video windows: median 1.0, max 2.2).
+OOD_RMS_Z: float = 3.0
 #: Shipped model file inside the package.
 DEFAULT_MODEL = "exercise_classifier.npz"
 
@@ -183,6 +186,14 @@ def sequence_windows_ori(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: f
             starts, lengths = np.array([t[0]]), np.array([span])
         else:
             starts, lengths = starts[ok], lengths[ok]
+    return _resample_windows(flat, t, starts, lengths, samples)
+
+
+def _resample_windows(flat: np.ndarray, t: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+                      samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resample ``flat`` ``(P, 29)`` (26 box coordinates + 3 orientation cues at times ``t`` ``(P,)``) at
+    ``samples`` evenly spaced instants of each window ``[starts[k], starts[k] + lengths[k]]`` (seconds):
+    ``(windows (K, samples, 13, 2), dt (K,), ori (K, samples, 3))`` as :func:`sequence_windows_ori`."""
     frac = np.linspace(0.0, 1.0, samples)
     out = np.empty((len(starts), samples, flat.shape[1]))
     for k, (s, w) in enumerate(zip(starts, lengths)):
@@ -191,7 +202,7 @@ def sequence_windows_ori(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: f
             col = flat[:, c]
             ok = np.isfinite(col)
             out[k, :, c] = np.interp(ts, t[ok], col[ok]) if ok.any() else np.nan
-    dt = lengths / (samples - 1)
+    dt = np.asarray(lengths, dtype=np.float64) / (samples - 1)
     return out[..., :26].reshape(len(starts), samples, 13, 2), dt, out[..., 26:]
 
 
@@ -531,3 +542,205 @@ def load_default_classifier() -> ExerciseClassifier:
 def predict_sequence(seq: PoseSequence, top_k: int = 3, threshold: float | None = None) -> ExercisePrediction:
     """Classify a pose sequence with the shipped model (see :meth:`ExerciseClassifier.predict_sequence`)."""
     return load_default_classifier().predict_sequence(seq, top_k=top_k, threshold=threshold)
+
+
+# ------------------------------------------------------------------------------------------- segmentation
+def window_probabilities(seq: PoseSequence, classifier: ExerciseClassifier | None = None, *,
+                         window_s: float = WINDOW_S, step_s: float = 0.5
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class probabilities of sliding windows laid over the **whole** time line of a sequence.
+
+    Windows of ``window_s`` seconds start every ``step_s`` seconds from the first timestamp (plus one window
+    ending at the last timestamp); a window with fewer than :data:`MIN_WINDOW_FRAMES` frames with a person
+    (no person, or a gap in the detections) gets no probabilities. Each window's probabilities are the mean
+    of those of the window and its mirror image, as in :meth:`ExerciseClassifier.sequence_proba`.
+
+    A window whose standardised features are far from the training data (root mean square of the z-scores
+    above :data:`OOD_RMS_Z`, a diagonal Mahalanobis distance -- Mahalanobis 1936; Lee et al., NeurIPS 2018,
+    use the same idea for out-of-distribution detection) is also invalid: an MLP can be confidently wrong
+    there (e.g. on random keypoints, which give about 3.5 while real MediaPipe windows stay below 2.2).
+
+    Returns
+    -------
+    ``(centers, proba, valid)``: ``(K,)`` window centre times in seconds, ``(K, C)`` probabilities (columns
+    follow ``classifier.classes_``; rows of invalid windows are 0) and ``(K,)`` bool validity. ``K == 0`` when
+    no frame has a person.
+    """
+    clf = classifier or load_default_classifier()
+    clf._check_fitted()
+    n_cls = len(clf.classes_)
+    ts = np.asarray(seq.timestamps, dtype=np.float64)
+    if len(ts) == 0:
+        return np.zeros(0), np.zeros((0, n_cls)), np.zeros(0, dtype=bool)
+    try:
+        box, t, ori = _present(seq)
+    except TooFewDetectionsError:
+        return np.zeros(0), np.zeros((0, n_cls)), np.zeros(0, dtype=bool)
+    t0, t1 = float(ts.min()), float(ts.max())
+    span = t1 - t0
+    if span <= window_s:
+        starts, lengths = np.array([t0]), np.array([max(span, 1e-3)])
+    else:
+        starts = t0 + step_s * np.arange(int(np.floor((span - window_s) / step_s)) + 1)
+        if t1 - (starts[-1] + window_s) > 0.25 * step_s:
+            starts = np.append(starts, t1 - window_s)
+        lengths = np.full(len(starts), float(window_s))
+    counts = np.searchsorted(t, starts + lengths, side="right") - np.searchsorted(t, starts, side="left")
+    valid = counts >= min(MIN_WINDOW_FRAMES, len(t))
+    centers = starts + 0.5 * lengths
+    proba = np.zeros((len(starts), n_cls))
+    if valid.any():
+        flat = np.concatenate([box.reshape(len(t), -1), ori], axis=1)
+        w, dt, o = _resample_windows(flat, t, starts[valid], lengths[valid], WINDOW_SAMPLES)
+        X = np.concatenate([window_features(w, dt, o), window_features(mirror_windows(w), dt, o)])
+        X = X[:, : clf.n_features_in_]
+        p = clf.predict_proba(X)
+        k = int(valid.sum())
+        proba[valid] = 0.5 * (p[:k] + p[k:])
+        z = clf._standardize(X[:k], clf.mean_, clf.scale_)
+        novel = np.sqrt(np.mean(z ** 2, axis=1)) > OOD_RMS_Z
+        idx = np.flatnonzero(valid)[novel]
+        valid[idx] = False
+        proba[idx] = 0.0
+    return centers, proba, valid
+
+
+def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None = None, *,
+                      window_s: float = WINDOW_S, step_s: float = 0.5, smooth_windows: int = 5,
+                      min_segment_s: float = 3.0, threshold: float | None = None) -> tuple[ExerciseSegment, ...]:
+    """Split a sequence into labelled exercise segments (several exercises one after another).
+
+    Method
+    ------
+    1. Class probabilities of sliding windows (:func:`window_probabilities`: ``window_s`` long, every
+       ``step_s`` seconds, mirror test-time augmentation; windows without a person or out of distribution
+       are invalid).
+    2. Temporal smoothing: a centred moving average of the probability vectors over ``smooth_windows``
+       neighbouring windows (windows without a person are left out of the average and stay unknown) -- the
+       usual sliding-window + smoothing scheme of temporal action segmentation before learned models
+       (e.g. the smoothed per-frame scores of Rohrbach et al., "A database for fine grained activity detection
+       of cooking activities", CVPR 2012; see Lea et al., "Temporal Convolutional Networks for Action
+       Segmentation and Detection", CVPR 2017, for the comparison with learned smoothing).
+    3. Each window is labelled with its best class, or ``"unknown"`` when the smoothed probability is below
+       ``threshold`` or the best class is not an exercise (sports negatives, ``other``) -- the open-set rule of
+       :meth:`ExerciseClassifier.predict_sequence`.
+    4. Every frame takes the label of the window whose centre is nearest in time; runs of equal labels become
+       segments.
+    5. Segments shorter than ``min_segment_s`` are absorbed, shortest first: one between two segments is split
+       between them at the cut that maximises the summed smoothed probability of the left label before it and
+       the right label after it (an ``"unknown"`` neighbour counts the best class's probability); one at an end
+       of the clip joins its only neighbour; equal neighbours are merged. A clip whose segments are all short
+       becomes one segment.
+
+    Parameters
+    ----------
+    seq:
+        Pose sequence (``keypoints`` ``(T, V, 4)``, ``timestamps`` ``(T,)`` seconds, any skeleton and coordinate
+        space; NaN frames where no person).
+    classifier:
+        Window classifier; None uses :func:`load_default_classifier`.
+    window_s, step_s:
+        Window length and hop in seconds.
+    smooth_windows:
+        Width of the moving average in windows (1 = no smoothing).
+    min_segment_s:
+        Shortest segment kept, seconds.
+    threshold:
+        Unknown threshold on the smoothed window probability; None uses the classifier's ``unknown_threshold``.
+
+    Returns
+    -------
+    tuple of :class:`ExerciseSegment` covering frames ``0 .. T`` in order, without gaps (``end_frame`` exclusive);
+    empty for an empty sequence. A sequence without any person gives one ``"unknown"`` segment.
+    """
+    clf = classifier or load_default_classifier()
+    thr = float(clf.unknown_threshold if threshold is None else threshold)
+    n = len(seq)
+    if n == 0:
+        return ()
+    ts = np.asarray(seq.timestamps, dtype=np.float64)
+    centers, proba, valid = window_probabilities(seq, clf, window_s=window_s, step_s=step_s)
+    classes = np.asarray(clf.classes_).astype(str)
+    is_ex = np.array([c in EXERCISES for c in classes])
+    # -- 2. moving average over valid neighbouring windows
+    k = len(centers)
+    h = max(0, int(smooth_windows) // 2)
+    smooth = np.zeros_like(proba)
+    if k:
+        cs = np.concatenate([np.zeros((1, proba.shape[1])), np.cumsum(proba * valid[:, None], axis=0)])
+        cv = np.concatenate([[0], np.cumsum(valid)])
+        lo = np.clip(np.arange(k) - h, 0, k)
+        hi = np.clip(np.arange(k) + h + 1, 0, k)
+        num = cs[hi] - cs[lo]
+        den = (cv[hi] - cv[lo]).astype(np.float64)
+        smooth = np.where(valid[:, None] & (den[:, None] > 0), num / np.maximum(den, 1.0)[:, None], 0.0)
+    # -- 3. window labels (index into classes, -1 = unknown)
+    best = np.argmax(smooth, axis=1) if k else np.zeros(0, dtype=int)
+    top = smooth[np.arange(k), best] if k else np.zeros(0)
+    wlab = np.where(valid & is_ex[best] & (top >= thr), best, -1) if k else best
+    # -- 4. frames -> nearest window centre
+    if k:
+        pos = np.clip(np.searchsorted(centers, ts), 1, max(k - 1, 1))
+        left = np.clip(pos - 1, 0, k - 1)
+        right = np.clip(pos, 0, k - 1)
+        nearest = np.where(np.abs(ts - centers[left]) <= np.abs(centers[right] - ts), left, right)
+        flab = wlab[nearest]
+        fwin = nearest
+    else:
+        flab = np.full(n, -1)
+        fwin = np.zeros(n, dtype=int)
+    change = np.flatnonzero(np.diff(flab)) + 1
+    bounds = [0, *change.tolist(), n]
+    segs = [[bounds[i], bounds[i + 1], int(flab[bounds[i]])] for i in range(len(bounds) - 1)]
+
+    fps = seq.fps
+    t_end = float(ts[-1] + (1.0 / fps if fps > 0 else 0.0))
+
+    def t_at(frame: int) -> float:
+        return float(ts[frame]) if frame < n else t_end
+
+    def score(lab: int, a: int, b: int) -> float:
+        """Mean smoothed probability of class ``lab`` (best class for -1) over the windows of frames a:b."""
+        if not k:
+            return 0.0
+        w = fwin[a:b]
+        return float(np.mean(top[w] if lab < 0 else smooth[w, lab]))
+
+    # -- 5. absorb short segments
+    while len(segs) > 1:
+        dur = [t_at(b) - t_at(a) for a, b, _ in segs]
+        i = int(np.argmin(dur))
+        if dur[i] >= min_segment_s:
+            break
+        a, b, _ = segs[i]
+        nbrs = [j for j in (i - 1, i + 1) if 0 <= j < len(segs)]
+        if len(nbrs) == 2 and k:
+            # between two segments: split where the two neighbours' probabilities cross (best cut)
+            w = fwin[a:b]
+            pl = top[w] if segs[i - 1][2] < 0 else smooth[w, segs[i - 1][2]]
+            pr = top[w] if segs[i + 1][2] < 0 else smooth[w, segs[i + 1][2]]
+            gain = np.concatenate([[0.0], np.cumsum(pl - pr)])  # gain[m]: frames a..a+m-1 go left
+            m = a + int(np.argmax(gain))
+            segs[i - 1][1] = m
+            segs[i + 1][0] = m
+        else:
+            j = nbrs[0] if len(nbrs) == 1 else max(nbrs, key=lambda j: (score(segs[j][2], a, b), dur[j]))
+            if j < i:
+                segs[j][1] = b
+            else:
+                segs[j][0] = a
+        del segs[i]
+        segs = [sg for sg in segs if sg[1] > sg[0]]
+        merged = [segs[0]]
+        for s in segs[1:]:
+            if s[2] == merged[-1][2]:
+                merged[-1][1] = s[1]
+            else:
+                merged.append(s)
+        segs = merged
+    out = []
+    for a, b, lab in segs:
+        valid_w = valid[fwin[a:b]] if k else np.zeros(b - a, dtype=bool)
+        conf = score(lab, a, b) if valid_w.any() else 0.0
+        out.append(ExerciseSegment(UNKNOWN if lab < 0 else str(classes[lab]), t_at(a), t_at(b), a, b, conf))
+    return tuple(out)

@@ -235,6 +235,26 @@ def bench_reps(data: Path = typer.Option(..., "--data", help="Folder with poses.
     print(json.dumps(figures))
 
 
+@bench_app.command("segments")
+def bench_segments(
+    data: Path = typer.Option(..., "--data", help="Folder with the layout of shared/data (uses videos/manifest.csv)."),
+    n_concat: int = typer.Option(100, "--n-concat", help="Number of concatenations of 2-4 clips."),
+    seed: int = typer.Option(0, "--seed"),
+    folds: int = typer.Option(0, "--folds", help="k >= 2: also retrain k classifiers without each fold's video "
+                                                 "groups and score held-out concatenations (needs scikit-learn)."),
+) -> None:
+    """Exercise segmentation on clips of different exercises joined one after another: frame accuracy,
+    segment-count error, boundary error (s)."""
+    from repvision.bench.segments import run_segments_benchmark
+
+    try:
+        figures = run_segments_benchmark(data, n_concat=n_concat, seed=seed, folds=folds, console=Console())
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures))
+
+
 @bench_app.command("form")
 def bench_form(data: Path = typer.Option(..., "--data", help="Folder with the layout of shared/data (uses "
                                                               "pose_trainer/, form_frames/, videos/manifest.csv).")) -> None:

@@ -73,7 +73,12 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
 def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | None = None, *,
                   timings: dict[str, float] | None = None, warnings: list[str] | None = None,
                   t_start: float | None = None) -> Analysis:
-    """The analysis stages after pose estimation: checks, exercise, repetitions, form, muscles.
+    """The analysis stages after pose estimation: checks, exercise, exercise segments, repetitions, form,
+    muscles.
+
+    Segments come from :func:`repvision.classify.segment_exercises` (default settings, the configured unknown
+    threshold); when more than one exercise segment is found a warning says so, but the exercise, repetitions
+    and form still describe the whole clip.
 
     Form is judged with :func:`repvision.form.assess_form` for the chosen exercise; an exercise without a rule
     file, or one that was not recognised, gives a :class:`~repvision.form.FormReport` with ``mode == "none"``
@@ -121,14 +126,23 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         warnings.append(f"A person was found in only {frac:.0%} of the frames; results may be unreliable.")
 
     t1 = time.perf_counter()
+    from repvision.classify import load_default_classifier, segment_exercises
+
+    clf = load_default_classifier()
     if cfg.exercise is not None:
         exercise = ExercisePrediction(cfg.exercise, 1.0, ((cfg.exercise, 1.0),), 0.0)
     else:
-        from repvision.classify import load_default_classifier
-
-        clf = load_default_classifier()
         exercise = clf.predict_sequence(pose, top_k=3, threshold=cfg.unknown_threshold)
     timings["classify_s"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    segments = segment_exercises(pose, clf, threshold=cfg.unknown_threshold)
+    timings["segments_s"] = time.perf_counter() - t1
+    known = [s for s in segments if not s.is_unknown]
+    if len(known) > 1:
+        listing = ", ".join(f"{s.label} {s.start_s:.1f}-{s.end_s:.1f} s" for s in known)
+        warnings.append(f"Several exercises were found one after another ({listing}); the exercise, repetition "
+                        "count and form above describe the whole clip. Trim the video to one exercise, or see "
+                        "'segments' in the JSON report.")
 
     t2 = time.perf_counter()
     from repvision.reps import count_repetitions
@@ -157,5 +171,5 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         video=info, pose_model=cfg.pose_model, frames_analysed=len(pose), frames_with_person=n_person,
         exercise=exercise, repetitions=repetitions, muscles=None if exercise.is_unknown else muscles_for(exercise.label),
         timings_s=timings, warnings=tuple(warnings), pose=pose, form=form,
-        muscle_activation=activation_from_prediction(exercise),
+        muscle_activation=activation_from_prediction(exercise), segments=segments,
     )

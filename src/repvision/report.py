@@ -13,8 +13,9 @@ import numpy as np
 from repvision.types import Analysis
 
 #: Version of the JSON report layout (semantic versioning: major for incompatible changes, minor for added
-#: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``.
-SCHEMA_VERSION = "1.1.0"
+#: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``; 1.2.0 added
+#: ``segments`` (exercises found one after another).
+SCHEMA_VERSION = "1.2.0"
 
 _num = {"type": "number"}
 _num_or_null = {"type": ["number", "null"]}
@@ -95,6 +96,19 @@ MUSCLE_ACTIVATION_SCHEMA: dict[str, Any] = {
     },
 }
 
+#: ``segments``: the clip split into exercises one after another (:func:`repvision.classify.segment_exercises`),
+#: in time order without gaps; ``label`` is an exercise or ``"unknown"``; ``end_frame`` is exclusive;
+#: ``confidence`` in [0, 1]. Always present (an empty list when segmentation was not run).
+SEGMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["label", "start_s", "end_s", "duration_s", "start_frame", "end_frame", "confidence"],
+    "properties": {
+        "label": _str, "start_s": _num, "end_s": _num, "duration_s": {"type": "number", "minimum": 0},
+        "start_frame": {"type": "integer", "minimum": 0}, "end_frame": {"type": "integer", "minimum": 0},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    },
+}
+
 #: JSON Schema (draft 2020-12) of the report written by :func:`write_json`. Units: seconds (``*_s``),
 #: frames (``*_frame``, indices into the analysed frames), degrees (``*_deg``), pixels (video size).
 REPORT_SCHEMA: dict[str, Any] = {
@@ -102,7 +116,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     "title": "repvision analysis report",
     "type": "object",
     "required": ["schema_version", "video", "pose", "exercise", "repetitions", "muscles", "muscle_activation",
-                 "form", "timings_s", "warnings"],
+                 "form", "segments", "timings_s", "warnings"],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
         "video": {
@@ -143,6 +157,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         },
         "muscle_activation": MUSCLE_ACTIVATION_SCHEMA,
         "form": FORM_SCHEMA,
+        "segments": {"type": "array", "items": SEGMENT_SCHEMA},
         "timings_s": {"type": "object", "additionalProperties": _num},
         "warnings": {"type": "array", "items": {"type": "string"}},
     },

@@ -1,8 +1,8 @@
 """The data contract: frozen dataclasses passed between pipeline stages.
 
-``video`` -> :class:`VideoInfo`; ``pose`` -> :class:`PoseSequence`; ``classify`` -> :class:`ExercisePrediction`;
-``reps`` -> :class:`RepetitionCount` of :class:`Repetition`; ``muscles`` -> :class:`MuscleGroups`;
-``pipeline.analyze`` -> :class:`Analysis`.
+``video`` -> :class:`VideoInfo`; ``pose`` -> :class:`PoseSequence`; ``classify`` -> :class:`ExercisePrediction`,
+``classify.segment_exercises`` -> :class:`ExerciseSegment`; ``reps`` -> :class:`RepetitionCount` of
+:class:`Repetition`; ``muscles`` -> :class:`MuscleGroups`; ``pipeline.analyze`` -> :class:`Analysis`.
 """
 
 from __future__ import annotations
@@ -265,6 +265,39 @@ class ExercisePrediction:
 
 
 @dataclass(frozen=True)
+class ExerciseSegment:
+    """A stretch of a video showing one exercise (or ``"unknown"``), from
+    :func:`repvision.classify.segment_exercises`.
+
+    ``start_frame``/``end_frame`` index the analysed pose sequence like a slice (``end_frame`` exclusive, so
+    ``seq.slice(seg.start_frame, seg.end_frame)`` is the segment); ``start_s``/``end_s`` are seconds on the
+    sequence's timestamps (``end_s`` is the start of the next segment, or one frame period after the last
+    frame). ``confidence`` in [0, 1] is the mean smoothed window probability of ``label`` over the segment (for
+    ``"unknown"``: of the best class, 0 where no person was seen).
+    """
+
+    label: str
+    start_s: float
+    end_s: float
+    start_frame: int
+    end_frame: int
+    confidence: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.label == "unknown"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "start_s": round(float(self.start_s), 4), "end_s": round(float(self.end_s), 4),
+                "duration_s": round(float(self.duration_s), 4), "start_frame": int(self.start_frame),
+                "end_frame": int(self.end_frame), "confidence": round(float(self.confidence), 4)}
+
+
+@dataclass(frozen=True)
 class MuscleGroups:
     """Muscle groups worked by an exercise, with the reference they come from."""
 
@@ -310,7 +343,9 @@ class Analysis:
 
     ``form`` is the :class:`repvision.form.FormReport` of the set (``mode == "none"`` with a message when the
     exercise has no form rules or was not recognised; None only when form was not assessed at all);
-    ``muscle_activation`` the per-group estimate of :func:`repvision.muscles.activation_from_prediction`.
+    ``muscle_activation`` the per-group estimate of :func:`repvision.muscles.activation_from_prediction`;
+    ``segments`` the exercises found one after another (:func:`repvision.classify.segment_exercises`; empty
+    when not computed). ``exercise`` and ``repetitions`` always describe the whole clip.
     """
 
     video: VideoInfo
@@ -325,6 +360,7 @@ class Analysis:
     pose: PoseSequence | None = field(default=None, repr=False, compare=False)
     form: "FormReport | None" = None
     muscle_activation: MuscleActivation | None = None
+    segments: tuple[ExerciseSegment, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
@@ -340,6 +376,7 @@ class Analysis:
             "muscles": None if self.muscles is None else self.muscles.to_dict(),
             "muscle_activation": None if self.muscle_activation is None else self.muscle_activation.to_dict(),
             "form": None if self.form is None else self.form.to_dict(),
+            "segments": [seg.to_dict() for seg in self.segments],
             "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
             "warnings": list(self.warnings),
         }
