@@ -71,3 +71,22 @@ def test_cli_report_needs_a_video_file():
 def test_cli_no_camera_exit_code():
     r = CliRunner().invoke(app, ["live", "--source", "97", "--no-window"])
     assert r.exit_code == 2 and "camera 97" in r.output
+
+
+def test_window_mode_under_xvfb(tmp_path):
+    # Regression: with PyAV loaded before OpenCV, the first cv2.imshow of the live window hung forever.
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("xvfb-run") is None:
+        import pytest
+
+        pytest.skip("xvfb-run is not installed (Debian package xvfb; .ci/run installs it)")
+    out = tmp_path / "live.json"
+    exe = [sys.executable, "-m", "repvision.cli", "live", "--source", str(DATA / "calimiro_squat_19.mp4"),
+           "--countdown", "0", "--json", str(out)]
+    r = subprocess.run(["xvfb-run", "-a", *exe], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(out.read_text())  # played in real time, so how many frames are dropped depends on the load
+    assert doc["pose"]["frames_with_person"] > 30 and doc["video"]["width"] == 640

@@ -161,6 +161,10 @@ class FrameSource:
         self._thread.join(timeout=5)
 
 
+#: Title of the live window (its keys: q or Esc quit, r reset the counter, p pause/resume).
+WINDOW_TITLE = "repvision live (q quit, r reset, p pause)"
+
+
 @dataclass
 class LiveResult:
     """What a live session produced: the final analysis (or the error that prevented it), latency figures
@@ -236,12 +240,17 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     from repvision.reps import StreamingRepCounter
 
     emit = emit or (lambda e: None)
-    src = FrameSource(source, realtime=realtime, max_size=max_size)
-    speaker = _Voice() if voice else None
-    clf = load_default_classifier()
     if window:
         import cv2
 
+        # The window opens before the capture thread and the pose graph start (see the import order note in
+        # repvision.video for why OpenCV must be loaded before PyAV).
+        cv2.namedWindow(WINDOW_TITLE)
+        cv2.imshow(WINDOW_TITLE, np.zeros((48, 64, 3), np.uint8))
+        cv2.waitKey(1)
+    src = FrameSource(source, realtime=realtime, max_size=max_size)
+    speaker = _Voice() if voice else None
+    clf = load_default_classifier()
     w, h = src.size
     counter = StreamingRepCounter(image_size=(w, h))
     kps: list[np.ndarray] = []
@@ -288,7 +297,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                 img = draw_overlay(g.image, k, title, f"reps: {n_live}")
                 latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
                 if window:
-                    cv2.imshow("repvision live (q quit, r reset, p pause)", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+                    cv2.imshow(WINDOW_TITLE, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
                 if counting:
                     kps.append(k if k is not None else nan)
                     times.append(g.timestamp_s)

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import av
+# OpenCV is loaded before PyAV on purpose: with PyAV's bundled libraries loaded first, the first cv2.imshow of
+# live mode hangs forever (opencv-contrib-python 5.0 Qt build beside PyAV 18, seen under Xvfb). OpenCV is a
+# dependency anyway (MediaPipe needs it). Regression test: tests/test_live.py::test_window_mode_under_xvfb.
+import cv2  # noqa: F401  (import order matters, see above)
+import av  # noqa: E402
 import numpy as np
 
 from repvision.errors import NoDecodableFramesError, NotAVideoError, UnsupportedCodecError, VideoNotFoundError
