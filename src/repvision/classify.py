@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from repvision.estimator import ParamsMixin
 from repvision.errors import ManifestError, NotFittedError, TooFewDetectionsError
 from repvision.features import ANGLES, interpolate_gaps, normalize_box
 from repvision.skeleton import JOINT_MIRROR
@@ -296,7 +297,7 @@ def sequence_features(seq: PoseSequence, mirror: bool = False) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- classifier
-class ExerciseClassifier:
+class ExerciseClassifier(ParamsMixin):
     """Window-level exercise classifier with a numpy-only forward pass (scikit-learn estimator contract).
 
     Parameters (keyword-only, stored unchanged)
@@ -336,21 +337,7 @@ class ExerciseClassifier:
         self.random_state = random_state
         self.unknown_threshold = unknown_threshold
 
-    # -- scikit-learn contract ---------------------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"hidden_layer_sizes": self.hidden_layer_sizes, "alpha": self.alpha, "max_iter": self.max_iter,
-                "random_state": self.random_state, "unknown_threshold": self.unknown_threshold}
-
-    def set_params(self, **params: Any) -> "ExerciseClassifier":
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"unknown parameter {k!r} for ExerciseClassifier")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self) -> str:
-        return "ExerciseClassifier(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
-
+    # -- scikit-learn contract (get_params / set_params / repr: ParamsMixin) ------------------------
     def fit(self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None) -> "ExerciseClassifier":
         """Fit on window features ``X`` ``(n, F)`` (NaN allowed: imputed with the mean) and labels ``y`` ``(n,)``.
 

@@ -10,12 +10,12 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 from rich.console import Console
 
-from repvision.errors import ConfigError, ManifestError, RepvisionError
+from repvision.errors import ConfigError, ManifestError, OptionalDependencyError, RepvisionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
@@ -34,6 +34,29 @@ class ProgressMode(str, Enum):
 def _fail(exc: RepvisionError) -> None:
     err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
     raise typer.Exit(code=exc.exit_code)
+
+
+def _print_figures(run: Callable[[], dict]) -> None:
+    """Run a benchmark or training job and print its figures as one JSON line; a user error ends the command
+    with its message and exit code instead."""
+    try:
+        figures = run()
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    print(json.dumps(figures, default=str))
+
+
+def _from_train_extra(module: str, name: str):
+    """``module.name``, or :class:`OptionalDependencyError` when the 'train' extra is not installed."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise OptionalDependencyError("the 'train' extra (PyTorch, scikit-learn, scipy)",
+                                      f"a missing package ({exc})",
+                                      "Install it with: pip install 'repvision[train]'") from None
 
 
 def _config(config: Optional[Path], **overrides):
@@ -212,13 +235,9 @@ def bench_videos(
     from repvision.bench.videos import run_videos_benchmark
     from repvision.config import AnalyzeConfig
 
-    try:
-        cfg = AnalyzeConfig(pose_model=pose_model, stride=stride, max_size=max_size, cache=not no_cache)
-        figures = run_videos_benchmark(manifest, cfg, results=results, limit=limit, console=Console())
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: run_videos_benchmark(
+        manifest, AnalyzeConfig(pose_model=pose_model, stride=stride, max_size=max_size, cache=not no_cache),
+        results=results, limit=limit, console=Console()))
 
 
 @bench_app.command("reps")
@@ -227,12 +246,7 @@ def bench_reps(data: Path = typer.Option(..., "--data", help="Folder with poses.
     """Repetition counting on RepCount-A-layout poses: per-video and per-exercise tables, MAE and OBO."""
     from repvision.bench.reps import run_reps_benchmark
 
-    try:
-        figures = run_reps_benchmark(data, console=Console())
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: run_reps_benchmark(data, console=Console()))
 
 
 @bench_app.command("segments")
@@ -247,12 +261,7 @@ def bench_segments(
     segment-count error, boundary error (s)."""
     from repvision.bench.segments import run_segments_benchmark
 
-    try:
-        figures = run_segments_benchmark(data, n_concat=n_concat, seed=seed, folds=folds, console=Console())
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: run_segments_benchmark(data, n_concat=n_concat, seed=seed, folds=folds, console=Console()))
 
 
 @bench_app.command("form")
@@ -265,12 +274,7 @@ def bench_form(data: Path = typer.Option(..., "--data", help="Folder with the la
         _fail(ManifestError(f"a data folder with pose_trainer/, form_frames/ or videos/manifest.csv at {data}",
                             "no such folder", "Pass --data pointing at a folder with the layout of shared/data."))
         return
-    try:
-        figures = run_form_benchmark(data, console=Console())
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures, default=str))
+    _print_figures(lambda: run_form_benchmark(data, console=Console()))
 
 
 @bench_app.command("speed")
@@ -284,12 +288,8 @@ def bench_speed(
     """Frames per second of a bare MediaPipe loop and of analyze, on the same file in one run, and their ratio."""
     from repvision.bench.speed import run_speed_benchmark
 
-    try:
-        figures = run_speed_benchmark(video, pose_model, stride, max_size, console=Console(), repeats=repeats)
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: run_speed_benchmark(video, pose_model, stride, max_size, console=Console(),
+                                               repeats=repeats))
 
 
 @app.command()
@@ -302,32 +302,11 @@ def train(
 ) -> None:
     """Train the default exercise classifier, or a PyTorch sequence model with --model (needs the 'train' extra)."""
     if model is not None and model != "default":
-        try:
-            from repvision.evaluation import train_model
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            err_console.print(f"[bold red]error:[/] --model needs PyTorch, scikit-learn and scipy ({exc}). "
-                              "Install them with: pip install 'repvision[train]'")
-            raise typer.Exit(code=2)
-        try:
-            figures = train_model(model, data, out or Path(f"{model}_classifier.pt"), console=err_console)
-        except RepvisionError as exc:
-            _fail(exc)
-            return
-        print(json.dumps(figures))
+        _print_figures(lambda: _from_train_extra("repvision.evaluation", "train_model")(
+            model, data, out or Path(f"{model}_classifier.pt"), console=err_console))
         return
-    try:
-        from repvision.training import train_default_classifier
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        err_console.print(f"[bold red]error:[/] training needs scikit-learn and scipy ({exc}). "
-                          "Install them with: pip install 'repvision[train]'")
-        raise typer.Exit(code=2)
-    try:
-        figures = train_default_classifier(data, out or Path("src/repvision/models/exercise_classifier.npz"),
-                                           console=Console())
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: _from_train_extra("repvision.training", "train_default_classifier")(
+        data, out or Path("src/repvision/models/exercise_classifier.npz"), console=Console()))
 
 
 @app.command()
@@ -342,18 +321,8 @@ def evaluate(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs of a torch model."),
 ) -> None:
     """Evaluate an exercise classifier honestly: top-1, balanced accuracy, macro-F1, confusion matrix."""
-    try:
-        from repvision.evaluation import evaluate as run
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        err_console.print(f"[bold red]error:[/] evaluation needs the 'train' extra ({exc}). "
-                          "Install it with: pip install 'repvision[train]'")
-        raise typer.Exit(code=2)
-    try:
-        figures = run(model, data, dataset, folds=folds, out=out, console=err_console, epochs=epochs)
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: _from_train_extra("repvision.evaluation", "evaluate")(
+        model, data, dataset, folds=folds, out=out, console=err_console, epochs=epochs))
 
 
 @bench_app.command("classify")
@@ -365,20 +334,9 @@ def bench_classify(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for per-run metrics and plots."),
 ) -> None:
     """Every classifier on every dataset present: results table, last line one JSON object."""
-    try:
-        from repvision.evaluation import bench_classify as run
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        err_console.print(f"[bold red]error:[/] needs the 'train' extra ({exc}). "
-                          "Install it with: pip install 'repvision[train]'")
-        raise typer.Exit(code=2)
-    try:
-        figures = run(data, tuple(m.strip() for m in models.split(",") if m.strip()),
-                      [d.strip() for d in datasets.split(",")] if datasets else None, folds=folds, out=out,
-                      console=Console())
-    except RepvisionError as exc:
-        _fail(exc)
-        return
-    print(json.dumps(figures))
+    _print_figures(lambda: _from_train_extra("repvision.evaluation", "bench_classify")(
+        data, tuple(m.strip() for m in models.split(",") if m.strip()),
+        [d.strip() for d in datasets.split(",")] if datasets else None, folds=folds, out=out, console=Console()))
 
 
 def main() -> None:  # pragma: no cover

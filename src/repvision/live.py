@@ -8,6 +8,7 @@ events as JSON lines. At the end it writes the same JSON report as ``analyze``.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import threading
@@ -311,8 +312,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                             speaker.say(str(n_live))
                     if g.timestamp_s - last_cls >= 1.0 and len(kps) >= 10:
                         last_cls = g.timestamp_s
-                        sel = [i for i in range(len(times)) if times[i] >= g.timestamp_s - 4.0]
-                        window_seq = PoseSequence(np.stack([kps[i] for i in sel]), np.array([times[i] for i in sel]),
+                        i0 = bisect.bisect_left(times, g.timestamp_s - 4.0)  # the last 4 s, not the whole history
+                        window_seq = PoseSequence(np.stack(kps[i0:]), np.asarray(times[i0:]),
                                                   BLAZEPOSE_33, "image", None, (w, h), "live")
                         if window_seq.present.sum() >= 5:
                             pred = clf.predict_sequence(window_seq, top_k=3)

@@ -56,6 +56,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from repvision.estimator import ParamsMixin
 from repvision.errors import NotFittedError, TooFewDetectionsError
 from repvision.features import interpolate_gaps
 from repvision.skeleton import JOINT_CONNECTIONS, JOINT_MIRROR, Joint
@@ -436,7 +437,7 @@ def _as_clips(X: Any) -> list[np.ndarray]:
     return out
 
 
-class TorchSequenceClassifier:
+class TorchSequenceClassifier(ParamsMixin):
     """Scikit-learn style classifier around the PyTorch sequence models of this module.
 
     Parameters (keyword-only, stored unchanged)
@@ -499,22 +500,7 @@ class TorchSequenceClassifier:
         self.seed = seed
         self.threads = threads
 
-    # -- scikit-learn contract ---------------------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("model", "epochs", "lr", "batch_size", "weight_decay",
-                                              "val_fraction", "patience", "augment", "max_windows",
-                                              "label_smoothing", "seed", "threads")}
-
-    def set_params(self, **params: Any) -> "TorchSequenceClassifier":
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(f"unknown parameter {k!r} for TorchSequenceClassifier")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self) -> str:
-        return "TorchSequenceClassifier(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
-
+    # -- scikit-learn contract (get_params / set_params / repr: ParamsMixin) ------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "module_"):
             raise NotFittedError("a fitted TorchSequenceClassifier", "one that was not fitted",
