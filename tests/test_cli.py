@@ -136,3 +136,18 @@ def test_batch_two_videos_in_parallel_and_resume(tmp_path):
     r = _run("batch", *clips, "--out", tmp_path / "reports", "--jobs", "1")
     assert r.exit_code == 0, r.output
     assert r.output.count("skipped (report exists)") == 2
+
+
+def test_batch_status_lines_are_not_wrapped_for_long_paths(tmp_path):
+    # Regression: rich wrapped "<long path>: skipped (report exists)" at the terminal width, so the status of a
+    # video in a deep folder (CI checks out under a longer path) was split over two lines.
+    import shutil
+
+    deep = tmp_path / ("a_rather_long_folder_name_" * 4) / "clips"
+    deep.mkdir(parents=True)
+    clip = deep / "calimiro_squat_19.mp4"
+    shutil.copy(DATA / "calimiro_squat_19.mp4", clip)
+    assert _run("batch", clip, "--jobs", "1").exit_code == 0
+    r = _run("batch", clip, "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    assert f"{clip}: skipped (report exists)" in r.output.splitlines()

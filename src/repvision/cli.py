@@ -121,7 +121,7 @@ def analyze(
         print(json.dumps({"event": "done", "report": analysis.to_dict(), "files": written}), flush=True)
     else:
         print_summary(analysis, console)
-        console.print("wrote " + ", ".join(written))
+        console.print("wrote " + ", ".join(written), soft_wrap=True)
 
 
 @app.command()
@@ -151,7 +151,7 @@ def batch(
                 nonlocal failed
                 failed += item.error is not None
                 status = "skipped (report exists)" if item.skipped else (item.error or f"-> {item.report}")
-                bar.console.print(f"{item.video}: {status}", highlight=False)
+                bar.console.print(f"{item.video}: {status}", highlight=False, soft_wrap=True)
                 bar.advance(task)
 
             items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done)
