@@ -125,3 +125,20 @@ def test_html_report_in_headless_chromium(squat_analysis, tmp_path):
     subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", url], capture_output=True,
                    timeout=120)
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+def test_html_lists_exercise_segments(squat_analysis):
+    import dataclasses
+
+    from repvision.html_report import render_html
+    from repvision.types import ExerciseSegment
+
+    one = render_html(squat_analysis, CLIP, embed_video=False)
+    assert 'id="segments"' not in one   # a single exercise needs no timeline
+    segs = (ExerciseSegment("squat", 0.0, 4.0, 0, 120, 0.9), ExerciseSegment("unknown", 4.0, 5.0, 120, 150, 0.3),
+            ExerciseSegment("push_up", 5.0, 10.0, 150, 300, 0.8))
+    page = render_html(dataclasses.replace(squat_analysis, segments=segs), CLIP, embed_video=False)
+    sec = page.split('id="segments"')[1].split("</section>")[0]
+    assert sec.count("<tr><td>") == 3 and "push up" in sec and ">5.0<" in sec
+    widths = [float(w) for w in re.findall(r'<div title="[^"]*" style="width:([\d.]+)%', sec)]
+    assert widths == pytest.approx([40.0, 10.0, 50.0])

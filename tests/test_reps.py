@@ -244,3 +244,48 @@ def test_real_streaming_agrees(repcount):
     off = count_repetitions(s.pose).count
     res, _ = _stream(s.pose)
     assert abs(res.count - off) <= 1
+
+
+# ------------------------------------------------------------------------- frame rate and timestamps
+
+def _subset(seq: PoseSequence, keep: np.ndarray) -> PoseSequence:
+    return PoseSequence(seq.keypoints[keep], seq.timestamps[keep], seq.skeleton, seq.coordinates,
+                        image_size=seq.image_size)
+
+
+def test_variable_frame_rate_counts_and_times_in_seconds():
+    # A phone video with variable frame rate: frames 20-60 ms apart. The counter resamples to its 30 Hz grid;
+    # repetition times must stay those of the original frames.
+    plan = [("idle", 2, 0)] + _reps(8, 2.0) + [("idle", 2, 0)]
+    dense = _sequence(_profile(120, plan), fps=120.0)
+    rng = np.random.default_rng(4)
+    keep = np.unique(np.cumsum(rng.integers(2, 8, size=len(dense))))
+    keep = keep[keep < len(dense)]
+    vfr = _subset(dense, keep)
+    res = count_repetitions(vfr, "squat")
+    assert res.count == 8
+    for r in res.full:
+        assert r.start_s == pytest.approx(vfr.timestamps[r.start_frame])
+        assert r.end_s == pytest.approx(vfr.timestamps[r.end_frame])
+        assert r.start_s < r.turn_s < r.end_s
+    # each turn lies at the bottom of a planned rep: 2 s idle, then 2 s reps with the bottom at mid-rep
+    turns = np.array([r.turn_s for r in res.full])
+    assert np.allclose(turns, 2.0 + 2.0 * np.arange(8) + 1.0, atol=0.15)
+
+
+def test_stride_two_on_real_sequences_stays_close(repcount):
+    # Regression: halving the frame rate (``--stride 2``) used to change counts far more than the frames lost
+    # justify (no pre-smoothing below 0.5-frame sigma, period search range in whole frames).
+    for name in ("stu9_17", "train143", "val1244"):   # old counter at stride 2: 10 (15), 4 (0), 4 (1)
+        s = repcount[name]
+        half = _subset(s.pose, np.arange(0, len(s.pose), 2))
+        assert abs(count_repetitions(half).count - s.count) <= 1, name
+
+
+def test_phase_votes_config():
+    with pytest.raises(ConfigError, match="phase_votes"):
+        RepCounterConfig(phase_votes=0)
+    q = _profile(30, [("idle", 2, 0)] + _reps(6, 2.0) + [("idle", 2, 0)])
+    seq = _sequence(q)
+    assert count_repetitions(seq, config=RepCounterConfig(phase_votes=1)).count == 6
+    assert count_repetitions(seq).count == 6

@@ -53,7 +53,7 @@ from repvision.types import PoseSequence, Repetition, RepetitionCount
 __all__ = [
     "FormIssue", "RepForm", "SkippedCheck", "HoldSummary", "FormReport", "CheckRule", "RuleSet",
     "ViewEstimate", "assess_form", "load_rules", "parse_rules", "available_exercises", "detect_view",
-    "measure_series", "whole_sequence_repetition", "MEASURES", "RULES_DIR", "MIN_VISIBILITY",
+    "measure_series", "moving_median", "whole_sequence_repetition", "MEASURES", "RULES_DIR", "MIN_VISIBILITY",
 ]
 
 #: Folder of the per-exercise rule files.
@@ -780,8 +780,9 @@ def _reduce(series: np.ndarray, rule: CheckRule, rep: Repetition) -> tuple[float
     return float(vals.max() - vals.min()), s0 + int(idx[k])
 
 
-def _smooth(x: np.ndarray, n: int) -> np.ndarray:
-    """Centred moving median over ``n`` frames, ignoring NaN (keeps NaN where nothing is finite)."""
+def moving_median(x: np.ndarray, n: int) -> np.ndarray:
+    """``(T,)`` centred moving median of ``x`` ``(T,)`` over ``n`` frames, ignoring NaN (NaN where the window
+    holds nothing finite); ``n <= 1`` returns ``x`` unchanged."""
     if n <= 1 or x.size == 0:
         return x
     h = n // 2
@@ -820,7 +821,7 @@ def whole_sequence_repetition(seq: PoseSequence, exercise: str | None = None) ->
     turn = T // 2
     joint = EXERCISE_JOINTS.get(exercise or "", (None, None))[0]
     if joint in ("knee", "elbow", "hip", "shoulder"):
-        a = _smooth(measure_series(seq, f"{joint}_angle"), 5)
+        a = moving_median(measure_series(seq, f"{joint}_angle"), 5)
         ok = np.flatnonzero(np.isfinite(a))
         if ok.size:
             turn = int(ok[np.argmax(np.abs(a[ok] - a[ok[0]]))])
@@ -885,7 +886,7 @@ def assess_form(seq: PoseSequence, exercise: str, repetitions: RepetitionCount |
             continue
         if rule.measure not in series and body is not None:
             raw = measure_series(seq, rule.measure, v, rs.driving_joint, min_visibility, body)
-            series[rule.measure] = _smooth(raw, smooth_n)
+            series[rule.measure] = moving_median(raw, smooth_n)
     if body is not None and seq.skeleton is not BLAZEPOSE_33:
         for name, rule in active.items():
             if rule.measure in ("knee_over_toe",):
@@ -971,7 +972,7 @@ def _assess_hold(seq: PoseSequence, rs: RuleSet, active: dict[str, CheckRule], s
     t = seq.timestamps
     if T < 2:
         return FormReport(rs.exercise, "hold", vest, skipped=tuple(skipped), message="Too few frames for a hold.")
-    lean = _smooth(measure_series(seq, "trunk_lean", vest.view), max(1, int(round(0.2 * seq.fps))))
+    lean = moving_median(measure_series(seq, "trunk_lean", vest.view), max(1, int(round(0.2 * seq.fps))))
     in_pos = np.isfinite(lean) & (lean > 45.0)
     gap = max(1, int(round(0.5 * seq.fps)))
     for s, e in _runs(~in_pos):  # bridge short gaps

@@ -195,7 +195,7 @@ def angle_plots(analysis: Analysis) -> list[tuple[str, str]]:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    from repvision.form import _smooth, load_rules, measure_series
+    from repvision.form import load_rules, measure_series, moving_median
 
     pose = analysis.pose
     if pose is None or len(pose) < 2:
@@ -210,7 +210,7 @@ def angle_plots(analysis: Analysis) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     colours = ("#2563eb", "#7c3aed", "#0891b2", "#b45309")
     for measure, desc, checks in _plot_measures(analysis):
-        y = _smooth(measure_series(pose, measure, view, driving), smooth_n)
+        y = moving_median(measure_series(pose, measure, view, driving), smooth_n)
         if not np.isfinite(y).any():
             continue
         from repvision.form import MEASURES
@@ -363,6 +363,8 @@ td.num { text-align:right; font-variant-numeric: tabular-nums; white-space:nowra
         font-weight:650; font-size:13px; }
 ul.cues { margin:0; padding-left:18px; } ul.cues li { margin:2px 0; }
 .ok { color:#15803d; }
+.timeline { display:flex; height:18px; border-radius:4px; overflow:hidden; margin:4px 0 12px; }
+.swatch { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:6px; }
 .note { color:var(--muted); font-size:13px; }
 .skipped, .warnings { margin:12px 0 0; padding:10px 14px; border-radius:8px; font-size:13px; }
 .skipped { background:#eff6ff; border:1px solid #bfdbfe; }
@@ -434,6 +436,34 @@ def _summary(analysis: Analysis) -> str:
         parts.append(f'<div class="warnings"><b>Warnings</b><ul class="cues">{items}</ul></div>')
     parts.append("</section>")
     return "".join(parts)
+
+
+_SEGMENT_COLOURS = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777")
+
+
+def _segments(analysis: Analysis) -> str:
+    """Timeline and table of the exercises found one after another (empty when there is only one)."""
+    segs = analysis.segments
+    if len(segs) < 2:
+        return ""
+    t0, t1 = segs[0].start_s, segs[-1].end_s
+    span = max(t1 - t0, 1e-9)
+    labels = list(dict.fromkeys(s.label for s in segs if not s.is_unknown))
+    colour = {lab: _SEGMENT_COLOURS[i % len(_SEGMENT_COLOURS)] for i, lab in enumerate(labels)}
+    blocks = "".join(
+        f'<div title="{_esc(s.label)} {s.start_s:.1f}-{s.end_s:.1f} s" style="width:{100 * s.duration_s / span:.3f}%;'
+        f'background:{"#d1d5db" if s.is_unknown else colour[s.label]}"></div>' for s in segs)
+    rows = "".join(
+        f'<tr><td><span class="swatch" style="background:{"#d1d5db" if s.is_unknown else colour[s.label]}">'
+        f'</span>{_esc(s.label.replace("_", " "))}</td><td class="num">{s.start_s:.1f}</td>'
+        f'<td class="num">{s.end_s:.1f}</td><td class="num">{s.duration_s:.1f}</td>'
+        f'<td class="num">{s.confidence:.0%}</td></tr>' for s in segs)
+    return ('<section id="segments"><h2>Exercises in this video</h2>'
+            f'<div class="timeline">{blocks}</div>'
+            '<table><thead><tr><th>exercise</th><th class="num">start s</th><th class="num">end s</th>'
+            f'<th class="num">duration s</th><th class="num">confidence</th></tr></thead><tbody>{rows}</tbody>'
+            '</table><p class="note">Repetitions and form are counted over the whole video for the main '
+            'exercise (the summary above); grey: no exercise recognised.</p></section>')
 
 
 def _body_map(analysis: Analysis) -> str:
@@ -563,7 +593,7 @@ def render_html(analysis: Analysis, video_path: str | os.PathLike, *, embed_vide
             sources = (f'<section id="sources"><h2>Where the form limits come from</h2>'
                        f'<ul class="cues note">{items}</ul></section>')
     body = "".join([
-        _summary(analysis), _body_map(analysis), _reps_table(analysis), _plots(analysis),
+        _summary(analysis), _segments(analysis), _body_map(analysis), _reps_table(analysis), _plots(analysis),
         _keyframes(analysis, video_path), _video(analysis, video_path, embed_video, video_max_size), sources,
     ])
     return (
