@@ -147,3 +147,24 @@ def test_cli_evaluate_rejects_unknown_model(tmp_path):
 
     r = CliRunner().invoke(app, ["evaluate", "--model", "nope", "--data", str(tmp_path), "--dataset", "videos"])
     assert r.exit_code == 2
+
+
+def test_bench_classify_resumes_from_finished_runs(tmp_path, monkeypatch):
+    # A run whose metrics.json exists is read back, not repeated (the dataset is not even loaded).
+    import json
+
+    from repvision import evaluation
+
+    out = tmp_path / "out"
+    (out / "pose_trainer_default").mkdir(parents=True)
+    done = {"dataset": "pose_trainer", "model": "default", "n": 7, "top1": 0.5, "balanced_accuracy": 0.5,
+            "macro_f1": 0.4, "seconds": 1.0, "labels": ["a"], "confusion": [[1]]}
+    (out / "pose_trainer_default" / "metrics.json").write_text(json.dumps(done))
+
+    def no_loading(*a, **k):
+        raise AssertionError("a finished run was repeated")
+
+    monkeypatch.setattr(evaluation, "load_dataset", no_loading)
+    monkeypatch.setattr(evaluation, "evaluate", no_loading)
+    res = evaluation.bench_classify(tmp_path, models=("default",), datasets=["pose_trainer"], out=out)
+    assert res["results"] == [{k: v for k, v in done.items() if k not in ("labels", "confusion")}]

@@ -373,7 +373,11 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
 def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, datasets: list[str] | None = None,
                    folds: int = 5, out: str | Path | None = None, console: Any = None) -> dict[str, Any]:
     """Every model on every dataset present (see :func:`evaluate`); prints a rich table and returns
-    ``{"results": [figures...], "seconds": ...}`` (confusion matrices left out)."""
+    ``{"results": [figures...], "seconds": ...}`` (confusion matrices left out).
+
+    With ``out``, each run writes ``out/<dataset>_<model>/metrics.json`` as soon as it finishes, and a run whose
+    file is already there is read back instead of being repeated, so an interrupted benchmark resumes. Raises
+    :class:`repvision.errors.ManifestError` when ``data`` holds none of the datasets."""
     from rich.console import Console
     from rich.table import Table
 
@@ -385,11 +389,18 @@ def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, data
                             "Pass --data pointing at a folder with the layout of shared/data.")
     rows = []
     for ds in names:
-        with console.status(f"loading {ds}"):
-            samples = load_dataset(data, ds)
+        samples = None
         for m in models:
             sub = None if out is None else Path(out) / f"{ds}_{m}"
-            f = evaluate(m, data, ds, folds=folds, out=sub, console=console, samples=samples)
+            done = None if sub is None else sub / "metrics.json"
+            if done is not None and done.is_file():
+                f = json.loads(done.read_text())
+                console.print(f"{m} on {ds}: read from {done} (finished earlier)", soft_wrap=True)
+            else:
+                if samples is None:
+                    with console.status(f"loading {ds}"):
+                        samples = load_dataset(data, ds)
+                f = evaluate(m, data, ds, folds=folds, out=sub, console=console, samples=samples)
             f = {k: v for k, v in f.items() if k not in ("confusion", "labels")}
             rows.append(f)
             console.print(f"{m} on {ds}: top-1 {f['top1']}, balanced {f['balanced_accuracy']}, "
