@@ -168,3 +168,39 @@ def test_bench_classify_resumes_from_finished_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(evaluation, "evaluate", no_loading)
     res = evaluation.bench_classify(tmp_path, models=("default",), datasets=["pose_trainer"], out=out)
     assert res["results"] == [{k: v for k, v in done.items() if k not in ("labels", "confusion")}]
+
+
+def test_mirror_tta_makes_predictions_mirror_invariant(penn_small):
+    Xtr, ytr = penn_small["train"]
+    Xte, _ = penn_small["test"]
+    clf = TorchSequenceClassifier(model="conv1d_lstm", epochs=2, val_fraction=0.0, seed=0, batch_size=16,
+                                  threads=1).fit(Xtr, ytr)
+    mirrored = [mirror(x) for x in Xte]
+    plain, plain_m = clf.predict_proba(Xte), clf.predict_proba(mirrored)
+    assert not np.allclose(plain, plain_m, atol=1e-4)   # the model alone is not mirror-invariant
+    clf.set_params(mirror_tta=True)
+    assert np.allclose(clf.predict_proba(Xte), clf.predict_proba(mirrored), atol=1e-5)
+
+
+def test_skeleton_ensemble_fit_predict_save_load(penn_small, tmp_path):
+    from repvision.seq_models import SkeletonEnsemble
+
+    Xtr, ytr = penn_small["train"]
+    Xte, yte = penn_small["test"]
+    ens = SkeletonEnsemble(members=("mlp", "conv1d_lstm"), epochs={"mlp": 4, "conv1d_lstm": 4}, seed=0, threads=1)
+    with pytest.raises(NotFittedError):
+        ens.predict_proba(Xte)
+    epochs_seen = []
+    assert ens.fit(Xtr, ytr, progress=lambda r: epochs_seen.append(r.epoch)) is ens
+    assert max(epochs_seen) == 8   # the second member's epochs follow the first's
+    p = ens.predict_proba(Xte)
+    assert p.shape == (len(Xte), len(CLASSES)) and np.allclose(p.sum(1), 1.0, atol=1e-5)
+    assert list(ens.classes_) == sorted(CLASSES)
+    # the ensemble is the mean of its members
+    assert np.allclose(p, np.mean([m.predict_proba(Xte) for m in ens.members_], axis=0))
+    ens.save(str(tmp_path / "ens.pt"))
+    back = SkeletonEnsemble.load(str(tmp_path / "ens.pt"))
+    assert back.get_params() == ens.get_params()
+    assert np.allclose(back.predict_proba(Xte), p, atol=1e-6)
+    with pytest.raises(ValueError, match="members"):
+        SkeletonEnsemble(members=()).fit(Xtr, ytr)

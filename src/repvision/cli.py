@@ -297,7 +297,7 @@ def train(
     data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model [default classifier: "
                                        "src/repvision/models/exercise_classifier.npz; torch: MODEL_classifier.pt]."),
-    model: Optional[str] = typer.Option(None, "--model", help="mlp | lstm | conv1d_lstm | stgcn: train a PyTorch "
+    model: Optional[str] = typer.Option(None, "--model", help="mlp | lstm | conv1d_lstm | stgcn | ensemble: train a PyTorch "
                                         "sequence model instead of the default classifier."),
 ) -> None:
     """Train the default exercise classifier, or a PyTorch sequence model with --model (needs the 'train' extra)."""
@@ -311,7 +311,8 @@ def train(
 
 @app.command()
 def evaluate(
-    model: str = typer.Option("stgcn", "--model", help="default | mlp | lstm | conv1d_lstm | stgcn"),
+    model: str = typer.Option("stgcn", "--model", help="default | mlp | lstm | conv1d_lstm | stgcn | ensemble "
+                                "(ST-GCN + Conv1D-LSTM, mirror test-time augmentation)"),
     data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
     dataset: str = typer.Option("penn_action", "--dataset", help="penn_action (official split) | videos | "
                                 "repcount_a | pose_trainer (grouped k-fold CV)"),
@@ -328,7 +329,7 @@ def evaluate(
 @bench_app.command("classify")
 def bench_classify(
     data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
-    models: str = typer.Option("default,mlp,lstm,conv1d_lstm,stgcn", "--models", help="Comma-separated models."),
+    models: str = typer.Option("default,mlp,lstm,conv1d_lstm,stgcn,ensemble", "--models", help="Comma-separated models."),
     datasets: Optional[str] = typer.Option(None, "--datasets", help="Comma-separated datasets [every one present]."),
     folds: int = typer.Option(5, "--folds"),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for per-run metrics and plots."),

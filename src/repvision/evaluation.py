@@ -36,12 +36,13 @@ from repvision.errors import ManifestError, TooFewDetectionsError
 #: Seed of folds and models.
 SEED: int = 20261122
 #: Model names of ``repvision evaluate --model``.
-MODEL_NAMES: tuple[str, ...] = ("default", "mlp", "lstm", "conv1d_lstm", "stgcn")
+MODEL_NAMES: tuple[str, ...] = ("default", "mlp", "lstm", "conv1d_lstm", "stgcn", "ensemble")
 #: Dataset names of ``repvision evaluate --dataset`` and the folder each one needs under the data folder.
 DATASETS: dict[str, str] = {"penn_action": "penn_action/labels", "videos": "videos/manifest.csv",
                             "repcount_a": "repcount_a/poses.npz", "pose_trainer": "pose_trainer/poses.npz"}
 #: Maximum epochs per torch model (early stopping usually ends sooner).
 EPOCHS: dict[str, int] = {"mlp": 30, "lstm": 30, "conv1d_lstm": 30, "stgcn": 20}
+EPOCHS["ensemble"] = EPOCHS["stgcn"] + EPOCHS["conv1d_lstm"]   # its members, one after the other
 PENN_EXERCISES: tuple[str, ...] = ("bench_press", "clean_and_jerk", "jump_rope", "jumping_jack", "pull_up",
                                    "push_up", "sit_up", "squat")
 
@@ -224,7 +225,12 @@ def make_model(model: str, seed: int = SEED, epochs: int | None = None) -> Any:
     """A fresh classifier for ``model`` (:data:`MODEL_NAMES`)."""
     if model == "default":
         return _DefaultAdapter(seed)
-    from repvision.seq_models import TorchSequenceClassifier
+    from repvision.seq_models import SkeletonEnsemble, TorchSequenceClassifier
+
+    if model == "ensemble":
+        members = ("stgcn", "conv1d_lstm")
+        return SkeletonEnsemble(members=members, epochs={m: epochs or EPOCHS[m] for m in members},
+                                seed=seed % (2 ** 31), threads=1)
 
     return TorchSequenceClassifier(model=model, epochs=epochs or EPOCHS[model], seed=seed % (2 ** 31), threads=1)
 

@@ -48,6 +48,7 @@ mirroring with :data:`repvision.skeleton.JOINT_MIRROR`, speed change by temporal
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -468,6 +469,9 @@ class TorchSequenceClassifier(ParamsMixin):
         Seed of numpy and torch (initialisation, batches, augmentation, validation split).
     threads:
         ``torch.set_num_threads`` during fit / predict (None leaves it unchanged).
+    mirror_tta:
+        Test-time augmentation: :meth:`predict_proba` averages the probabilities of each window and of its
+        left/right mirror image (:func:`mirror`; training already sees mirrored windows when ``augment``).
 
     Attributes (after :meth:`fit`)
     ----------
@@ -486,7 +490,7 @@ class TorchSequenceClassifier(ParamsMixin):
     def __init__(self, *, model: str = "stgcn", epochs: int = 20, lr: float = 3e-3, batch_size: int = 64,
                  weight_decay: float = 1e-3, val_fraction: float = 0.15, patience: int = 6, augment: bool = True,
                  max_windows: int = 8, label_smoothing: float = 0.05, seed: int = 0,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, mirror_tta: bool = False) -> None:
         self.model = model
         self.epochs = epochs
         self.lr = lr
@@ -499,6 +503,7 @@ class TorchSequenceClassifier(ParamsMixin):
         self.label_smoothing = label_smoothing
         self.seed = seed
         self.threads = threads
+        self.mirror_tta = mirror_tta
 
     # -- scikit-learn contract (get_params / set_params / repr: ParamsMixin) ------------------------
     def _check_fitted(self) -> None:
@@ -647,7 +652,11 @@ class TorchSequenceClassifier(ParamsMixin):
         outs = []
         with torch.no_grad():
             for s in range(0, len(allw), batch):
-                outs.append(torch.softmax(net(self._standardize(allw[s:s + batch])), dim=-1).numpy())
+                chunk = allw[s:s + batch]
+                p = torch.softmax(net(self._standardize(chunk)), dim=-1).numpy()
+                if getattr(self, "mirror_tta", False):
+                    p = 0.5 * (p + torch.softmax(net(self._standardize(mirror(chunk))), dim=-1).numpy())
+                outs.append(p)
         pw = np.concatenate(outs)
         if was_training:
             net.train()
@@ -673,18 +682,24 @@ class TorchSequenceClassifier(ParamsMixin):
         """``(N,)`` most probable class of each clip."""
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
+    def _to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        return {"params": self.get_params(), "classes": self.classes_.tolist(), "mean": self.mean_,
+                "std": self.std_, "n_channels": self.n_channels_, "state": self.module_.state_dict(),
+                "history": [r.__dict__ for r in self.history_], "best_epoch": self.best_epoch_,
+                "input": {"window_s": WINDOW_S, "hop_s": HOP_S, "t_frames": T_FRAMES}}
+
     def save(self, path: str) -> None:
         """Write parameters, classes, standardisation, history and the model weights with ``torch.save``."""
-        self._check_fitted()
-        torch.save({"params": self.get_params(), "classes": self.classes_.tolist(), "mean": self.mean_,
-                    "std": self.std_, "n_channels": self.n_channels_, "state": self.module_.state_dict(),
-                    "history": [r.__dict__ for r in self.history_], "best_epoch": self.best_epoch_,
-                    "input": {"window_s": WINDOW_S, "hop_s": HOP_S, "t_frames": T_FRAMES}}, path)
+        torch.save(self._to_dict(), path)
 
     @classmethod
     def load(cls, path: str) -> "TorchSequenceClassifier":
         """Read a model written by :meth:`save`."""
-        d = torch.load(path, weights_only=False)
+        return cls._from_dict(torch.load(path, weights_only=False))
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, Any]) -> "TorchSequenceClassifier":
         self = cls(**d["params"])
         self.classes_ = np.asarray(d["classes"])
         self.mean_, self.std_, self.n_channels_ = d["mean"], d["std"], int(d["n_channels"])
@@ -694,4 +709,90 @@ class TorchSequenceClassifier(ParamsMixin):
         self.module_ = net
         self.history_ = [EpochRecord(**r) for r in d["history"]]
         self.best_epoch_ = d["best_epoch"]
+        return self
+
+
+class SkeletonEnsemble(ParamsMixin):
+    """The "stronger model": an ensemble of sequence models that averages their clip probabilities, each with
+    mirror test-time augmentation. By default ST-GCN (graph convolutions over the skeleton; Yan et al., AAAI
+    2018) and Conv1D+LSTM (temporal convolutions then recurrence), the two best single models on Penn Action
+    here, whose errors differ (averaging the probabilities of diverse models: Dietterich, "Ensemble methods in
+    machine learning", 2000).
+
+    Parameters (keyword-only, stored unchanged)
+    ----------
+    members:
+        Model names (:data:`MODELS`), each trained as a :class:`TorchSequenceClassifier`.
+    epochs:
+        Maximum epochs per member, ``{name: epochs}``; members not listed use 20.
+    mirror_tta:
+        Passed to every member (see :class:`TorchSequenceClassifier`).
+    seed, threads:
+        As for :class:`TorchSequenceClassifier` (member ``i`` gets ``seed + i``).
+
+    Attributes (after :meth:`fit`): ``classes_`` ``(n_classes,)``; ``members_`` the fitted classifiers;
+    ``history_`` the first member's epoch records; ``best_epoch_`` each member's kept epoch.
+    """
+
+    def __init__(self, *, members: tuple[str, ...] = ("stgcn", "conv1d_lstm"),
+                 epochs: dict[str, int] | None = None, mirror_tta: bool = True, seed: int = 0,
+                 threads: int | None = None) -> None:
+        self.members = members
+        self.epochs = epochs
+        self.mirror_tta = mirror_tta
+        self.seed = seed
+        self.threads = threads
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "members_"):
+            raise NotFittedError("a fitted SkeletonEnsemble", "one that was not fitted",
+                                 "Call fit(samples, labels) first.")
+
+    def fit(self, X: Any, y: Sequence[Any], groups: Sequence[Any] | None = None,
+            progress: Callable[[EpochRecord], None] | None = None) -> "SkeletonEnsemble":
+        """Train every member on the same clips (arguments as :meth:`TorchSequenceClassifier.fit`; the epochs
+        reported to ``progress`` run on from one member to the next). Returns ``self``; raises ``ValueError``
+        as the members do, or for an empty ``members``."""
+        if not self.members:
+            raise ValueError("members must name at least one model")
+        clips = _as_clips(X)
+        fitted, offset = [], 0
+        for i, name in enumerate(self.members):
+            n_ep = (self.epochs or {}).get(name, 20)
+            clf = TorchSequenceClassifier(model=name, epochs=n_ep, seed=self.seed + i, threads=self.threads,
+                                          mirror_tta=self.mirror_tta)
+            cb = None if progress is None else (lambda r, o=offset: progress(dataclasses.replace(r, epoch=r.epoch + o)))
+            fitted.append(clf.fit(clips, y, groups, progress=cb))
+            offset += n_ep
+        self.members_ = fitted
+        self.classes_ = fitted[0].classes_
+        self.history_ = fitted[0].history_
+        self.best_epoch_ = [m.best_epoch_ for m in fitted]
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """``(N, n_classes)`` mean of the members' clip probabilities (columns follow :attr:`classes_`).
+        Raises :class:`NotFittedError` before :meth:`fit`."""
+        self._check_fitted()
+        clips = _as_clips(X)
+        return np.mean([m.predict_proba(clips) for m in self.members_], axis=0)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``(N,)`` most probable class of each clip."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def save(self, path: str) -> None:
+        """Write the parameters and every member (see :meth:`TorchSequenceClassifier.save`) in one file."""
+        self._check_fitted()
+        torch.save({"params": self.get_params(), "members": [m._to_dict() for m in self.members_]}, path)
+
+    @classmethod
+    def load(cls, path: str) -> "SkeletonEnsemble":
+        """Read an ensemble written by :meth:`save`."""
+        d = torch.load(path, weights_only=False)
+        self = cls(**d["params"])
+        self.members_ = [TorchSequenceClassifier._from_dict(m) for m in d["members"]]
+        self.classes_ = self.members_[0].classes_
+        self.history_ = self.members_[0].history_
+        self.best_epoch_ = [m.best_epoch_ for m in self.members_]
         return self
