@@ -80,3 +80,34 @@ def test_resume_from_partial(tmp_path, monkeypatch):
     assert len(seq) == 140 and not stats["cached"]
     assert seen[0] == 41  # the first 40 frames came from the partial file
     assert not list(tmp_path.glob("*.partial.npz"))
+
+
+# ------------------------------------------------------------------------------------------ several people
+
+def test_several_people_rule():
+    from repvision.pose import several_people
+
+    assert several_people(None) is None and several_people([]) is None
+    assert several_people([(t, 1) for t in range(10)]) is None
+    assert several_people([(0.0, 2)] + [(t, 1) for t in range(1, 10)]) is None   # one frame: a passer-by
+    msg = several_people([(0.0, 1), (0.5, 2), (1.0, 3), (1.5, 2), (2.0, 1)])
+    assert msg is not None and "3 at most" in msg and "3 of the 5 frames" in msg and "0.5 s" in msg
+
+
+def test_people_counted_on_sampled_frames(squat_pose):
+    # the committed squat clip shows one person; the counts come back from the cache too
+    info, _, stats = squat_pose
+    counts = [n for _, n in stats["people"]]
+    assert len(counts) >= 8 and set(counts) == {1}
+    _, _, cached = estimate_video(DATA / "calimiro_squat_19.mp4", "lite")
+    assert cached["cached"] and cached["people"] == stats["people"]
+
+
+def test_two_people_in_view_are_reported(shared_data):
+    # kaiakol squat_correct_012: a man stands beside the woman who squats (checked by eye)
+    from repvision.pipeline import analyze
+
+    res = analyze(shared_data / "videos" / "kaiakol" / "squat" / "correct" / "squat_correct_012.mp4")
+    assert any(w.startswith("Several people are in view") for w in res.warnings), res.warnings
+    single = analyze(DATA / "calimiro_squat_19.mp4")
+    assert not any("Several people" in w for w in single.warnings)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from repvision.config import AnalyzeConfig
 from repvision.errors import ClipTooShortError, NoPersonError, TooFewDetectionsError
 from repvision.muscles import activation_from_prediction, muscles_for
-from repvision.pose import estimate_video
+from repvision.pose import estimate_video, several_people
 from repvision.types import Analysis, ExercisePrediction, PoseSequence, RepetitionCount, VideoInfo
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -32,7 +32,9 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
 
     Returns
     -------
-    :class:`Analysis` (``.exercise.label``, ``.exercise.confidence``, ``.repetitions.count``, ...).
+    :class:`Analysis` (``.exercise.label``, ``.exercise.confidence``, ``.repetitions.count``, ...). Problems
+    that do not stop the analysis are listed in ``.warnings``: a damaged file, a person in few frames, several
+    exercises, several people in view (checked on one frame every 2 s, :func:`repvision.pose.several_people`).
 
     Raises
     ------
@@ -66,6 +68,9 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     warnings: list[str] = []
     if stats.get("decode_error"):
         warnings.append(f"The video is damaged: {stats['decode_error']}. Only the frames before it were analysed.")
+    crowd = several_people(stats.get("people"))
+    if crowd:
+        warnings.append(crowd)
 
     return analyze_poses(pose, info, cfg, timings=timings, warnings=warnings, t_start=t0)
 

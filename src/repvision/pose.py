@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sys
 import time
@@ -173,6 +174,52 @@ class PoseEstimator:
         return FramePose(landmarks, world)
 
 
+class PeopleCounter:
+    """How many people a frame shows: MediaPipe Pose Landmarker in IMAGE mode with up to ``max_people``
+    poses (its person detector runs on every call). Used on a few sampled frames to warn that several people
+    are in view, since the VIDEO-mode :class:`PoseEstimator` follows one person and may switch between people.
+
+    Use as a context manager; :meth:`count` takes an ``(H, W, 3)`` uint8 RGB image and returns an int.
+    Raises :class:`repvision.errors.PoseModelError` (bad model) on entering.
+    """
+
+    def __init__(self, model: str = "lite", *, max_people: int = 4, min_detection_confidence: float = 0.5) -> None:
+        self.model = model
+        self.max_people = int(max_people)
+        self._path = model_path(model)
+        self._conf = float(min_detection_confidence)
+        self._landmarker = None
+
+    def __enter__(self) -> "PeopleCounter":
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self._path)), running_mode=vision.RunningMode.IMAGE,
+            num_poses=self.max_people, min_pose_detection_confidence=self._conf,
+        )
+        try:
+            with _quiet_native_logs():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:
+            raise PoseModelError("a loadable MediaPipe pose landmarker .task bundle", f"{self._path} ({exc})",
+                                 "Use one of the shipped models (--pose-model lite|full).") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def count(self, image: np.ndarray) -> int:
+        """Number of people found in ``image`` (0..``max_people``)."""
+        if self._landmarker is None:
+            raise RuntimeError("PeopleCounter.count called outside its 'with' block")
+        import mediapipe as mp
+
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image, dtype=np.uint8))
+        return len(self._landmarker.detect(img).pose_landmarks)
+
+
 @contextlib.contextmanager
 def _quiet_native_logs():
     """Silence native (C++) writes to stderr for the duration (MediaPipe/TFLite start-up chatter).
@@ -221,7 +268,8 @@ ProgressCallback = Callable[[int, int], None]
 
 def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: int | None = None,
                    stride: int = 1, cache: bool = True, progress: ProgressCallback | None = None,
-                   checkpoint_every: int = 600) -> tuple[VideoInfo, PoseSequence, dict]:
+                   checkpoint_every: int = 600, people_every_s: float | None = 2.0
+                   ) -> tuple[VideoInfo, PoseSequence, dict]:
     """Estimate the pose in every frame of a video.
 
     Parameters
@@ -240,13 +288,17 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         next run resumes from it.
     progress:
         Called as ``progress(frames_done, frames_expected)``.
+    people_every_s:
+        One frame every this many seconds of video (more often in clips shorter than 16 s: about 8 frames per
+        clip, at most 4 per second) is also searched for several people with :class:`PeopleCounter` (None:
+        never). The counts are cached beside the poses.
 
     Returns
     -------
     ``(info, pose, stats)``: video metadata; :class:`PoseSequence` with ``keypoints`` ``(T, 33, 4)``
     (x, y normalised image coords, z, visibility; NaN where no person), ``world`` ``(T, 33, 3)`` metres,
     ``timestamps`` ``(T,)`` seconds; and stats ``{"cached": bool, "decode_error": str | None,
-    "pose_s": seconds spent}``.
+    "pose_s": seconds spent, "people": [(time_s, number of people), ...] or None when not checked}``.
 
     Raises
     ------
@@ -264,13 +316,16 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         cdir = cache_dir()
         cache_file = cdir / f"{key}.npz"
         partial_file = cdir / f"{key}.partial.npz"
+        people_file = cdir / f"{key}.people.json"
         if cache_file.is_file():
             try:
                 seq = PoseSequence.load(str(cache_file))
                 reader.close()
                 if progress is not None:  # one report, so a listener sees the stage even when it was cached
                     progress(len(seq), len(seq))
-                return info, _with_source(seq, str(path)), {"cached": True, "decode_error": None, "pose_s": 0.0}
+                people = _read_people(people_file) if people_every_s else None
+                return info, _with_source(seq, str(path)), {"cached": True, "decode_error": None, "pose_s": 0.0,
+                                                            "people": people}
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
 
@@ -302,9 +357,17 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                          str(path)).save(str(tmp))
             os.replace(tmp, partial_file)
 
+    people: list[tuple[float, int]] = []
+    next_check = 0.0
+    check_step = min(people_every_s, max(0.25, info.duration_s / 8)) if people_every_s and info.duration_s > 0 \
+        else people_every_s
+    counter = PeopleCounter(model) if people_every_s else contextlib.nullcontext()
     try:
-        with reader, PoseEstimator(model) as estimator:
+        with reader, PoseEstimator(model) as estimator, counter:
             for frame in prefetch(iter(reader)):
+                if people_every_s and frame.timestamp_s >= next_check:
+                    people.append((round(frame.timestamp_s, 3), counter.count(frame.image)))
+                    next_check = frame.timestamp_s + check_step
                 if k < done:  # resumed: already estimated
                     k += 1
                     continue
@@ -322,15 +385,41 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
             save_partial()
         raise
     seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", np.stack(world), out_size, str(path))
-    stats = {"cached": False, "decode_error": reader.decode_error, "pose_s": time.perf_counter() - t0}
+    stats = {"cached": False, "decode_error": reader.decode_error, "pose_s": time.perf_counter() - t0,
+             "people": people if people_every_s else None}
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
+        if people_every_s:
+            people_file.write_text(json.dumps(people))
         tmp = cache_file.with_suffix(".tmp.npz")
         seq.save(str(tmp))
         os.replace(tmp, cache_file)
         if partial_file is not None:
             partial_file.unlink(missing_ok=True)
     return info, seq, stats
+
+
+def _read_people(path: Path) -> list[tuple[float, int]] | None:
+    """People counts cached beside the poses, or None (not checked when the poses were cached)."""
+    try:
+        return [(float(t), int(n)) for t, n in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def several_people(people: list[tuple[float, int]] | None, min_share: float = 0.25) -> str | None:
+    """A warning when at least ``min_share`` of the checked frames (and at least 2 of them) show two or more
+    people, else None. ``people``: ``[(time_s, count), ...]`` as in :func:`estimate_video`'s stats."""
+    if not people:
+        return None
+    many = [(t, n) for t, n in people if n >= 2]
+    if len(many) < 2 or len(many) < min_share * len(people):
+        return None
+    most = max(n for _, n in many)
+    return (f"Several people are in view ({most} at most; two or more in {len(many)} of the {len(people)} frames "
+            f"checked, first at {many[0][0]:.1f} s). repvision follows one person, the most prominent, and may "
+            "switch between people, which breaks counts and form. Film one person at a time, or crop the video "
+            "to the person to analyse.")
 
 
 def _with_source(seq: PoseSequence, source: str) -> PoseSequence:
