@@ -20,7 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from repvision.live import run_live
+from repvision.live import PEOPLE_CHECK_S, run_live
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos" / "pushfit" / "wrong" / "wrong106.mp4"
 
@@ -53,13 +53,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
     ap.add_argument("--loops", type=int, default=3, help="play the clip this many times in a row")
+    ap.add_argument("--no-people-check", action="store_true", help="turn off the several-people search")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         clip = Path(d) / "live_640x480.mp4"
         crop_to_640x480(a.clip, clip, a.loops)
-        r = run_live(str(clip), pose_model="lite", window=False, countdown_s=0.0, realtime=True, max_size=None)
+        r = run_live(str(clip), pose_model="lite", window=False, countdown_s=0.0, realtime=True, max_size=None,
+                     people_check_s=None if a.no_people_check else PEOPLE_CHECK_S)
     lat = np.asarray(r.latencies_ms)
     fig = {"clip": str(a.clip), "resolution": "640x480", "model": "lite",
+           "people_check_s": None if a.no_people_check else PEOPLE_CHECK_S,
            "latency_ms_p50": round(float(np.percentile(lat, 50)), 1),
            "latency_ms_p95": round(float(np.percentile(lat, 95)), 1),
            "latency_ms_max": round(float(lat.max()), 1),

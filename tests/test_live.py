@@ -90,3 +90,24 @@ def test_window_mode_under_xvfb(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     doc = json.loads(out.read_text())  # played in real time, so how many frames are dropped depends on the load
     assert doc["pose"]["frames_with_person"] > 30 and doc["video"]["width"] == 640
+
+
+def test_live_reports_several_people(shared_data, tmp_path):
+    # kaiakol squat_correct_012: a woman squats while a man stands beside her; from 0.75 s on both are found
+    # (before that only one, checked frame by frame). That part looped 5 times -> 5.7 s.
+    from clips import real_frames, write_clip
+
+    frames, fps = real_frames(shared_data / "videos" / "kaiakol" / "squat" / "correct" / "squat_correct_012.mp4",
+                              10_000)
+    clip = write_clip(tmp_path / "two_people.mp4", frames[23:] * 5, int(round(fps)))
+    events = []
+    result = run_live(clip, window=False, countdown_s=0.0, realtime=False, emit=events.append, people_check_s=1.0)
+    people = [e for e in events if e["event"] == "people"]
+    assert people and people[0]["count"] >= 2
+    assert sum(n >= 2 for _, n in result.people) >= 2
+    assert result.analysis is not None
+    assert any(w.startswith("Several people are in view") for w in result.analysis.warnings)
+    # and not for one person (the first test's clip)
+    solo = []
+    run_live(DATA / "calimiro_squat_19.mp4", window=False, countdown_s=0.0, realtime=False, emit=solo.append)
+    assert not [e for e in solo if e["event"] == "people"]

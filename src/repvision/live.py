@@ -9,11 +9,13 @@ events as JSON lines. At the end it writes the same JSON report as ``analyze``.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import threading
 import time
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -169,7 +171,8 @@ WINDOW_TITLE = "repvision live (q quit, r reset, p pause)"
 @dataclass
 class LiveResult:
     """What a live session produced: the final analysis (or the error that prevented it), latency figures
-    (milliseconds from frame capture to finished overlay), frame counts."""
+    (milliseconds from frame capture to finished overlay), frame counts, and ``people``: ``[(time_s, number of
+    people), ...]`` for the frames searched for several people."""
 
     analysis: Any
     error: RepvisionError | None
@@ -177,6 +180,7 @@ class LiveResult:
     frames_processed: int = 0
     frames_dropped: int = 0
     reps_live: int = 0
+    people: list[tuple[float, int]] = field(default_factory=list)
 
     def latency_p95_ms(self) -> float | None:
         return float(np.percentile(self.latencies_ms, 95)) if self.latencies_ms else None
@@ -211,9 +215,14 @@ class _Voice:
                 self._engine.runAndWait()
 
 
+#: Live mode searches one frame this often (seconds) for several people in view.
+PEOPLE_CHECK_S = 2.0
+
+
 def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = True, voice: bool = False,
              countdown_s: float = 3.0, realtime: bool = True, max_size: int | None = 640,
-             emit: Callable[[dict], None] | None = None, max_seconds: float | None = None) -> LiveResult:
+             emit: Callable[[dict], None] | None = None, max_seconds: float | None = None,
+             people_check_s: float | None = PEOPLE_CHECK_S) -> LiveResult:
     """Run live mode until the source ends, the user quits (``q``/Esc), or ``max_seconds`` pass.
 
     Keys (window mode): ``r`` reset the counter, ``p`` pause/resume, ``q``/Esc quit.
@@ -229,14 +238,18 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     max_size:
         Downscale frames so the long side is at most this many pixels before pose estimation.
     emit:
-        Called with each event dict: ``start``, ``exercise``, ``rep``, ``end``.
+        Called with each event dict: ``start``, ``exercise``, ``rep``, ``people`` (two or more people came
+        into view; one frame every PEOPLE_CHECK_S seconds is searched with :class:`repvision.pose.PeopleCounter`), ``reset``,
+        ``end``. The final analysis lists a warning when several people were in view much of the time.
+    people_check_s:
+        Interval (seconds of video) between the frames searched for several people; None: no search.
 
     Raises
     ------
     CameraNotFoundError, OptionalDependencyError, video errors
     """
     from repvision.classify import load_default_classifier
-    from repvision.pose import PoseEstimator
+    from repvision.pose import PeopleCounter, PoseEstimator, several_people
     from repvision.report import draw_overlay
     from repvision.reps import StreamingRepCounter
 
@@ -263,13 +276,20 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     paused = False
     n_live = 0
     start_t = None
+    people: list[tuple[float, int]] = []
+    last_people = -np.inf
+    pending = None
+    checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
     nan = np.full((33, 4), np.nan, np.float32)
     emit({"event": "start", "source": str(source), "width": w, "height": h, "fps": src.info.fps,
           "countdown_s": countdown_s})
     wall0 = time.perf_counter()
     src.start()
     try:
-        with PoseEstimator(pose_model) as est:
+        with contextlib.ExitStack() as stack:
+            est = stack.enter_context(PoseEstimator(pose_model))
+            crowd = stack.enter_context(PeopleCounter(pose_model))
+            stack.callback(checker.shutdown, wait=True)   # on any exit: the running check ends before crowd closes
             while True:
                 if max_seconds is not None and time.perf_counter() - wall0 > max_seconds:
                     break
@@ -299,6 +319,18 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                 latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
                 if window:
                     cv2.imshow(WINDOW_TITLE, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+                # several people: one frame a second, searched on a worker thread (MediaPipe releases the GIL),
+                # so the check never holds up the frames behind it
+                if pending is not None and pending[1].done():
+                    at, fut = pending
+                    pending = None
+                    n_people = fut.result()
+                    if n_people >= 2 and (not people or people[-1][1] < 2):
+                        emit({"event": "people", "count": n_people, "at_s": at})
+                    people.append((at, n_people))
+                if people_check_s and pending is None and g.timestamp_s - last_people >= people_check_s:
+                    last_people = g.timestamp_s
+                    pending = (round(g.timestamp_s, 3), checker.submit(crowd.count, g.image))
                 if counting:
                     kps.append(k if k is not None else nan)
                     times.append(g.timestamp_s)
@@ -337,21 +369,24 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                         emit({"event": "reset", "at_s": round(g.timestamp_s, 3)})
                     if key == ord("p"):
                         paused = True
+            if pending is not None:  # the last check, if it was still running
+                people.append((pending[0], pending[1].result()))
     finally:
         src.stop()
         if window:
             import cv2
 
             cv2.destroyAllWindows()
-    result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live)
+    result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people)
     if kps:
         from repvision.pipeline import analyze_poses
 
         seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", None, (w, h), str(source))
         info = VideoInfo(str(source), w, h, src.info.fps, len(kps), seq.duration_s, src.info.codec,
                          src.info.container, src.info.rotation_deg)
+        crowd_warning = several_people(people)
         try:
-            result.analysis = analyze_poses(seq, info)
+            result.analysis = analyze_poses(seq, info, warnings=[crowd_warning] if crowd_warning else None)
         except RepvisionError as exc:
             result.error = exc
     emit({"event": "end", "reps_live": n_live,
