@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -211,10 +212,18 @@ class PeopleCounter:
             self._landmarker = None
 
     def count(self, image: np.ndarray) -> int:
-        """Number of people found in ``image`` (0..``max_people``)."""
+        """Number of people found in ``image`` (0..``max_people``); images with a long side above 640 pixels
+        are shrunk first (the person detector looks at 224x224 pixels anyway)."""
         if self._landmarker is None:
             raise RuntimeError("PeopleCounter.count called outside its 'with' block")
         import mediapipe as mp
+
+        h, w = image.shape[:2]
+        if max(h, w) > 640:
+            import cv2
+
+            f = 640 / max(h, w)
+            image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
 
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image, dtype=np.uint8))
         return len(self._landmarker.detect(img).pose_landmarks)
@@ -361,12 +370,22 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     next_check = 0.0
     check_step = min(people_every_s, max(0.25, info.duration_s / 8)) if people_every_s and info.duration_s > 0 \
         else people_every_s
-    counter = PeopleCounter(model) if people_every_s else contextlib.nullcontext()
+    checks: list[tuple[float, Future]] = []
     try:
-        with reader, PoseEstimator(model) as estimator, counter:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(reader)
+            estimator = stack.enter_context(PoseEstimator(model))
+            if people_every_s:
+                counter = stack.enter_context(PeopleCounter(model))
+                # the people search runs beside pose estimation on a worker thread (MediaPipe releases the GIL);
+                # one check in flight at a time, so frames never pile up; the worker ends before counter closes
+                checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
+                stack.callback(checker.shutdown, wait=True)
             for frame in prefetch(iter(reader)):
                 if people_every_s and frame.timestamp_s >= next_check:
-                    people.append((round(frame.timestamp_s, 3), counter.count(frame.image)))
+                    if checks:
+                        checks[-1][1].result()
+                    checks.append((round(frame.timestamp_s, 3), checker.submit(counter.count, frame.image)))
                     next_check = frame.timestamp_s + check_step
                 if k < done:  # resumed: already estimated
                     k += 1
@@ -380,6 +399,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                     progress(k, max(expected, k))
                 if checkpoint_every and cache and k % checkpoint_every == 0:
                     save_partial()
+            people = [(t, int(f.result())) for t, f in checks]
     except BaseException:
         if cache:
             save_partial()
