@@ -450,11 +450,12 @@ def _segments(analysis: Analysis) -> str:
     span = max(t1 - t0, 1e-9)
     labels = list(dict.fromkeys(s.label for s in segs if not s.is_unknown))
     colour = {lab: _SEGMENT_COLOURS[i % len(_SEGMENT_COLOURS)] for i, lab in enumerate(labels)}
+    colour["unknown"] = "#d1d5db"
     blocks = "".join(
         f'<div title="{_esc(s.label)} {s.start_s:.1f}-{s.end_s:.1f} s" style="width:{100 * s.duration_s / span:.3f}%;'
-        f'background:{"#d1d5db" if s.is_unknown else colour[s.label]}"></div>' for s in segs)
+        f'background:{colour[s.label]}"></div>' for s in segs)
     rows = "".join(
-        f'<tr><td><span class="swatch" style="background:{"#d1d5db" if s.is_unknown else colour[s.label]}">'
+        f'<tr><td><span class="swatch" style="background:{colour[s.label]}">'
         f'</span>{_esc(s.label.replace("_", " "))}</td><td class="num">{s.start_s:.1f}</td>'
         f'<td class="num">{s.end_s:.1f}</td><td class="num">{s.duration_s:.1f}</td>'
         f'<td class="num">{s.confidence:.0%}</td></tr>' for s in segs)

@@ -279,7 +279,6 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     people: list[tuple[float, int]] = []
     last_people = -np.inf
     pending = None
-    checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
     nan = np.full((33, 4), np.nan, np.float32)
     emit({"event": "start", "source": str(source), "width": w, "height": h, "fps": src.info.fps,
           "countdown_s": countdown_s})
@@ -288,8 +287,10 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     try:
         with contextlib.ExitStack() as stack:
             est = stack.enter_context(PoseEstimator(pose_model))
-            crowd = stack.enter_context(PeopleCounter(pose_model))
-            stack.callback(checker.shutdown, wait=True)   # on any exit: the running check ends before crowd closes
+            if people_check_s:
+                crowd = stack.enter_context(PeopleCounter(pose_model))
+                checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
+                stack.callback(checker.shutdown, wait=True)  # on any exit: the running check ends before crowd closes
             while True:
                 if max_seconds is not None and time.perf_counter() - wall0 > max_seconds:
                     break

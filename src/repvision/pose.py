@@ -109,22 +109,7 @@ class PoseEstimator:
         self._last_ms = -1
 
     def __enter__(self) -> "PoseEstimator":
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self._path)),
-            running_mode=vision.RunningMode.VIDEO, num_poses=1, **self._options,
-        )
-        try:
-            with _quiet_native_logs():
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ messages
-            raise PoseModelError(
-                "a loadable MediaPipe pose landmarker .task bundle", f"{self._path} ({exc})",
-                "Use one of the shipped models (--pose-model lite|full).",
-            ) from None
+        self._landmarker = _create_landmarker(self._path, "VIDEO", 1, **self._options)
         self._last_ms = -1
         self._first = True
         return self
@@ -150,13 +135,11 @@ class PoseEstimator:
         """
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator.process called outside its 'with' block")
-        import mediapipe as mp
-
         ms = int(round(timestamp_s * 1000.0))
         if ms <= self._last_ms:
             ms = self._last_ms + 1
         self._last_ms = ms
-        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image, dtype=np.uint8))
+        img = _mp_image(image)
         if self._first:
             # MediaPipe's C++ code logs set-up warnings on the first frame; they mean nothing to a user.
             with _quiet_native_logs():
@@ -192,18 +175,8 @@ class PeopleCounter:
         self._landmarker = None
 
     def __enter__(self) -> "PeopleCounter":
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self._path)), running_mode=vision.RunningMode.IMAGE,
-            num_poses=self.max_people, min_pose_detection_confidence=self._conf,
-        )
-        try:
-            with _quiet_native_logs():
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except Exception as exc:
-            raise PoseModelError("a loadable MediaPipe pose landmarker .task bundle", f"{self._path} ({exc})",
-                                 "Use one of the shipped models (--pose-model lite|full).") from None
+        self._landmarker = _create_landmarker(self._path, "IMAGE", self.max_people,
+                                              min_pose_detection_confidence=self._conf)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -216,17 +189,41 @@ class PeopleCounter:
         are shrunk first (the person detector looks at 224x224 pixels anyway)."""
         if self._landmarker is None:
             raise RuntimeError("PeopleCounter.count called outside its 'with' block")
-        import mediapipe as mp
-
         h, w = image.shape[:2]
         if max(h, w) > 640:
             import cv2
 
             f = 640 / max(h, w)
             image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        return len(self._landmarker.detect(_mp_image(image)).pose_landmarks)
 
-        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image, dtype=np.uint8))
-        return len(self._landmarker.detect(img).pose_landmarks)
+
+def _create_landmarker(path: Path, mode: str, num_poses: int, **options):
+    """A MediaPipe ``PoseLandmarker`` for the ``.task`` file ``path`` in running mode ``mode`` (``"VIDEO"`` or
+    ``"IMAGE"``); ``options`` are further ``PoseLandmarkerOptions`` (confidence thresholds). Start-up chatter
+    of the native code is silenced. Raises :class:`PoseModelError` when the bundle cannot be loaded."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(path)),
+                                        running_mode=getattr(vision.RunningMode, mode), num_poses=num_poses,
+                                        **options)
+    try:
+        with _quiet_native_logs():
+            return vision.PoseLandmarker.create_from_options(opts)
+    except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ messages
+        raise PoseModelError(
+            "a loadable MediaPipe pose landmarker .task bundle", f"{path} ({exc})",
+            "Use one of the shipped models (--pose-model lite|full).",
+        ) from None
+
+
+def _mp_image(image: np.ndarray):
+    """``(H, W, 3)`` RGB array as a MediaPipe ``mp.Image`` (uint8, C-contiguous, as MediaPipe needs)."""
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image, dtype=np.uint8))
 
 
 @contextlib.contextmanager
@@ -368,8 +365,10 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
 
     people: list[tuple[float, int]] = []
     next_check = 0.0
-    check_step = min(people_every_s, max(0.25, info.duration_s / 8)) if people_every_s and info.duration_s > 0 \
-        else people_every_s
+    # about 8 checks in a short clip (at most 4 a second), one every people_every_s seconds in a long one
+    check_step = people_every_s or 0.0
+    if info.duration_s > 0:
+        check_step = min(check_step, max(0.25, info.duration_s / 8))
     checks: list[tuple[float, Future]] = []
     try:
         with contextlib.ExitStack() as stack:

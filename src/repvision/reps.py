@@ -574,12 +574,18 @@ def _choose_joint(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None)
     return best, None
 
 
+def _partial_mask(cycles: list[_Cycle], cfg: RepCounterConfig) -> np.ndarray:
+    """``(len(cycles),)`` bool: amplitude below ``partial_fraction`` of the median cycle amplitude."""
+    amps = np.array([c.amplitude for c in cycles], dtype=np.float64)
+    med = float(np.median(amps)) if amps.size else 0.0
+    return (amps < cfg.partial_fraction * med) if med > 0 else np.zeros(len(cycles), bool)
+
+
 def _build(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, cfg: RepCounterConfig,
            index0: int = 0) -> list[Repetition]:
     t = seq.timestamps
     n = len(seq)
-    amps = np.array([c.amplitude for c in cycles])
-    med = float(np.median(amps)) if amps.size else 0.0
+    partial = _partial_mask(cycles, cfg)
     joint, flex_conc = _choose_joint(seq, cycles, exercise)
     ang = _angle_series(seq, joint) if joint else None
     reps = []
@@ -599,7 +605,7 @@ def _build(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, cfg: R
             index=index0 + i, start_frame=s0, turn_frame=tu, end_frame=e0,
             start_s=float(t[s0]), turn_s=float(t[tu]), end_s=float(t[e0]),
             range_of_motion_deg=rom, joint=joint, concentric_s=conc, eccentric_s=ecc,
-            partial=bool(med > 0 and c.amplitude < cfg.partial_fraction * med),
+            partial=bool(partial[i]),
         ))
     return reps
 
@@ -645,45 +651,39 @@ def _resample(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray]:
     return res, nearest
 
 
-def _count_cycles(seq: PoseSequence, cfg: RepCounterConfig, shift: int = 0) -> tuple[_Signal, list[_Cycle]]:
-    """Counting signal and cycles of ``seq``; cycle frame indices refer to ``seq``'s own frames. The analysis
-    runs on the :data:`COUNTING_RATE_HZ` grid when the sequence needs resampling, and skips the first
-    ``shift`` frames of that grid (used by the phase votes of :func:`count_repetitions`)."""
-    if shift == 0 and not _needs_resampling(seq.timestamps):
-        sig = counting_signal(seq, cfg)
-        return sig, _detect_cycles(sig, cfg)
-    if _needs_resampling(seq.timestamps):
-        grid_seq, nearest = _resample(seq)
-    else:
-        grid_seq, nearest = seq, np.arange(len(seq))
+def _on_grid(seq: PoseSequence) -> tuple[PoseSequence, np.ndarray | None]:
+    """``seq`` on the :data:`COUNTING_RATE_HZ` grid with, per grid frame, the nearest frame of ``seq``
+    (:func:`_resample`); ``seq`` itself and None when it is already uniform at that rate."""
+    return _resample(seq) if _needs_resampling(seq.timestamps) else (seq, None)
+
+
+def _count_cycles(grid_seq: PoseSequence, nearest: np.ndarray | None, cfg: RepCounterConfig,
+                  shift: int = 0) -> tuple[_Signal, list[_Cycle]]:
+    """Counting signal and cycles of a sequence from :func:`_on_grid`, skipping its first ``shift`` frames
+    (the phase votes of :func:`count_repetitions`). Cycle frame indices are mapped back to the frames of the
+    sequence given to :func:`_on_grid`."""
     if shift:
         grid_seq = dataclasses.replace(grid_seq, keypoints=grid_seq.keypoints[shift:],
                                        timestamps=grid_seq.timestamps[shift:], world=None)
     sig = counting_signal(grid_seq, cfg)
     cycles = _detect_cycles(sig, cfg)
-    last = len(nearest) - 1
-    for c in cycles:
-        c.start, c.turn, c.end = (int(nearest[min(v + shift, last)]) for v in (c.start, c.turn, c.end))
-        if c.closed >= 0:
-            c.closed = int(nearest[min(c.closed + shift, last)])
+    if shift or nearest is not None:
+        last = len(grid_seq) + shift - 1
+        to_input = (lambda v: int(v)) if nearest is None else (lambda v: int(nearest[v]))
+        for c in cycles:
+            c.start, c.turn, c.end = (to_input(min(v + shift, last)) for v in (c.start, c.turn, c.end))
+            if c.closed >= 0:
+                c.closed = to_input(min(c.closed + shift, last))
     return sig, cycles
-
-
-def _n_full(cycles: list[_Cycle], cfg: RepCounterConfig) -> int:
-    """Full (non-partial) repetitions among ``cycles`` (same rule as :func:`_build`)."""
-    if not cycles:
-        return 0
-    amps = np.array([c.amplitude for c in cycles])
-    med = float(np.median(amps))
-    return int(np.sum(~(amps < cfg.partial_fraction * med))) if med > 0 else len(cycles)
 
 
 def _voted_cycles(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[_Signal, list[_Cycle]]:
     """The run (of ``cfg.phase_votes`` phase-shifted runs, see :class:`RepCounterConfig`) whose full count is
     the median; the earliest such run when several are."""
-    runs = [_count_cycles(seq, cfg, k) for k in range(min(cfg.phase_votes, len(seq) - 3))] or \
-        [_count_cycles(seq, cfg)]
-    counts = [_n_full(c, cfg) for _, c in runs]
+    grid_seq, nearest = _on_grid(seq)
+    n_runs = max(1, min(cfg.phase_votes, len(grid_seq) - 3))
+    runs = [_count_cycles(grid_seq, nearest, cfg, k) for k in range(n_runs)]
+    counts = [int((~_partial_mask(c, cfg)).sum()) for _, c in runs]
     target = int(np.sort(counts)[(len(counts) - 1) // 2])   # median (lower median for an even number)
     return runs[counts.index(target)]
 
@@ -791,7 +791,7 @@ class StreamingRepCounter:
         cfg = self.config
         # one run per analysis, also at the end: using the offline counter's phase votes in the final analysis
         # was tried and did not bring the final count closer to the offline one on RepCount-A (MAE 0.358 vs 0.351)
-        sig, cycles = _count_cycles(seq, cfg)
+        sig, cycles = _count_cycles(*_on_grid(seq), cfg)
         if not final and sig.strength < self.min_strength:
             self._streak = 0
             return []

@@ -654,7 +654,7 @@ class TorchSequenceClassifier(ParamsMixin):
             for s in range(0, len(allw), batch):
                 chunk = allw[s:s + batch]
                 p = torch.softmax(net(self._standardize(chunk)), dim=-1).numpy()
-                if getattr(self, "mirror_tta", False):
+                if self.mirror_tta:
                     p = 0.5 * (p + torch.softmax(net(self._standardize(mirror(chunk))), dim=-1).numpy())
                 outs.append(p)
         pw = np.concatenate(outs)

@@ -235,6 +235,13 @@ def _read(p: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _frames_measure(rows: list[dict[str, str]], measure: str, view: str, wafi: bool = False) -> np.ndarray:
+    """``(N,)`` values of ``measure`` on labelled single frames (rows of a form_frames CSV), as seen from
+    ``view``; NaN where the landmarks are not visible enough."""
+    seq = _frames_sequence(rows, wafi=wafi)
+    return measure_series(seq, measure, view, min_visibility=MIN_VISIBILITY, check_tracking=False)
+
+
 def _form_frames(data_dir: Path, console) -> dict[str, Any]:
     base = Path(data_dir) / "form_frames"
     res: dict[str, Any] = {}
@@ -243,8 +250,7 @@ def _form_frames(data_dir: Path, console) -> dict[str, Any]:
     p = base / "ngoquocbao_exercise_correction" / "plank_model" / "test.csv"
     if p.is_file() and plank is not None:
         rows = _read(p)
-        seq = _frames_sequence(rows)
-        bl = measure_series(seq, "body_line", "side", min_visibility=MIN_VISIBILITY, check_tracking=False)
+        bl = _frames_measure(rows, "body_line", "side")
         sag, pike = plank.checks["hip_sag"].min, plank.checks["hip_pike"].max
         pred = np.where(bl < sag, "L", np.where(bl > pike, "H", "C"))
         lab = np.array([r["label"] for r in rows])
@@ -256,8 +262,7 @@ def _form_frames(data_dir: Path, console) -> dict[str, Any]:
     p = base / "ngoquocbao_exercise_correction" / "lunge_model" / "err.test.csv"
     if p.is_file() and lunge is not None:
         rows = _read(p)
-        seq = _frames_sequence(rows)
-        kot = measure_series(seq, "knee_over_toe", "side", min_visibility=MIN_VISIBILITY, check_tracking=False)
+        kot = _frames_measure(rows, "knee_over_toe", "side")
         pred = (np.nan_to_num(kot, nan=-1.0) > lunge.checks["knee_over_toe"].max).astype(int)
         lab = np.array([r["label"] != "C" for r in rows], int)
         res["lunge_knee_over_toe"] = _rnd(binary_metrics(lab, pred))
@@ -267,8 +272,7 @@ def _form_frames(data_dir: Path, console) -> dict[str, Any]:
     if p.is_file() and squat is not None:
         rows = [r for r in _read(p) if r["class"] in ("s_correct_down", "s_caved_in_knees_down")]
         if rows:
-            seq = _frames_sequence(rows, wafi=True)
-            kr = measure_series(seq, "knee_ratio", "front", min_visibility=MIN_VISIBILITY, check_tracking=False)
+            kr = _frames_measure(rows, "knee_ratio", "front", wafi=True)
             pred = (np.nan_to_num(kr, nan=9.0) < squat.checks["knee_valgus"].min).astype(int)
             lab = np.array([r["class"] == "s_caved_in_knees_down" for r in rows], int)
             res["squat_knee_valgus"] = _rnd(binary_metrics(lab, pred))
