@@ -3,7 +3,11 @@ the counter), to see what the fast setting costs in counting accuracy; and, as a
 with the first 1, 2, 3 frames of every video dropped (a counter should not care when the recording starts).
 
     .venv/bin/python benchmarks/reps_stride.py [--data ../shared/data/repcount_a] [--strides 1 2 3]
-        [--shifts 0 1 2 3] [--phase-votes 5]
+        [--shifts 0 1 2 3] [--phase-votes 5] [--set variance_weight=0.25 ...]
+
+``--set NAME=VALUE`` changes one counter setting (:class:`repvision.reps.RepCounterConfig`; repeatable), to see
+whether a setting that looks better on the unshifted videos stays better when the recordings start 1-3 frames
+later.
 
 Last line: one JSON object ``{"stride<N>_shift<K>": {"mae": .., "obo": ..}}`` (metrics of
 ``repvision bench reps``).
@@ -34,8 +38,16 @@ def main() -> None:
     ap.add_argument("--strides", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--shifts", type=int, nargs="+", default=[0, 1, 2, 3])
     ap.add_argument("--phase-votes", type=int, default=RepCounterConfig().phase_votes)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="change one counter setting (repeatable)")
     a = ap.parse_args()
-    cfg = RepCounterConfig(phase_votes=a.phase_votes)
+    changes = {}
+    for item in a.set:
+        name, sep, value = item.partition("=")
+        if not sep:
+            ap.error(f"--set expects NAME=VALUE, got {item!r}")
+        changes[name] = json.loads(value)
+    cfg = RepCounterConfig.from_dict({**RepCounterConfig().to_dict(), **changes, "phase_votes": a.phase_votes})
     items = load_repcount_a(a.data)
     out = {}
     for n in a.strides:
@@ -44,7 +56,7 @@ def main() -> None:
             mae, obo = count_errors(pred, [it.count for it in items])
             out[f"stride{n}_shift{k}"] = {"mae": round(mae, 4), "obo": round(obo, 4)}
             print(f"stride {n}, first {k} frame(s) dropped: MAE {mae:.3f}  OBO {obo:.3f}  ({len(items)} videos, "
-                  f"phase_votes={a.phase_votes})", flush=True)
+                  f"phase_votes={a.phase_votes}{', ' + ', '.join(a.set) if a.set else ''})", flush=True)
     print(json.dumps(out))
 
 

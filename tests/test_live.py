@@ -111,3 +111,27 @@ def test_live_reports_several_people(shared_data, tmp_path):
     solo = []
     run_live(DATA / "calimiro_squat_19.mp4", window=False, countdown_s=0.0, realtime=False, emit=solo.append)
     assert not [e for e in solo if e["event"] == "people"]
+
+
+def test_analysis_thread_matches_the_counter_and_resets(squat_pose):
+    # the live analysis thread reports the same repetitions, in order, as the streaming counter fed directly,
+    # and a reset queued after the frames clears the count only once those frames are analysed
+    from repvision.classify import load_default_classifier
+    from repvision.live import _LiveAnalysis
+    from repvision.reps import StreamingRepCounter
+
+    _, seq, _ = squat_pose
+    direct = StreamingRepCounter(image_size=seq.image_size)
+    expected = []
+    live = _LiveAnalysis(load_default_classifier(), seq.image_size)
+    for i in range(len(seq)):
+        k = seq.keypoints[i] if seq.present[i] else None
+        expected += [r.end_s for r in direct.update(k, float(seq.timestamps[i]))]
+        live.add(k, float(seq.timestamps[i]))
+    live.reset(float(seq.timestamps[-1]))
+    events = live.close()
+    reps = [e for e in events if e["event"] == "rep"]
+    assert len(expected) >= 1 and [e["end_s"] for e in reps] == [round(t, 3) for t in expected]
+    assert [e["count"] for e in reps] == list(range(1, len(reps) + 1))
+    assert any(e["event"] == "exercise" and e["label"] == "squat" for e in events)
+    assert events[-1]["event"] == "reset" and live.n_live == 0 and not live.kps

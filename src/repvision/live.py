@@ -1,9 +1,10 @@
 """Live mode: a camera (or stream, or a video file played at its real frame rate) analysed as it plays.
 
 A capture thread keeps only the newest frame (frames are dropped, never queued, so the overlay never lags);
-the main loop estimates the pose, updates the causal repetition counter and, every second, the exercise label
-over the last few seconds; it draws the overlay, shows it in a window (OpenCV HighGUI) or, headless, prints
-events as JSON lines. At the end it writes the same JSON report as ``analyze``.
+the main loop estimates the pose, draws the overlay and shows it in a window (OpenCV HighGUI) or, headless,
+prints events as JSON lines; an analysis thread runs the causal repetition counter and, every second, the
+exercise label over the last few seconds, so their work never delays a frame. At the end it writes the same
+JSON report as ``analyze``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import bisect
 import contextlib
 import json
 import os
+import queue
 import threading
 import time
 from collections import Counter, deque
@@ -215,6 +217,111 @@ class _Voice:
                 self._engine.runAndWait()
 
 
+class _LiveAnalysis:
+    """The live analysis on its own thread: the causal repetition counter and, every second, the exercise label
+    over the last 4 s.
+
+    The frame loop hands each counted frame to :meth:`add` and goes on to the next frame at once, so a counter
+    re-analysis (tens of ms on a minute of history) never holds up the capture -> overlay path. Frames are
+    analysed in order; events (``rep``, ``exercise``, ``reset``) wait in :meth:`events` for the frame loop to
+    emit them. ``n_live`` and ``label`` are read by the overlay (they may trail the newest frame slightly).
+    """
+
+    _STOP = object()
+
+    def __init__(self, classifier, image_size: tuple[int, int], speaker=None) -> None:
+        from repvision.reps import StreamingRepCounter
+
+        self._new_counter = lambda: StreamingRepCounter(image_size=image_size)
+        self.counter = self._new_counter()
+        self.classifier = classifier
+        self.image_size = image_size
+        self.speaker = speaker
+        self.kps: list[np.ndarray] = []
+        self.times: list[float] = []
+        self.n_live = 0
+        self.label = "..."
+        self._recent: deque[str] = deque(maxlen=3)
+        self._last_cls = -np.inf
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="repvision-live-analysis", daemon=True)
+        self._thread.start()
+
+    def add(self, keypoints: np.ndarray | None, timestamp_s: float) -> None:
+        """Queue one frame: ``(33, 4)`` landmarks (normalised image coords) or None (nobody found); seconds."""
+        self._inbox.put((keypoints, timestamp_s))
+
+    def reset(self, timestamp_s: float) -> None:
+        """Queue a counter reset (applied after the frames queued before it)."""
+        self._inbox.put(("reset", timestamp_s))
+
+    def events(self) -> list[dict]:
+        """Events produced since the last call (in order). Re-raises an error of the analysis thread."""
+        out = []
+        while True:
+            try:
+                out.append(self._events.get_nowait())
+            except queue.Empty:
+                break
+        if self._error is not None:
+            raise self._error
+        return out
+
+    def close(self) -> list[dict]:
+        """Finish the queued frames, stop the thread; the remaining events."""
+        self._inbox.put(self._STOP)
+        self._thread.join()
+        return self.events()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                item = self._inbox.get()
+                if item is self._STOP:
+                    return
+                if isinstance(item[0], str):
+                    self.counter = self._new_counter()
+                    self.n_live = 0
+                    self.kps.clear()
+                    self.times.clear()
+                    self._events.put({"event": "reset", "at_s": round(item[1], 3)})
+                    continue
+                self._frame(*item)
+        except BaseException as exc:  # handed to the frame loop by events()
+            self._error = exc
+
+    def _frame(self, k: np.ndarray | None, t: float) -> None:
+        self.kps.append(k if k is not None else _NAN33)
+        self.times.append(t)
+        for rep in self.counter.update(k, t):
+            self.n_live += 1
+            self._events.put({"event": "rep", "count": self.n_live, "start_s": round(rep.start_s, 3),
+                              "end_s": round(rep.end_s, 3), "reported_at_s": round(t, 3),
+                              "range_of_motion_deg": None if rep.range_of_motion_deg is None
+                              else round(rep.range_of_motion_deg, 1)})
+            if self.speaker:
+                self.speaker.say(str(self.n_live))
+        if t - self._last_cls >= 1.0 and len(self.kps) >= 10:
+            self._last_cls = t
+            i0 = bisect.bisect_left(self.times, t - 4.0)  # the last 4 s, not the whole history
+            seq = PoseSequence(np.stack(self.kps[i0:]), np.asarray(self.times[i0:]), BLAZEPOSE_33, "image", None,
+                               self.image_size, "live")
+            if seq.present.sum() >= 5:
+                pred = self.classifier.predict_sequence(seq, top_k=3)
+                self._recent.append(pred.label)
+                best = Counter(self._recent).most_common(1)[0][0]
+                if best != self.label:
+                    self.label = best
+                    self._events.put({"event": "exercise", "label": best, "confidence": round(pred.confidence, 3),
+                                      "at_s": round(t, 3)})
+                    if self.speaker and best != "unknown":
+                        self.speaker.say(best.replace("_", " "))
+
+
+_NAN33 = np.full((33, 4), np.nan, np.float32)
+
 #: Live mode searches one frame this often (seconds) for several people in view.
 PEOPLE_CHECK_S = 2.0
 
@@ -251,7 +358,6 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     from repvision.classify import load_default_classifier
     from repvision.pose import PeopleCounter, PoseEstimator, several_people
     from repvision.report import draw_overlay
-    from repvision.reps import StreamingRepCounter
 
     emit = emit or (lambda e: None)
     if window:
@@ -266,20 +372,12 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     speaker = _Voice() if voice else None
     clf = load_default_classifier()
     w, h = src.size
-    counter = StreamingRepCounter(image_size=(w, h))
-    kps: list[np.ndarray] = []
-    times: list[float] = []
     latencies: list[float] = []
-    label, conf = "...", 0.0
-    recent: deque[str] = deque(maxlen=3)
-    last_cls = -np.inf
     paused = False
-    n_live = 0
     start_t = None
     people: list[tuple[float, int]] = []
     last_people = -np.inf
     pending = None
-    nan = np.full((33, 4), np.nan, np.float32)
     emit({"event": "start", "source": str(source), "width": w, "height": h, "fps": src.info.fps,
           "countdown_s": countdown_s})
     wall0 = time.perf_counter()
@@ -287,6 +385,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     try:
         with contextlib.ExitStack() as stack:
             est = stack.enter_context(PoseEstimator(pose_model))
+            live = _LiveAnalysis(clf, (w, h), speaker)
+            stack.callback(live.close)  # on an error: the analysis thread stops too
             if people_check_s:
                 crowd = stack.enter_context(PeopleCounter(pose_model))
                 checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
@@ -313,10 +413,10 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                     start_t = g.timestamp_s
                 elapsed = g.timestamp_s - start_t
                 counting = elapsed >= countdown_s
-                # Overlay first (counter and label as of the previous frame), so the heavier analysis below
-                # never delays what the user sees; the latency is capture -> overlay ready.
-                title = f"{label.replace('_', ' ')}" if counting else f"get ready: {countdown_s - elapsed:.0f}"
-                img = draw_overlay(g.image, k, title, f"reps: {n_live}")
+                # Overlay with the analysis thread's newest counter and label; the latency is capture -> overlay
+                # ready. The counter and classifier run on that thread and never delay a frame.
+                title = f"{live.label.replace('_', ' ')}" if counting else f"get ready: {countdown_s - elapsed:.0f}"
+                img = draw_overlay(g.image, k, title, f"reps: {live.n_live}")
                 latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
                 if window:
                     cv2.imshow(WINDOW_TITLE, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
@@ -333,51 +433,28 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                     last_people = g.timestamp_s
                     pending = (round(g.timestamp_s, 3), checker.submit(crowd.count, g.image))
                 if counting:
-                    kps.append(k if k is not None else nan)
-                    times.append(g.timestamp_s)
-                    for rep in counter.update(k, g.timestamp_s):
-                        n_live += 1
-                        emit({"event": "rep", "count": n_live, "start_s": round(rep.start_s, 3),
-                              "end_s": round(rep.end_s, 3), "reported_at_s": round(g.timestamp_s, 3),
-                              "range_of_motion_deg": None if rep.range_of_motion_deg is None
-                              else round(rep.range_of_motion_deg, 1)})
-                        if speaker:
-                            speaker.say(str(n_live))
-                    if g.timestamp_s - last_cls >= 1.0 and len(kps) >= 10:
-                        last_cls = g.timestamp_s
-                        i0 = bisect.bisect_left(times, g.timestamp_s - 4.0)  # the last 4 s, not the whole history
-                        window_seq = PoseSequence(np.stack(kps[i0:]), np.asarray(times[i0:]),
-                                                  BLAZEPOSE_33, "image", None, (w, h), "live")
-                        if window_seq.present.sum() >= 5:
-                            pred = clf.predict_sequence(window_seq, top_k=3)
-                            recent.append(pred.label)
-                            best = Counter(recent).most_common(1)[0][0]
-                            if best != label:
-                                label, conf = best, pred.confidence
-                                emit({"event": "exercise", "label": label, "confidence": round(conf, 3),
-                                      "at_s": round(g.timestamp_s, 3)})
-                                if speaker and label != "unknown":
-                                    speaker.say(label.replace("_", " "))
+                    live.add(k, g.timestamp_s)
+                for ev in live.events():
+                    emit(ev)
                 if window:
                     key = cv2.waitKey(1) & 0xFF
                     if key in (ord("q"), 27):
                         break
                     if key == ord("r"):
-                        counter = StreamingRepCounter(image_size=(w, h))
-                        n_live = 0
-                        kps.clear()
-                        times.clear()
-                        emit({"event": "reset", "at_s": round(g.timestamp_s, 3)})
+                        live.reset(g.timestamp_s)
                     if key == ord("p"):
                         paused = True
             if pending is not None:  # the last check, if it was still running
                 people.append((pending[0], pending[1].result()))
+            for ev in live.close():
+                emit(ev)
     finally:
         src.stop()
         if window:
             import cv2
 
             cv2.destroyAllWindows()
+    kps, times, n_live = live.kps, live.times, live.n_live
     result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people)
     if kps:
         from repvision.pipeline import analyze_poses
