@@ -111,3 +111,26 @@ def test_two_people_in_view_are_reported(shared_data):
     assert any(w.startswith("Several people are in view") for w in res.warnings), res.warnings
     single = analyze(DATA / "calimiro_squat_19.mp4")
     assert not any("Several people" in w for w in single.warnings)
+
+
+def test_people_watch_searches_due_frames_and_never_blocks_when_asked():
+    from repvision.pose import PeopleWatch
+
+    with VideoReader(DATA / "calimiro_squat_19.mp4") as r:
+        frames = [(f.image, f.timestamp_s) for f in r]
+    # waiting (files): every due frame is searched, one every second of video
+    with PeopleWatch("lite", 1.0) as w:
+        for image, t in frames:
+            w.offer(image, t)
+        w.finish()
+    due = [0.0] + [t for t in np.arange(1.0, frames[-1][1] + 1e-9, 1.0)]
+    assert [round(t) for t, _ in w.people] == [round(t) for t in due] and {n for _, n in w.people} == {1}
+    # not waiting (live): frames offered while a search runs are skipped, so at most as many searches happen,
+    # each at or after its due time, and offer() hands back each finished search once
+    got = []
+    with PeopleWatch("lite", 0.25, wait=False) as w:
+        for image, t in frames:
+            got += w.offer(image, t)
+        got += w.finish()
+    assert got == w.people and 1 <= len(w.people) <= len(np.arange(0.0, frames[-1][1] + 1e-9, 0.25))
+    assert all(b - a >= 0.25 - 1e-6 for (a, _), (b, _) in zip(w.people, w.people[1:]))

@@ -131,3 +131,17 @@ def test_unsupported_codec(tmp_path):
 def test_probe():
     info = probe(DATA / "repcount_test2021_sit_up.mp4")
     assert info.fps == pytest.approx(14.0) and info.n_frames == 140
+
+
+def test_fit_within_and_shrink_keep_the_aspect():
+    from repvision.video import fit_within, shrink
+
+    assert fit_within(1280, 720, 640) == (640, 360)
+    assert fit_within(720, 1280, 640) == (360, 640)
+    assert fit_within(640, 480, 640) == (640, 480) and fit_within(1920, 1080, None) == (1920, 1080)
+    with VideoReader(DATA / "calimiro_squat_19.mp4") as r:
+        frame = next(iter(r)).image
+    small = shrink(frame, 320)
+    assert max(small.shape[:2]) == 320 and small.dtype == np.uint8
+    assert abs(small.shape[1] / small.shape[0] - frame.shape[1] / frame.shape[0]) < 0.01
+    assert shrink(frame, 10_000) is frame

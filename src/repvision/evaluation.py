@@ -225,11 +225,10 @@ def make_model(model: str, seed: int = SEED, epochs: int | None = None) -> Any:
     """A fresh classifier for ``model`` (:data:`MODEL_NAMES`)."""
     if model == "default":
         return _DefaultAdapter(seed)
-    from repvision.seq_models import SkeletonEnsemble, TorchSequenceClassifier
+    from repvision.seq_models import ENSEMBLE_MEMBERS, SkeletonEnsemble, TorchSequenceClassifier
 
     if model == "ensemble":
-        members = ("stgcn", "conv1d_lstm")
-        return SkeletonEnsemble(members=members, epochs={m: epochs or EPOCHS[m] for m in members},
+        return SkeletonEnsemble(epochs={m: epochs or EPOCHS[m] for m in ENSEMBLE_MEMBERS},
                                 seed=seed % (2 ** 31), threads=1)
 
     return TorchSequenceClassifier(model=model, epochs=epochs or EPOCHS[model], seed=seed % (2 ** 31), threads=1)

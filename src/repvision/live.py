@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import json
-import os
 import queue
 import threading
 import time
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -27,6 +23,7 @@ import numpy as np
 from repvision.errors import CameraNotFoundError, OptionalDependencyError, RepvisionError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence, VideoInfo
+from repvision.video import fit_within, shrink
 
 
 @dataclass
@@ -85,7 +82,7 @@ class FrameSource:
             w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
             fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
             self.info = VideoInfo(src, w, h, fps, 0, 0.0, "camera", "camera")
-            self.size = (w, h)
+            self.size = fit_within(w, h, max_size)   # frames are shrunk to this in the capture thread
             self._max_size = max_size
         self._thread = threading.Thread(target=self._run, name="repvision-capture", daemon=True)
 
@@ -131,10 +128,7 @@ class FrameSource:
                     ok, bgr = self._cap.read()
                     if not ok:
                         break
-                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                    if self._max_size and max(rgb.shape[:2]) > self._max_size:
-                        s = self._max_size / max(rgb.shape[:2])
-                        rgb = cv2.resize(rgb, (int(rgb.shape[1] * s), int(rgb.shape[0] * s)))
+                    rgb = shrink(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self._max_size)
                     now = time.perf_counter()
                     self._publish(_Grabbed(np.ascontiguousarray(rgb), now - t0, now, i))
                     i += 1
@@ -227,7 +221,8 @@ class _LiveAnalysis:
     emit them. ``n_live`` and ``label`` are read by the overlay (they may trail the newest frame slightly).
     """
 
-    _STOP = object()
+    _STOP = object()    # inbox markers: end of the stream, counter reset
+    _RESET = object()
 
     def __init__(self, classifier, image_size: tuple[int, int], speaker=None) -> None:
         from repvision.reps import StreamingRepCounter
@@ -255,7 +250,7 @@ class _LiveAnalysis:
 
     def reset(self, timestamp_s: float) -> None:
         """Queue a counter reset (applied after the frames queued before it)."""
-        self._inbox.put(("reset", timestamp_s))
+        self._inbox.put((self._RESET, timestamp_s))
 
     def events(self) -> list[dict]:
         """Events produced since the last call (in order). Re-raises an error of the analysis thread."""
@@ -270,9 +265,10 @@ class _LiveAnalysis:
         return out
 
     def close(self) -> list[dict]:
-        """Finish the queued frames, stop the thread; the remaining events."""
-        self._inbox.put(self._STOP)
-        self._thread.join()
+        """Finish the queued frames, stop the thread; the remaining events (a second call: none)."""
+        if self._thread.is_alive():
+            self._inbox.put(self._STOP)
+            self._thread.join()
         return self.events()
 
     def _run(self) -> None:
@@ -281,7 +277,7 @@ class _LiveAnalysis:
                 item = self._inbox.get()
                 if item is self._STOP:
                     return
-                if isinstance(item[0], str):
+                if item[0] is self._RESET:
                     self.counter = self._new_counter()
                     self.n_live = 0
                     self.kps.clear()
@@ -346,8 +342,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         Downscale frames so the long side is at most this many pixels before pose estimation.
     emit:
         Called with each event dict: ``start``, ``exercise``, ``rep``, ``people`` (two or more people came
-        into view; one frame every PEOPLE_CHECK_S seconds is searched with :class:`repvision.pose.PeopleCounter`), ``reset``,
-        ``end``. The final analysis lists a warning when several people were in view much of the time.
+        into view; frames are searched by :class:`repvision.pose.PeopleWatch`), ``reset``, ``end``. The final
+        analysis lists a warning when several people were in view much of the time.
     people_check_s:
         Interval (seconds of video) between the frames searched for several people; None: no search.
 
@@ -356,7 +352,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     CameraNotFoundError, OptionalDependencyError, video errors
     """
     from repvision.classify import load_default_classifier
-    from repvision.pose import PeopleCounter, PoseEstimator, several_people
+    from repvision.pose import PeopleWatch, PoseEstimator, several_people
     from repvision.report import draw_overlay
 
     emit = emit or (lambda e: None)
@@ -375,9 +371,6 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     latencies: list[float] = []
     paused = False
     start_t = None
-    people: list[tuple[float, int]] = []
-    last_people = -np.inf
-    pending = None
     emit({"event": "start", "source": str(source), "width": w, "height": h, "fps": src.info.fps,
           "countdown_s": countdown_s})
     wall0 = time.perf_counter()
@@ -387,10 +380,11 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
             est = stack.enter_context(PoseEstimator(pose_model))
             live = _LiveAnalysis(clf, (w, h), speaker)
             stack.callback(live.close)  # on an error: the analysis thread stops too
+            # several people: one frame every people_check_s seconds, searched on a worker thread; a frame that
+            # comes while a search is running is not searched, so the check never holds up the frames
+            watch = None
             if people_check_s:
-                crowd = stack.enter_context(PeopleCounter(pose_model))
-                checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
-                stack.callback(checker.shutdown, wait=True)  # on any exit: the running check ends before crowd closes
+                watch = stack.enter_context(PeopleWatch(pose_model, people_check_s, wait=False))
             while True:
                 if max_seconds is not None and time.perf_counter() - wall0 > max_seconds:
                     break
@@ -420,18 +414,11 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                 latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
                 if window:
                     cv2.imshow(WINDOW_TITLE, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-                # several people: one frame a second, searched on a worker thread (MediaPipe releases the GIL),
-                # so the check never holds up the frames behind it
-                if pending is not None and pending[1].done():
-                    at, fut = pending
-                    pending = None
-                    n_people = fut.result()
-                    if n_people >= 2 and (not people or people[-1][1] < 2):
-                        emit({"event": "people", "count": n_people, "at_s": at})
-                    people.append((at, n_people))
-                if people_check_s and pending is None and g.timestamp_s - last_people >= people_check_s:
-                    last_people = g.timestamp_s
-                    pending = (round(g.timestamp_s, 3), checker.submit(crowd.count, g.image))
+                if watch is not None:
+                    for at, n_people in watch.offer(g.image, g.timestamp_s):
+                        before = watch.people[-2][1] if len(watch.people) >= 2 else 0
+                        if n_people >= 2 and before < 2:   # two or more people came into view
+                            emit({"event": "people", "count": n_people, "at_s": at})
                 if counting:
                     live.add(k, g.timestamp_s)
                 for ev in live.events():
@@ -444,8 +431,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                         live.reset(g.timestamp_s)
                     if key == ord("p"):
                         paused = True
-            if pending is not None:  # the last check, if it was still running
-                people.append((pending[0], pending[1].result()))
+            if watch is not None:
+                watch.finish()   # the last search, if it was still running
             for ev in live.close():
                 emit(ev)
     finally:
@@ -455,6 +442,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
 
             cv2.destroyAllWindows()
     kps, times, n_live = live.kps, live.times, live.n_live
+    people = [] if watch is None else watch.people
     result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people)
     if kps:
         from repvision.pipeline import analyze_poses

@@ -24,7 +24,7 @@ import numpy as np
 from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence, VideoInfo
-from repvision.video import VideoReader, prefetch
+from repvision.video import VideoReader, prefetch, shrink
 
 #: Pose models shipped in the package: name -> file in ``repvision/models``.
 POSE_MODELS = {"lite": "pose_landmarker_lite.task", "full": "pose_landmarker_full.task"}
@@ -189,13 +189,59 @@ class PeopleCounter:
         are shrunk first (the person detector looks at 224x224 pixels anyway)."""
         if self._landmarker is None:
             raise RuntimeError("PeopleCounter.count called outside its 'with' block")
-        h, w = image.shape[:2]
-        if max(h, w) > 640:
-            import cv2
+        return len(self._landmarker.detect(_mp_image(shrink(image, 640))).pose_landmarks)
 
-            f = 640 / max(h, w)
-            image = cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-        return len(self._landmarker.detect(_mp_image(image)).pose_landmarks)
+
+class PeopleWatch:
+    """Searches one frame every ``every_s`` seconds of video for several people (:class:`PeopleCounter`) on a
+    worker thread beside pose estimation (MediaPipe releases the GIL), with one search in flight at a time.
+
+    ``wait=True`` (files): a frame that is due waits for the previous search, so every due frame is searched.
+    ``wait=False`` (live): a due frame is skipped while a search is still running and the next frame is tried,
+    so the caller never waits. Use as a context manager (on exit the running search ends before the landmarker
+    closes); ``people`` holds ``[(time_s, number of people), ...]`` of the finished searches, in order.
+    """
+
+    def __init__(self, model: str = "lite", every_s: float = 2.0, *, wait: bool = True) -> None:
+        self.model = model
+        self.every_s = float(every_s)
+        self.wait = wait
+        self.people: list[tuple[float, int]] = []
+        self._next = -np.inf
+        self._pending: tuple[float, Future] | None = None
+
+    def __enter__(self) -> "PeopleWatch":
+        self._counter = PeopleCounter(self.model).__enter__()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True)
+        self._counter.__exit__(*exc)
+
+    def offer(self, image: np.ndarray, timestamp_s: float) -> list[tuple[float, int]]:
+        """Hand over a frame (``(H, W, 3)`` uint8 RGB at ``timestamp_s`` seconds); it is searched when due.
+        Returns the searches finished since the last call, ``[(time_s, number of people), ...]``."""
+        new = self._collect(block=False)
+        if timestamp_s >= self._next:
+            if self._pending is not None and self.wait:
+                new += self._collect(block=True)
+            if self._pending is None:
+                self._pending = (round(timestamp_s, 3), self._pool.submit(self._counter.count, image))
+                self._next = timestamp_s + self.every_s
+        return new
+
+    def finish(self) -> list[tuple[float, int]]:
+        """Wait for the running search; the searches finished since the last call."""
+        return self._collect(block=True)
+
+    def _collect(self, block: bool) -> list[tuple[float, int]]:
+        if self._pending is None or not (block or self._pending[1].done()):
+            return []
+        at, fut = self._pending
+        self._pending = None
+        self.people.append((at, int(fut.result())))
+        return [self.people[-1]]
 
 
 def _create_landmarker(path: Path, mode: str, num_poses: int, **options):
@@ -364,28 +410,18 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
             os.replace(tmp, partial_file)
 
     people: list[tuple[float, int]] = []
-    next_check = 0.0
     # about 8 checks in a short clip (at most 4 a second), one every people_every_s seconds in a long one
     check_step = people_every_s or 0.0
     if info.duration_s > 0:
         check_step = min(check_step, max(0.25, info.duration_s / 8))
-    checks: list[tuple[float, Future]] = []
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(reader)
             estimator = stack.enter_context(PoseEstimator(model))
-            if people_every_s:
-                counter = stack.enter_context(PeopleCounter(model))
-                # the people search runs beside pose estimation on a worker thread (MediaPipe releases the GIL);
-                # one check in flight at a time, so frames never pile up; the worker ends before counter closes
-                checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repvision-people")
-                stack.callback(checker.shutdown, wait=True)
+            watch = stack.enter_context(PeopleWatch(model, check_step)) if people_every_s else None
             for frame in prefetch(iter(reader)):
-                if people_every_s and frame.timestamp_s >= next_check:
-                    if checks:
-                        checks[-1][1].result()
-                    checks.append((round(frame.timestamp_s, 3), checker.submit(counter.count, frame.image)))
-                    next_check = frame.timestamp_s + check_step
+                if watch is not None:
+                    watch.offer(frame.image, frame.timestamp_s)
                 if k < done:  # resumed: already estimated
                     k += 1
                     continue
@@ -398,7 +434,9 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                     progress(k, max(expected, k))
                 if checkpoint_every and cache and k % checkpoint_every == 0:
                     save_partial()
-            people = [(t, int(f.result())) for t, f in checks]
+            if watch is not None:
+                watch.finish()
+                people = watch.people
     except BaseException:
         if cache:
             save_partial()

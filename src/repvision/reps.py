@@ -119,8 +119,9 @@ class RepCounterConfig:
     phase_votes: the offline counter runs this many times, on the sequence starting 0, 1, ...,
         ``phase_votes - 1`` frames (of the 30 Hz counting grid) later, and keeps the run whose count is the
         median (test-time augmentation). A single run's choice of counting signal can flip when the sequence
-        starts one frame later (on RepCount-A single-run MAE ranged 0.186-0.236 over such shifts); the median
-        of 5 is stable. 1 = a single run. The streaming counter always makes a single run.
+        starts one frame later (on RepCount-A, start shifts of 0-3 frames: single-run MAE 0.186-0.236, median of
+        5 runs 0.187-0.215; ``benchmarks/reps_stride.py --strides 1 --phase-votes N``). 1 = a single run. The
+        streaming counter always makes a single run.
     """
 
     min_visibility: float = 0.5

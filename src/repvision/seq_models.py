@@ -712,6 +712,10 @@ class TorchSequenceClassifier(ParamsMixin):
         return self
 
 
+#: Default members of :class:`SkeletonEnsemble`: the two best single models on Penn Action here.
+ENSEMBLE_MEMBERS: tuple[str, ...] = ("stgcn", "conv1d_lstm")
+
+
 class SkeletonEnsemble(ParamsMixin):
     """The "stronger model": an ensemble of sequence models that averages their clip probabilities, each with
     mirror test-time augmentation. By default ST-GCN (graph convolutions over the skeleton; Yan et al., AAAI
@@ -734,7 +738,7 @@ class SkeletonEnsemble(ParamsMixin):
     ``history_`` the first member's epoch records; ``best_epoch_`` each member's kept epoch.
     """
 
-    def __init__(self, *, members: tuple[str, ...] = ("stgcn", "conv1d_lstm"),
+    def __init__(self, *, members: tuple[str, ...] = ENSEMBLE_MEMBERS,
                  epochs: dict[str, int] | None = None, mirror_tta: bool = True, seed: int = 0,
                  threads: int | None = None) -> None:
         self.members = members
@@ -764,10 +768,14 @@ class SkeletonEnsemble(ParamsMixin):
             cb = None if progress is None else (lambda r, o=offset: progress(dataclasses.replace(r, epoch=r.epoch + o)))
             fitted.append(clf.fit(clips, y, groups, progress=cb))
             offset += n_ep
-        self.members_ = fitted
-        self.classes_ = fitted[0].classes_
-        self.history_ = fitted[0].history_
-        self.best_epoch_ = [m.best_epoch_ for m in fitted]
+        return self._adopt(fitted)
+
+    def _adopt(self, members: list[TorchSequenceClassifier]) -> "SkeletonEnsemble":
+        """Take fitted members and set the learned attributes derived from them (after fit or load)."""
+        self.members_ = members
+        self.classes_ = members[0].classes_
+        self.history_ = members[0].history_
+        self.best_epoch_ = [m.best_epoch_ for m in members]
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -790,9 +798,4 @@ class SkeletonEnsemble(ParamsMixin):
     def load(cls, path: str) -> "SkeletonEnsemble":
         """Read an ensemble written by :meth:`save`."""
         d = torch.load(path, weights_only=False)
-        self = cls(**d["params"])
-        self.members_ = [TorchSequenceClassifier._from_dict(m) for m in d["members"]]
-        self.classes_ = self.members_[0].classes_
-        self.history_ = self.members_[0].history_
-        self.best_epoch_ = [m.best_epoch_ for m in self.members_]
-        return self
+        return cls(**d["params"])._adopt([TorchSequenceClassifier._from_dict(m) for m in d["members"]])

@@ -172,11 +172,7 @@ class VideoReader:
     @property
     def output_size(self) -> tuple[int, int]:
         """``(width, height)`` in pixels of the frames this reader yields (after rotation and ``max_size``)."""
-        w, h = self.info.width, self.info.height
-        if self.max_size and max(w, h) > self.max_size:
-            s = self.max_size / max(w, h)
-            w, h = max(2, int(round(w * s))), max(2, int(round(h * s)))
-        return w, h
+        return fit_within(self.info.width, self.info.height, self.max_size)
 
     def __enter__(self) -> "VideoReader":
         return self
@@ -286,3 +282,24 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     """Read a video's metadata without decoding it all. Raises as :class:`VideoReader`."""
     with VideoReader(path) as reader:
         return reader.info
+
+
+def fit_within(width: int, height: int, max_size: int | None) -> tuple[int, int]:
+    """``(width, height)`` in pixels scaled so the long side is at most ``max_size`` (aspect kept, rounded, at
+    least 2 pixels); unchanged when ``max_size`` is None or the frame is already small enough."""
+    if max_size and max(width, height) > max_size:
+        s = max_size / max(width, height)
+        return max(2, int(round(width * s))), max(2, int(round(height * s)))
+    return width, height
+
+
+def shrink(image: np.ndarray, max_size: int | None) -> np.ndarray:
+    """``(H, W, 3)`` image resized (area interpolation, OpenCV) so its long side is at most ``max_size``
+    pixels; the image itself when it is already small enough or ``max_size`` is None."""
+    h, w = image.shape[:2]
+    size = fit_within(w, h, max_size)
+    if size == (w, h):
+        return image
+    import cv2
+
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
