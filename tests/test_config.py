@@ -17,6 +17,8 @@ def test_bad_values():
         AnalyzeConfig(stride=0)
     with pytest.raises(ConfigError, match="max_size"):
         AnalyzeConfig(max_size=10)
+    with pytest.raises(ConfigError, match="pose_workers"):
+        AnalyzeConfig(pose_workers=0)
 
 
 def test_toml_file(tmp_path):

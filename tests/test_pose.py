@@ -72,14 +72,66 @@ def test_resume_from_partial(tmp_path, monkeypatch):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        estimate_video(DATA / "repcount_test2021_sit_up.mp4", "lite", progress=boom, checkpoint_every=20)
+        estimate_video(DATA / "repcount_test2021_sit_up.mp4", "lite", progress=boom, checkpoint_every=20, workers=1)
     partials = list(tmp_path.glob("*.partial.npz"))
     assert len(partials) == 1
     seen = []
-    _, seq, stats = estimate_video(DATA / "repcount_test2021_sit_up.mp4", "lite", progress=lambda d, t: seen.append(d))
+    _, seq, stats = estimate_video(DATA / "repcount_test2021_sit_up.mp4", "lite", progress=lambda d, t: seen.append(d),
+                                   workers=1)
     assert len(seq) == 140 and not stats["cached"]
     assert seen[0] == 41  # the first 40 frames came from the partial file
     assert not list(tmp_path.glob("*.partial.npz"))
+
+
+# ------------------------------------------------------------------------------------- parallel stretches
+
+def test_stretches_split_long_clips_only():
+    from repvision.pose import stretches
+
+    assert stretches(5.7, 2) == [(0.0, None)]          # two stretches would be under 3 s each
+    assert stretches(0.0, 4) == [(0.0, None)]          # duration unknown
+    assert stretches(7.34, 2) == [(0.0, 3.67), (3.67, None)]
+    assert len(stretches(600.0, 4)) == 4 and stretches(9.0, 8)[-1] == (6.0, None)
+
+
+def test_parallel_stretches_match_one_pass(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
+    clip = DATA / "calimiro_pull_up_11.mp4"   # 7.3 s: two stretches of 3.7 s
+    _, one, s1 = estimate_video(clip, "lite", workers=1, cache=False)
+    _, two, s2 = estimate_video(clip, "lite", workers=2, cache=False)
+    assert (s1["workers"], s2["workers"]) == (1, 2)
+    np.testing.assert_allclose(one.timestamps, two.timestamps)
+    cut = int(np.searchsorted(one.timestamps, 3.67 - 1e-6))
+    # before the cut the same landmarker sees the same frames; after it a fresh one starts from the detector
+    np.testing.assert_array_equal(one.keypoints[:cut], two.keypoints[:cut])
+    both = one.present & two.present
+    assert both.mean() > 0.95
+    d = np.abs(one.keypoints[both][:, 11:29, :2] - two.keypoints[both][:, 11:29, :2])
+    assert np.median(d) < 0.01 and d.max() < 0.1    # normalised image coordinates
+    # the several-people search still covers the whole clip, once
+    assert [n for _, n in s2["people"]] == [1] * len(s1["people"])
+    assert max(t for t, _ in s2["people"]) > 3.67
+
+
+def test_parallel_stretches_resume_after_interruption(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
+    clip = DATA / "calimiro_pull_up_11.mp4"
+
+    def boom(done, total):
+        if done == 60:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        estimate_video(clip, "lite", progress=boom, checkpoint_every=10, workers=2)
+    partials = sorted(p.name.split(".")[-2] for p in tmp_path.glob("*.partial*.npz"))
+    assert partials == ["partial1of2", "partial2of2"]   # each stretch kept what it had
+    seen = []
+    _, seq, stats = estimate_video(clip, "lite", progress=lambda d, t: seen.append(d), workers=2)
+    assert len(seq) == 220 and not stats["cached"] and seen[0] > 40
+    assert np.all(np.diff(seq.timestamps) > 0)
+    assert not list(tmp_path.glob("*.partial*.npz"))
+    with pytest.raises(ConfigError, match="workers"):
+        estimate_video(clip, "lite", workers=0)
 
 
 # ------------------------------------------------------------------------------------------ several people

@@ -42,6 +42,25 @@ def test_rotation_metadata_is_honoured():
     assert np.abs(rotated.astype(int) - upright).mean() < 5
 
 
+def test_stretches_join_into_the_whole_video():
+    # three readers over [0, 2.5), [2.5, 5), [5, end) give back exactly the frames of one sequential read
+    with VideoReader(DATA / "calimiro_pull_up_11.mp4") as v:
+        whole = [(f.index, f.timestamp_s) for f in v]
+    parts = []
+    for a, b in ((0.0, 2.5), (2.5, 5.0), (5.0, None)):
+        with VideoReader(DATA / "calimiro_pull_up_11.mp4", start_s=a, end_s=b) as v:
+            got = [(f.index, f.timestamp_s) for f in v]
+        assert got and all(a <= t < (b or np.inf) for _, t in got)
+        parts += got
+    assert [i for i, _ in parts] == [i for i, _ in whole]
+    np.testing.assert_allclose([t for _, t in parts], [t for _, t in whole])
+    # the stride counts from the stretch's first frame
+    with VideoReader(DATA / "calimiro_pull_up_11.mp4", start_s=2.5, end_s=5.0, stride=2) as v:
+        t = np.array([f.timestamp_s for f in v])
+    assert t[0] == pytest.approx(whole[[i for i, (_, x) in enumerate(whole) if x >= 2.5][0]][1])
+    assert np.allclose(np.diff(t), 2 / 29.97, atol=1e-3)
+
+
 def test_max_size_downscales():
     with VideoReader(DATA / "calimiro_squat_19.mp4", max_size=480) as v:
         assert v.output_size == (480, 270)

@@ -68,6 +68,8 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
     n_jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if n_jobs < 1:
         raise ConfigError("jobs >= 1", f"jobs={n_jobs}", "Pass --jobs 1 or more (default: one per CPU core).")
+    if n_jobs > 1 and cfg.pose_workers is None:  # the cores are already shared out one video each
+        cfg = cfg.replace(pose_workers=1)
     if out_dir is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     done: list[BatchItem] = []

@@ -77,6 +77,8 @@ def analyze(
     pose_model: Optional[str] = typer.Option(None, "--pose-model", help="lite (fast) | full (accurate) | path.task"),
     stride: Optional[int] = typer.Option(None, "--stride", help="Analyse every N-th frame."),
     max_size: Optional[int] = typer.Option(None, "--max-size", help="Downscale long side to PIXELS first."),
+    pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
+                                               "each on a stretch of the video [default: one per core, at most 4]."),
     exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached poses."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
@@ -92,6 +94,7 @@ def analyze(
     console = Console()
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
+                      pose_workers=pose_workers,
                       cache=False if no_cache else None)
         if progress is ProgressMode.json:
             def cb(stage, done, total):
@@ -132,6 +135,8 @@ def batch(
     pose_model: Optional[str] = typer.Option(None, "--pose-model"),
     stride: Optional[int] = typer.Option(None, "--stride"),
     max_size: Optional[int] = typer.Option(None, "--max-size"),
+    pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Pose threads per video [default: 1 "
+                                               "when several videos run at once]."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
 ) -> None:
@@ -141,7 +146,7 @@ def batch(
     from repvision.batch import analyze_many
 
     try:
-        cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size)
+        cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers)
         failed = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), console=err_console) as bar:
@@ -227,6 +232,8 @@ def bench_videos(
     pose_model: str = typer.Option("lite", "--pose-model"),
     stride: int = typer.Option(1, "--stride"),
     max_size: Optional[int] = typer.Option(None, "--max-size"),
+    pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
+                                               "each on a stretch of the video [default: one per core, at most 4]."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute poses (needed for a frame-rate figure)."),
     results: Optional[Path] = typer.Option(None, "--results", help="JSON-lines file of per-clip results (resume)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N clips."),
@@ -236,7 +243,8 @@ def bench_videos(
     from repvision.config import AnalyzeConfig
 
     _print_figures(lambda: run_videos_benchmark(
-        manifest, AnalyzeConfig(pose_model=pose_model, stride=stride, max_size=max_size, cache=not no_cache),
+        manifest, AnalyzeConfig(pose_model=pose_model, stride=stride, max_size=max_size, cache=not no_cache,
+                                pose_workers=pose_workers),
         results=results, limit=limit, console=Console()))
 
 
@@ -283,13 +291,15 @@ def bench_speed(
     pose_model: str = typer.Option("lite", "--pose-model"),
     stride: int = typer.Option(1, "--stride"),
     max_size: Optional[int] = typer.Option(None, "--max-size"),
+    pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
+                                               "each on a stretch of the video [default: one per core, at most 4]."),
     repeats: int = typer.Option(3, "--repeats", help="Alternate the two loops this many times; best run each."),
 ) -> None:
     """Frames per second of a bare MediaPipe loop and of analyze, on the same file in one run, and their ratio."""
     from repvision.bench.speed import run_speed_benchmark
 
     _print_figures(lambda: run_speed_benchmark(video, pose_model, stride, max_size, console=Console(),
-                                               repeats=repeats))
+                                               repeats=repeats, pose_workers=pose_workers))
 
 
 @app.command()

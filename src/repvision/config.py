@@ -53,6 +53,10 @@ class AnalyzeConfig:
         Analyse every ``stride``-th frame (1 = every frame).
     max_size:
         Downscale frames so their long side is at most this many pixels before pose estimation (None: keep).
+    pose_workers:
+        Threads estimating the pose in parallel, each on its own stretch of the video (at least 3 s long);
+        None: one per CPU core, at most 4 (:func:`repvision.pose.default_pose_workers`); 1: one sequential
+        pass. ``repvision batch`` runs one video per core and uses 1 here unless it is set.
     cache:
         Reuse poses cached from an earlier run on the same file (keyed by content hash and model).
     min_duration_s:
@@ -72,6 +76,7 @@ class AnalyzeConfig:
     pose_model: str = "lite"
     stride: int = 1
     max_size: int | None = None
+    pose_workers: int | None = None
     cache: bool = True
     min_duration_s: float = 1.0
     min_person_fraction: float = 0.25
@@ -85,6 +90,9 @@ class AnalyzeConfig:
         if self.max_size is not None and (not isinstance(self.max_size, int) or self.max_size < 64):
             raise ConfigError("max_size: an integer >= 64 pixels, or none", f"{self.max_size!r}",
                               "Use e.g. max_size = 640.")
+        if self.pose_workers is not None and (not isinstance(self.pose_workers, int) or self.pose_workers < 1):
+            raise ConfigError("pose_workers: an integer >= 1, or none (one per CPU core)", f"{self.pose_workers!r}",
+                              "Use pose_workers = 1 for one sequential pass.")
         if not 0.0 <= float(self.min_person_fraction) <= 1.0:
             raise ConfigError("min_person_fraction in [0, 1]", f"{self.min_person_fraction!r}", "Use e.g. 0.25.")
         if self.unknown_threshold is not None and not 0.0 <= float(self.unknown_threshold) <= 1.0:

@@ -62,7 +62,7 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     t0 = time.perf_counter()
     cb = None if progress is None else (lambda done, total: progress("pose", done, total))
     info, pose, stats = estimate_video(path, cfg.pose_model, max_size=cfg.max_size, stride=cfg.stride,
-                                       cache=cfg.cache, progress=cb)
+                                       cache=cfg.cache, progress=cb, workers=cfg.pose_workers)
     timings["pose_s"] = time.perf_counter() - t0
     timings["pose_cached"] = float(stats["cached"])
     warnings: list[str] = []

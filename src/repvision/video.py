@@ -66,6 +66,12 @@ class VideoReader:
     stride:
         Yield every ``stride``-th frame (the others are decoded but not converted); ``Frame.index`` keeps the
         frame's position in the full video.
+    start_s, end_s:
+        Read only the frames whose timestamp ``t`` (seconds) has ``start_s <= t < end_s`` (None: to the end).
+        A reader that starts later than 0 seeks to the key frame before ``start_s`` and decodes from there
+        (frames before ``start_s`` are decoded but not converted); its ``Frame.index`` is then estimated from
+        the timestamp and the frame rate, and its stride counts from its first frame. Used to split one video
+        into stretches estimated in parallel (:func:`repvision.pose.estimate_video`).
 
     Raises
     ------
@@ -79,10 +85,13 @@ class VideoReader:
         (while iterating) not a single frame could be decoded.
     """
 
-    def __init__(self, path: str | os.PathLike, *, max_size: int | None = None, stride: int = 1) -> None:
+    def __init__(self, path: str | os.PathLike, *, max_size: int | None = None, stride: int = 1,
+                 start_s: float = 0.0, end_s: float | None = None) -> None:
         self.path = Path(path)
         self.max_size = max_size
         self.stride = max(1, int(stride))
+        self.start_s = max(0.0, float(start_s))
+        self.end_s = None if end_s is None else float(end_s)
         self.decode_error: str | None = None
         self.frames_decoded = 0
         if not self.path.exists():
@@ -195,7 +204,13 @@ class VideoReader:
         # Size to ask of the scaler, before rotation.
         rw, rh = (out_h, out_w) if self._rotation in (90, 270) else (out_w, out_h)
         scale = (out_w, out_h) != (self.info.width, self.info.height)
-        index = 0
+        whole = self.start_s <= 0.0 and self.end_s is None
+        if self.start_s > 0.0 and tb:
+            try:  # to the key frame at or before start_s; frames before start_s are skipped below
+                self._container.seek(start + int(self.start_s / tb), stream=s, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                pass  # unseekable: decode from where the stream is
+        index = 0      # frames decoded (in a stretch: frames of the stretch)
         last_t = -np.inf
         try:
             for frame in self._container.decode(s):
@@ -206,6 +221,11 @@ class VideoReader:
                 if t <= last_t:  # broken or duplicate timestamps: keep time strictly increasing
                     t = last_t + 1e-3
                 last_t = t
+                if not whole:
+                    if t < self.start_s - 1e-6:
+                        continue
+                    if self.end_s is not None and t >= self.end_s - 1e-6:
+                        break
                 if index % self.stride:
                     index += 1
                     continue
@@ -215,16 +235,19 @@ class VideoReader:
                     img = frame.to_ndarray(format="rgb24")
                 # PyAV may return rows padded to an alignment (e.g. width 568): MediaPipe needs a dense array.
                 img = _rotate(np.ascontiguousarray(img), self._rotation)
-                yield Frame(index, float(t), img)
+                yield Frame(index if self.start_s <= 0.0 else int(round(t * fps)), float(t), img)
                 index += 1
         except av.error.FFmpegError as exc:
-            if index == 0:
+            if index == 0 and whole:
                 raise NoDecodableFramesError(
                     "decodable video frames", f"a decoding error before the first frame ({exc})",
                     "The file is probably corrupt or truncated; re-export or re-download it.",
                 ) from None
-            self.decode_error = f"decoding stopped after {index} frames: {exc}"
+            self.decode_error = (f"decoding stopped after {index} frames: {exc}" if whole
+                                 else f"decoding stopped at {max(last_t, 0.0):.2f} s: {exc}")
         self.frames_decoded = index
+        if not whole:  # a stretch: the caller judges the whole (see estimate_video)
+            return
         if self.decode_error is None and self.info.n_frames and index < 0.9 * self.info.n_frames:
             self.decode_error = (f"only {index} of the {self.info.n_frames} frames the container announces could "
                                  "be decoded (truncated file?)")
