@@ -13,11 +13,12 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 
 from repvision.pose import PoseEstimator
 from repvision.video import VideoReader
 
-DEFAULT = "../shared/data/videos/full_res/calimiro_pull-up_9_1280x720.mp4"
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos" / "full_res" / "calimiro_pull-up_9_1280x720.mp4"
 
 
 def _run(frames, out: list) -> None:
@@ -52,7 +53,7 @@ def main() -> None:
     many = len(frames) / (time.perf_counter() - t0)
     print(f"pose model alone: {one:.1f} frames/s on 1 thread, {many:.1f} on {k} threads "
           f"({len(frames)} frames of {os.path.basename(a.video)}, landmarker creation included)")
-    print(json.dumps({"video": a.video, "frames": len(frames), "max_size": a.max_size, "threads": k,
+    print(json.dumps({"video": str(a.video), "frames": len(frames), "max_size": a.max_size, "threads": k,
                       "one_thread_fps": round(one, 2), "threads_fps": round(many, 2),
                       "found_one": int(sum(found)), "found_threads": int(sum(map(sum, outs))),
                       "cpu_count": os.cpu_count()}))

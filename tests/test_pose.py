@@ -134,6 +134,17 @@ def test_parallel_stretches_resume_after_interruption(tmp_path, monkeypatch):
         estimate_video(clip, "lite", workers=0)
 
 
+def test_truncated_file_in_stretches_reports_damage(tmp_path, monkeypatch):
+    # the header announces 7.3 s (two stretches); the second half of the bytes is gone
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
+    src = (DATA / "calimiro_pull_up_11.mp4").read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(src[: len(src) // 2])
+    _, seq, stats = estimate_video(cut, "lite", workers=2, cache=False, people_every_s=None)
+    assert stats["workers"] == 2 and 0 < len(seq) < 220
+    assert "truncated" in stats["decode_error"]
+
+
 # ------------------------------------------------------------------------------------------ several people
 
 def test_several_people_rule():

@@ -293,7 +293,7 @@ def bench_speed(
     max_size: Optional[int] = typer.Option(None, "--max-size"),
     pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
                                                "each on a stretch of the video [default: one per core, at most 4]."),
-    repeats: int = typer.Option(3, "--repeats", help="Alternate the two loops this many times; best run each."),
+    repeats: int = typer.Option(3, "--repeats", help="Alternate the loops this many times; best run each."),
 ) -> None:
     """Frames per second of a bare MediaPipe loop and of analyze, on the same file in one run, and their ratio."""
     from repvision.bench.speed import run_speed_benchmark

@@ -67,7 +67,8 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     timings["pose_cached"] = float(stats["cached"])
     warnings: list[str] = []
     if stats.get("decode_error"):
-        warnings.append(f"The video is damaged: {stats['decode_error']}. Only the frames before it were analysed.")
+        warnings.append(f"The video is damaged: {stats['decode_error']}. Frames that could not be decoded were "
+                        "left out of the analysis.")
     crowd = several_people(stats.get("people"))
     if crowd:
         warnings.append(crowd)

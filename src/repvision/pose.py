@@ -8,6 +8,7 @@ shipped as the ``lite`` and ``full`` MediaPipe ``.task`` bundles inside this pac
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -21,10 +22,10 @@ from typing import Callable
 
 import numpy as np
 
-from repvision.errors import ConfigError, NoDecodableFramesError, PoseModelError
+from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence, VideoInfo
-from repvision.video import VideoReader, prefetch, shrink
+from repvision.video import VideoReader, prefetch, short_read, shrink
 
 #: Pose models shipped in the package: name -> file in ``repvision/models``.
 POSE_MODELS = {"lite": "pose_landmarker_lite.task", "full": "pose_landmarker_full.task"}
@@ -327,8 +328,9 @@ MAX_AUTO_WORKERS = 4
 def default_pose_workers() -> int:
     """Pose workers used when none are asked for: one per CPU core this process may use, at most
     :data:`MAX_AUTO_WORKERS`. MediaPipe's graph runs a frame mostly on one core and releases the GIL, so
-    stretches of one video estimated on parallel threads use the other cores (measured on this project's
-    2-core machine: 43 -> 83 frames/s for the pose model alone on 720p frames)."""
+    stretches of one video estimated on parallel threads use the other cores (on this project's 2-core
+    machine the lite model alone on 720p frames: 42.7 frames/s on one thread, 86.8 on two;
+    ``benchmarks/pose_threads.py``, ``benchmarks/results/pose_threads_720p.json``)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -391,21 +393,22 @@ class _Stretch:
             os.replace(tmp, self.partial)
 
 
-def _estimate_stretch(st: _Stretch, path, model: str, max_size: int | None, stride: int, check_step: float,
-                      people: bool, tick: Callable[[], None], stop, checkpoint_every: int, cache: bool) -> None:
-    """Estimate the poses of one stretch into ``st`` (frames already in its partial file are skipped).
-    ``tick()`` is called once per frame estimated; ``stop`` (a threading.Event) ends the work early with
-    :class:`_Stopped`. On any exception the stretch saves what it has (when ``cache``) and re-raises."""
+def _estimate_stretch(st: _Stretch, reader: VideoReader, *, model: str, check_step: float | None,
+                      tick: Callable[[], None], stop, checkpoint_every: int, cache: bool) -> None:
+    """Estimate the poses of one stretch, read by ``reader`` (not yet iterated), into ``st`` (frames already in
+    its partial file are skipped). ``check_step``: seconds between the frames searched for several people
+    (None: no search). ``tick()`` is called once per frame estimated; ``stop`` (a threading.Event) ends the
+    work early with :class:`_Stopped`. On any exception the stretch saves what it has (when ``cache``) and
+    re-raises."""
     nan_k = np.full((33, 4), np.nan, np.float32)
     nan_w = np.full((33, 3), np.nan, np.float32)
-    reader = VideoReader(path, max_size=max_size, stride=stride, start_s=st.start_s, end_s=st.end_s)
-    out_size = reader.output_size
+    out_size, path = reader.output_size, reader.path
     k = 0
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(reader)
             estimator = stack.enter_context(PoseEstimator(model))
-            watch = stack.enter_context(PeopleWatch(model, check_step)) if people else None
+            watch = stack.enter_context(PeopleWatch(model, check_step)) if check_step else None
             for frame in prefetch(iter(reader)):
                 if stop.is_set():
                     raise _Stopped()
@@ -486,10 +489,8 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         raise ConfigError("workers: an integer >= 1, or None (one per CPU core)", f"workers={workers!r}",
                           "Use --pose-workers 1 for one sequential pass.")
     model_path(model)  # a bad model name fails here, before any thread starts
-    with VideoReader(path, max_size=max_size, stride=stride) as probe_reader:
-        info = probe_reader.info
-        out_size = probe_reader.output_size
-    spans = stretches(info.duration_s, workers or default_pose_workers())
+    first = VideoReader(path, max_size=max_size, stride=stride)   # reads the first stretch (below)
+    info, out_size = first.info, first.output_size
     key = None
     cache_file = people_file = None
     if cache:
@@ -501,6 +502,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         if cache_file.is_file():
             try:
                 seq = PoseSequence.load(str(cache_file))
+                first.close()
                 if progress is not None:  # one report, so a listener sees the stage even when it was cached
                     progress(len(seq), len(seq))
                 people = _read_people(people_file) if people_every_s else None
@@ -508,6 +510,11 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                                                             "people": people, "workers": 0}
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
+
+    spans = stretches(info.duration_s, workers or default_pose_workers())
+    first.end_s = spans[0][1]   # not yet iterated: the first reader reads the first stretch
+    readers = [first] + [VideoReader(path, max_size=max_size, stride=stride, start_s=a, end_s=b)
+                         for a, b in spans[1:]]
 
     def partial_path(i: int) -> Path | None:
         if key is None:
@@ -518,27 +525,29 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     parts = [_Stretch(a, b, partial_path(i)) for i, (a, b) in enumerate(spans)]
     expected = (info.n_frames + stride - 1) // stride if info.n_frames else 0
     lock = threading.Lock()
-    count = [sum(p.done for p in parts)]
+    done = sum(p.done for p in parts)
 
     def tick() -> None:
+        nonlocal done
         with lock:
-            count[0] += 1
-            done = count[0]
+            done += 1
+            now = done
         if progress is not None:
-            progress(done, max(expected, done))
+            progress(now, max(expected, now))
 
     # about 8 checks in a short clip (at most 4 a second), one every people_every_s seconds in a long one
-    check_step = people_every_s or 0.0
-    if info.duration_s > 0:
+    check_step = people_every_s or None
+    if check_step and info.duration_s > 0:
         check_step = min(check_step, max(0.25, info.duration_s / 8))
     stop = threading.Event()
     t0 = time.perf_counter()
-    args = (path, model, max_size, stride, check_step, bool(people_every_s), tick, stop, checkpoint_every, cache)
+    run = functools.partial(_estimate_stretch, model=model, check_step=check_step, tick=tick, stop=stop,
+                            checkpoint_every=checkpoint_every, cache=cache)
     if len(parts) == 1:
-        _estimate_stretch(parts[0], *args)
+        run(parts[0], readers[0])
     else:
         pool = ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="repvision-pose")
-        futures = [pool.submit(_estimate_stretch, p, *args) for p in parts]
+        futures = [pool.submit(run, p, r) for p, r in zip(parts, readers)]
         try:
             first_error: BaseException | None = None
             for f in futures:  # in stretch order; the first real failure stops the others
@@ -555,18 +564,12 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
             raise
         finally:
             pool.shutdown(wait=True)
-    kps = [k for p in parts for k in p.kps]
-    if not kps:
-        raise NoDecodableFramesError("at least one video frame", f"no decodable frame in '{Path(path).name}'",
-                                     "The file is empty or corrupt; re-export or re-download it.")
-    seq = PoseSequence(np.stack(kps), np.array([t for p in parts for t in p.times]), BLAZEPOSE_33, "image",
-                       np.stack([w for p in parts for w in p.world]), out_size, str(path))
+    # (the first stretch raised NoDecodableFramesError if nothing could be decoded)
+    seq = PoseSequence(np.stack([k for p in parts for k in p.kps]), np.array([t for p in parts for t in p.times]),
+                       BLAZEPOSE_33, "image", np.stack([w for p in parts for w in p.world]), out_size, str(path))
     decode_error = next((p.decode_error for p in parts if p.decode_error), None)
-    if len(parts) > 1 and decode_error is None and info.n_frames:
-        decoded = sum(p.frames_decoded for p in parts)
-        if decoded < 0.9 * info.n_frames:
-            decode_error = (f"only {decoded} of the {info.n_frames} frames the container announces could be "
-                            "decoded (truncated file?)")
+    if len(parts) > 1 and decode_error is None:
+        decode_error = short_read(sum(p.frames_decoded for p in parts), info.n_frames)
     people = sorted(x for p in parts for x in p.people)
     stats = {"cached": False, "decode_error": decode_error, "pose_s": time.perf_counter() - t0,
              "people": people if people_every_s else None, "workers": len(parts)}

@@ -791,7 +791,8 @@ class StreamingRepCounter:
         seq = self._seq()
         cfg = self.config
         # one run per analysis, also at the end: using the offline counter's phase votes in the final analysis
-        # was tried and did not bring the final count closer to the offline one on RepCount-A (MAE 0.358 vs 0.351)
+        # was tried once on RepCount-A and did not bring the final count closer to the offline one (that run was
+        # not kept; no figure is claimed)
         sig, cycles = _count_cycles(*_on_grid(seq), cfg)
         if not final and sig.strength < self.min_strength:
             self._streak = 0

@@ -71,7 +71,10 @@ class VideoReader:
         A reader that starts later than 0 seeks to the key frame before ``start_s`` and decodes from there
         (frames before ``start_s`` are decoded but not converted); its ``Frame.index`` is then estimated from
         the timestamp and the frame rate, and its stride counts from its first frame. Used to split one video
-        into stretches estimated in parallel (:func:`repvision.pose.estimate_video`).
+        into stretches estimated in parallel (:func:`repvision.pose.estimate_video`). A stretch starting at 0
+        raises :class:`NoDecodableFramesError` like a whole read when nothing decodes; whether the stretches
+        together fell short of the announced frames is for the caller to judge (:func:`short_read` on the sum
+        of their ``frames_decoded``).
 
     Raises
     ------
@@ -238,7 +241,7 @@ class VideoReader:
                 yield Frame(index if self.start_s <= 0.0 else int(round(t * fps)), float(t), img)
                 index += 1
         except av.error.FFmpegError as exc:
-            if index == 0 and whole:
+            if index == 0 and self.start_s <= 0.0:
                 raise NoDecodableFramesError(
                     "decodable video frames", f"a decoding error before the first frame ({exc})",
                     "The file is probably corrupt or truncated; re-export or re-download it.",
@@ -246,12 +249,9 @@ class VideoReader:
             self.decode_error = (f"decoding stopped after {index} frames: {exc}" if whole
                                  else f"decoding stopped at {max(last_t, 0.0):.2f} s: {exc}")
         self.frames_decoded = index
-        if not whole:  # a stretch: the caller judges the whole (see estimate_video)
-            return
-        if self.decode_error is None and self.info.n_frames and index < 0.9 * self.info.n_frames:
-            self.decode_error = (f"only {index} of the {self.info.n_frames} frames the container announces could "
-                                 "be decoded (truncated file?)")
-        if index == 0:
+        if whole and self.decode_error is None:  # a stretch: the caller judges the whole (see estimate_video)
+            self.decode_error = short_read(index, self.info.n_frames)
+        if index == 0 and self.start_s <= 0.0:
             raise NoDecodableFramesError(
                 "at least one video frame", f"no decodable frame in '{self.path.name}'",
                 "The file is empty or corrupt; re-export or re-download it.",
@@ -305,6 +305,14 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     """Read a video's metadata without decoding it all. Raises as :class:`VideoReader`."""
     with VideoReader(path) as reader:
         return reader.info
+
+
+def short_read(decoded: int, announced: int) -> str | None:
+    """The damage message when far fewer frames could be decoded (``decoded``, all stretches together) than the
+    container announces (``announced``; 0 = unknown), else None."""
+    if announced and decoded < 0.9 * announced:
+        return f"only {decoded} of the {announced} frames the container announces could be decoded (truncated file?)"
+    return None
 
 
 def fit_within(width: int, height: int, max_size: int | None) -> tuple[int, int]:
