@@ -9,7 +9,8 @@ import pytest
 
 from repvision.errors import ConfigError
 from repvision.reps import (
-    MultiPersonRepCounter, RepCounterConfig, StreamingRepCounter, count_repetitions,
+    MultiPersonRepCounter, RepCounterConfig, StreamingRepCounter, candidate_signals, count_repetitions,
+    counting_signal,
 )
 from repvision.skeleton import BLAZEPOSE_33, BlazePoseLandmark as B
 from repvision.types import PoseSequence
@@ -205,6 +206,19 @@ def test_regularity_weight_keeps_clean_counts():
     q = _profile(30, [("idle", 2, 0)] + _reps(8, 2.0) + [("idle", 2, 0)])
     for w in (0.0, 0.5):
         assert count_repetitions(_sequence(q), config=RepCounterConfig(regularity_weight=w)).count == 8
+
+
+def test_candidate_signals_hold_the_chosen_signal():
+    # the counter picks its counting signal among candidate_signals (the diagnostic benchmarks/reps_oracle.py
+    # relies on that); on a clean set the leading candidate ticks at the rep period (2 s at 30 fps = 60 frames)
+    q = _profile(30, [("idle", 2, 0)] + _reps(8, 2.0) + [("idle", 2, 0)])
+    seq = _sequence(q)
+    cands = candidate_signals(seq)
+    assert cands and abs(cands[0].period - 60) <= 3
+    chosen = counting_signal(seq)
+    assert any(c.component == chosen.component and np.allclose(c.signal, chosen.signal) for c in cands)
+    nobody = PoseSequence(np.full((10, 33, 4), np.nan, np.float32), np.arange(10) / 30.0, BLAZEPOSE_33, "image")
+    assert candidate_signals(nobody) == []
 
 
 def test_multi_person():

@@ -53,7 +53,7 @@ from repvision.types import PoseSequence, Repetition, RepetitionCount
 
 __all__ = [
     "RepCounterConfig", "count_repetitions", "StreamingRepCounter", "MultiPersonRepCounter",
-    "EXERCISE_JOINTS", "counting_signal",
+    "EXERCISE_JOINTS", "counting_signal", "candidate_signals",
 ]
 
 #: Driving joint per exercise and whether flexing that joint is the concentric (lifting) phase.
@@ -382,13 +382,10 @@ def _pose_features(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[np.ndarray
     return box.reshape(len(box), -1), enough
 
 
-def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -> _Signal:
-    """The 1-D counting signal of a sequence (see module docstring, steps 1-3).
-
-    Returns an object with ``signal`` ``(T,)`` (unitless, larger = turn side), ``valid`` ``(T,)`` bool,
-    ``period`` (frames), ``strength`` (autocorrelation at that period, 0..1), ``fps``.
-    """
-    cfg = config or RepCounterConfig()
+def _prepared(seq: PoseSequence, cfg: RepCounterConfig):
+    """Step 1 of the module docstring: ``(T, 26)`` filled, lightly smoothed box-normalised joints, ``(T,)``
+    valid mask (short gaps filled), fps, and the period range searched ``(lo, hi)`` in frames; None when
+    fewer than 3 frames have a pose."""
     n = len(seq)
     fps = seq.fps if seq.fps > 0 else 30.0
     feat, ok = _pose_features(seq, cfg)
@@ -399,32 +396,79 @@ def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -
         if b - a <= max_gap and a > 0 and b < n:
             valid[a:b] = True
     if ok.sum() < 3:
-        return _Signal(np.zeros(n), np.zeros(n, bool), float("nan"), 0.0, fps, -1)
+        return None
     x = _fill(feat)
     # per-column NaN (never-seen joints) handled by _fill -> 0; drop constant columns
     x = _gauss_smooth(x, cfg.pre_smooth_s * fps)
     lo = max(2, int(np.floor(cfg.min_period_s * fps)))
     hi = int(np.ceil(cfg.max_period_s * fps))
-    # pass 1: detrend with a long window to find the period; pass 2: detrend relative to that period
-    per, comp, s, strength = _best_component(x, valid, lo, hi, int(round(cfg.detrend_s * fps)), cfg)
+    return x, valid, fps, lo, hi
+
+
+def _candidates(x, valid, fps, lo, hi, cfg):
+    """Steps 2-3 up to the choice: pass 1 (long detrend) and the period-relative passes 2 and 3.
+
+    Returns (pass-1 result of :func:`_best_component`, candidates of the last pass as in :func:`_components`,
+    whether pass 3 ran)."""
+    first = _best_component(x, valid, lo, hi, int(round(cfg.detrend_s * fps)), cfg)
+    per = first[0]
+    cands: list = []
+    third = False
     if np.isfinite(per):
-        w2 = int(round(cfg.detrend_periods * per))
-        cands = _components(x, valid, lo, hi, w2, cfg)
+        cands = _components(x, valid, lo, hi, int(round(cfg.detrend_periods * per)), cfg)
         if cands and cfg.regularity_weight > 0:
             # pass 3: detrend relative to the refined period before comparing candidates
             cands = _components(x, valid, lo, hi, int(round(cfg.detrend_periods * cands[0][1])), cfg) or cands
-        if cands and cfg.regularity_weight > 0 and len(cands) > 1:
-            # step 2b: each candidate's cycles must tick at its own autocorrelation period
-            best = None
-            for score, per2, comp2, s2, strength2 in cands:
-                sm = _gauss_smooth(s2, cfg.smooth_fraction * per2)
-                cand = _Signal(sm, valid, float(per2), float(strength2), fps, int(comp2), x)
-                total = score - cfg.regularity_weight * _irregularity(_detect_cycles(cand, cfg), per2)
-                if best is None or total > best[0]:
-                    best = (total, cand)
-            return best[1]
-        if cands:
-            _, per, comp, s, strength = cands[0]
+            third = True
+    return first, cands, third
+
+
+def _candidate_signal(cand, valid, fps, x, cfg) -> _Signal:
+    score, per, comp, s, strength = cand
+    return _Signal(_gauss_smooth(s, cfg.smooth_fraction * per), valid, float(per), float(strength), fps,
+                   int(comp), x)
+
+
+def candidate_signals(seq: PoseSequence, config: RepCounterConfig | None = None) -> list[_Signal]:
+    """Every counting signal the counter chooses from (module docstring, step 2): one per principal component
+    with a period in range, after the period-relative detrending, best periodicity score first (the counter
+    itself may then prefer another by cycle regularity). Each has ``signal`` ``(T,)``, ``period`` (frames),
+    ``strength``, ``component`` (rank). Empty for a sequence without a pose in 3 frames or without a period.
+    For diagnostics (``benchmarks/reps_oracle.py``)."""
+    cfg = config or RepCounterConfig()
+    prep = _prepared(seq, cfg)
+    if prep is None:
+        return []
+    x, valid, fps, lo, hi = prep
+    _, cands, _ = _candidates(x, valid, fps, lo, hi, cfg)
+    return [_candidate_signal(c, valid, fps, x, cfg) for c in cands]
+
+
+def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -> _Signal:
+    """The 1-D counting signal of a sequence (see module docstring, steps 1-3).
+
+    Returns an object with ``signal`` ``(T,)`` (unitless, larger = turn side), ``valid`` ``(T,)`` bool,
+    ``period`` (frames), ``strength`` (autocorrelation at that period, 0..1), ``fps``.
+    """
+    cfg = config or RepCounterConfig()
+    n = len(seq)
+    prep = _prepared(seq, cfg)
+    if prep is None:
+        fps = seq.fps if seq.fps > 0 else 30.0
+        return _Signal(np.zeros(n), np.zeros(n, bool), float("nan"), 0.0, fps, -1)
+    x, valid, fps, lo, hi = prep
+    (per, comp, s, strength), cands, third = _candidates(x, valid, fps, lo, hi, cfg)
+    if third and len(cands) > 1:
+        # step 2b: each candidate's cycles must tick at its own autocorrelation period
+        best = None
+        for cand in cands:
+            sig = _candidate_signal(cand, valid, fps, x, cfg)
+            total = cand[0] - cfg.regularity_weight * _irregularity(_detect_cycles(sig, cfg), sig.period)
+            if best is None or total > best[0]:
+                best = (total, sig)
+        return best[1]
+    if cands:
+        _, per, comp, s, strength = cands[0]
     if not np.isfinite(per):
         per = cfg.fallback_period_s * fps
     s = _gauss_smooth(s, cfg.smooth_fraction * per)
