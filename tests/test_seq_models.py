@@ -204,3 +204,40 @@ def test_skeleton_ensemble_fit_predict_save_load(penn_small, tmp_path):
     assert np.allclose(back.predict_proba(Xte), p, atol=1e-6)
     with pytest.raises(ValueError, match="members"):
         SkeletonEnsemble(members=()).fit(Xtr, ytr)
+
+
+def test_penn_action_8_is_the_exercise_subset_on_the_official_split(shared_data):
+    # The 8-class task: only exercise clips, the official split kept, scored on the test split alone.
+    pytest.importorskip("scipy")
+    from repvision import evaluation
+
+    s8 = evaluation.load_dataset(shared_data, "penn_action_8")
+    assert {s.label for s in s8} == set(evaluation.PENN_EXERCISES)
+    split = [s.meta["split"] for s in s8]
+    assert split.count("train") == 574 and split.count("test") == 589
+    few = [s for s in s8 if s.label in ("jumping_jack", "pull_up", "squat")]
+    few = [s for s in few if s.meta["split"] == "train"][:30] + [s for s in few if s.meta["split"] == "test"][:12]
+    f = evaluation.evaluate("default", shared_data, "penn_action_8", samples=few)
+    assert f["protocol"] == "official train/test split" and f["n"] == 12
+    assert set(f["labels"]) <= set(evaluation.PENN_EXERCISES)
+    assert "top1_8" not in f   # top1 itself is the 8-class figure
+
+
+def test_train_model_does_not_train_on_a_subset_dataset_twice(tmp_path, monkeypatch):
+    from repvision import evaluation
+
+    loaded = []
+    monkeypatch.setattr(evaluation, "available_datasets", lambda d: ["penn_action", "penn_action_8", "videos"])
+
+    def fake_load(data, name):
+        loaded.append(name)
+        return []
+
+    def stop(*a, **k):
+        raise RuntimeError("stop before training")
+
+    monkeypatch.setattr(evaluation, "load_dataset", fake_load)
+    monkeypatch.setattr(evaluation, "make_model", stop)
+    with pytest.raises(RuntimeError):
+        evaluation.train_model("stgcn", tmp_path, tmp_path / "m.pt")
+    assert loaded == ["penn_action", "videos"]

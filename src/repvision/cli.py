@@ -324,7 +324,8 @@ def evaluate(
     model: str = typer.Option("stgcn", "--model", help="default | mlp | lstm | conv1d_lstm | stgcn | ensemble "
                                 "(ST-GCN + Conv1D-LSTM, mirror test-time augmentation)"),
     data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
-    dataset: str = typer.Option("penn_action", "--dataset", help="penn_action (official split) | videos | "
+    dataset: str = typer.Option("penn_action", "--dataset", help="penn_action (official split, 15 classes) | "
+                                "penn_action_8 (official split, the 8 exercise classes only) | videos | "
                                 "repcount_a | pose_trainer (grouped k-fold CV)"),
     folds: int = typer.Option(5, "--folds", help="Folds of the grouped cross-validation (not Penn Action)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, confusion.csv/png, "

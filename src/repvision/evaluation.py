@@ -6,6 +6,9 @@ Protocols
   (8 exercises + 7 sports negatives) are trained; the model is trained on the train split only (its own
   validation split for early stopping is drawn from the train split) and scored once on the test split.
   ``top1_8`` = top-1 (argmax over all 15 classes) on the exercise test clips, ``top1`` = over all test clips.
+* ``penn_action_8``: the 8-class exercise task of Penn Action -- the same official split, restricted to the
+  clips of the 8 exercise classes (:data:`PENN_EXERCISES`, 1163 clips: 574 train, 589 test); the model is
+  trained on those 8 classes only, so ``top1`` is the 8-class top-1 (the sports clips play no part).
 * every other dataset (``videos``, ``repcount_a``, ``pose_trainer``): stratified k-fold cross-validation
   **grouped** by ``group_id`` (scikit-learn ``StratifiedGroupKFold``, seed :data:`SEED`), so clips of one
   source video / person never sit on both sides; figures over the out-of-fold clips.
@@ -38,8 +41,13 @@ SEED: int = 20261122
 #: Model names of ``repvision evaluate --model``.
 MODEL_NAMES: tuple[str, ...] = ("default", "mlp", "lstm", "conv1d_lstm", "stgcn", "ensemble")
 #: Dataset names of ``repvision evaluate --dataset`` and the folder each one needs under the data folder.
-DATASETS: dict[str, str] = {"penn_action": "penn_action/labels", "videos": "videos/manifest.csv",
-                            "repcount_a": "repcount_a/poses.npz", "pose_trainer": "pose_trainer/poses.npz"}
+DATASETS: dict[str, str] = {"penn_action": "penn_action/labels", "penn_action_8": "penn_action/labels",
+                            "videos": "videos/manifest.csv", "repcount_a": "repcount_a/poses.npz",
+                            "pose_trainer": "pose_trainer/poses.npz"}
+#: Datasets that are a subset of another one (never trained on twice by :func:`train_model`).
+SUBSET_DATASETS: dict[str, str] = {"penn_action_8": "penn_action"}
+#: Datasets scored on their official train/test split rather than by grouped cross-validation.
+OFFICIAL_SPLIT: tuple[str, ...] = ("penn_action", "penn_action_8")
 #: Maximum epochs per torch model (early stopping usually ends sooner).
 EPOCHS: dict[str, int] = {"mlp": 30, "lstm": 30, "conv1d_lstm": 30, "stgcn": 20}
 EPOCHS["ensemble"] = EPOCHS["stgcn"] + EPOCHS["conv1d_lstm"]   # its members, one after the other
@@ -66,10 +74,11 @@ def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str]
     d = Path(data)
     if name not in DATASETS:
         raise ManifestError(f"a dataset name among {', '.join(DATASETS)}", repr(name), "Pick one of those.")
-    if name == "penn_action":
+    if name in ("penn_action", "penn_action_8"):
         from repvision.datasets.penn_action import load_penn_action
 
-        return load_penn_action(d / "penn_action" if (d / "penn_action").is_dir() else d)
+        penn = load_penn_action(d / "penn_action" if (d / "penn_action").is_dir() else d)
+        return penn if name == "penn_action" else [s for s in penn if s.label in PENN_EXERCISES]
     if name == "videos":
         from repvision.datasets.videos import load_videos
 
@@ -248,7 +257,7 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     dataset:
         One of :data:`DATASETS`.
     folds:
-        Folds of the grouped cross-validation (ignored for ``penn_action``).
+        Folds of the grouped cross-validation (ignored for ``penn_action`` and ``penn_action_8``).
     out:
         Folder for ``metrics.json``, ``confusion.csv/png`` and ``training_curves.png`` (None: nothing written).
     console:
@@ -283,7 +292,7 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     kept = [samples[i] for i in keep]
     labels = np.array([s.label for s in kept])
     groups = np.array([f"{dataset}:{s.group_id}" for s in kept])
-    if dataset == "penn_action":
+    if dataset in OFFICIAL_SPLIT:
         split = np.array([s.meta.get("split") for s in kept])
         plan = [(np.flatnonzero(split == "train"), np.flatnonzero(split == "test"))]
         protocol = "official train/test split"
@@ -351,7 +360,7 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     console = console or Console(stderr=True)
     t0 = time.perf_counter()
     clips, labels, groups = [], [], []
-    present = available_datasets(data)
+    present = [n for n in available_datasets(data) if n not in SUBSET_DATASETS]
     if not present:
         raise ManifestError(f"datasets ({', '.join(DATASETS.values())}) under {data}", "none",
                             "Pass --data pointing at a folder with the layout of shared/data.")
