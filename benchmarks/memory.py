@@ -6,6 +6,9 @@ timestamps until the wanted duration is reached. ``repvision analyze`` then runs
 (pose cache off) and the child's peak resident set size is read from ``getrusage``.
 
     .venv/bin/python benchmarks/memory.py [--minutes 10] [--stride 2] [--max-size 640]
+    .venv/bin/python benchmarks/memory.py --stride 1 --max-size 0      # analyze's default: every frame, full size
+    .venv/bin/python benchmarks/memory.py ... --no-trim   # without returning freed heap memory to the OS
+                                                          # (repvision.pose.release_freed_memory), for comparison
 
 Last line: one JSON object (duration, frames, peak RSS in MB, wall seconds, the analysis' rep count).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -54,23 +58,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--stride", type=int, default=2)
-    ap.add_argument("--max-size", type=int, default=640)
+    ap.add_argument("--max-size", type=int, default=640, help="downscale before pose estimation; 0 = full size")
+    ap.add_argument("--no-trim", action="store_true", help="set REPVISION_NO_HEAP_TRIM=1 in the analysis")
     a = ap.parse_args()
+    max_size = a.max_size or None
+    env = {**os.environ, **({"REPVISION_NO_HEAP_TRIM": "1"} if a.no_trim else {})}
     with tempfile.TemporaryDirectory() as d:
         long = Path(d) / "long_1080p.mp4"
         seconds, frames = loop_video(CLIP, long, a.minutes)
-        code = ("import json, repvision; r = repvision.analyze(%r, cache=False, stride=%d, max_size=%d); "
+        code = ("import json, repvision; r = repvision.analyze(%r, cache=False, stride=%d, max_size=%r); "
                 "print(json.dumps({'reps': r.repetitions.count, 'frames_analysed': r.frames_analysed, "
-                "'width': r.video.width, 'height': r.video.height}))" % (str(long), a.stride, a.max_size))
+                "'width': r.video.width, 'height': r.video.height}))" % (str(long), a.stride, max_size))
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
         if out.returncode != 0:
             sys.exit(f"analyze failed:\n{out.stderr[-3000:]}")
         wall = time.perf_counter() - t0
     child = json.loads(out.stdout.strip().splitlines()[-1])
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     print(json.dumps({"video_seconds": round(seconds, 1), "frames": frames, **child, "stride": a.stride,
-                      "max_size": a.max_size, "peak_rss_mb": round(peak_mb, 1), "wall_s": round(wall, 1)}))
+                      "max_size": max_size, "heap_trim": not a.no_trim, "peak_rss_mb": round(peak_mb, 1), "wall_s": round(wall, 1)}))
 
 
 if __name__ == "__main__":

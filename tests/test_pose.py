@@ -197,3 +197,64 @@ def test_people_watch_searches_due_frames_and_never_blocks_when_asked():
         got += w.finish()
     assert got == w.people and 1 <= len(w.people) <= len(np.arange(0.0, frames[-1][1] + 1e-9, 0.25))
     assert all(b - a >= 0.25 - 1e-6 for (a, _), (b, _) in zip(w.people, w.people[1:]))
+
+
+def _stderr_target() -> tuple[int, int]:
+    import os
+
+    st = os.fstat(2)
+    return st.st_dev, st.st_ino
+
+
+def test_overlapping_quiet_logs_restore_stderr():
+    # Regression: landmarkers created on two threads at once (pose stretches, the people search) each saved
+    # fd 2 and put it back; when their quiet spans overlapped, the second saved /dev/null and restored it
+    # last, so stderr -- the CLI's error messages included -- stayed silenced for the rest of the process.
+    import os
+    import threading
+
+    from repvision.pose import _quiet_native_logs
+
+    before = _stderr_target()
+    devnull = os.stat(os.devnull)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with _quiet_native_logs():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b():
+        a_in.wait(5)
+        with _quiet_native_logs():
+            b_in.set()
+            a_out.wait(5)
+            seen["b_after_a_left"] = _stderr_target()
+
+    ta, tb = threading.Thread(target=a), threading.Thread(target=b)
+    ta.start(), tb.start()
+    ta.join(10), tb.join(10)
+    assert seen["b_after_a_left"] == (devnull.st_dev, devnull.st_ino)   # still quiet while b is inside
+    assert _stderr_target() == before                                  # and restored once both left
+
+
+def test_parallel_stretches_leave_stderr_working(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
+    before = _stderr_target()
+    for _ in range(3):   # the landmarkers of both stretches start at the same moment on their threads
+        estimate_video(DATA / "calimiro_pull_up_11.mp4", "lite", workers=2, cache=False)
+        assert _stderr_target() == before
+
+
+def test_release_freed_memory_finds_malloc_trim_on_glibc(monkeypatch):
+    import platform
+
+    from repvision import pose
+
+    if platform.libc_ver()[0] == "glibc":
+        assert pose._malloc_trim() is not None
+    pose.release_freed_memory()                     # glibc: malloc_trim(0); elsewhere nothing
+    monkeypatch.setattr(pose, "_malloc_trim", lambda: None)
+    pose.release_freed_memory()
