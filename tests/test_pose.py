@@ -258,3 +258,19 @@ def test_release_freed_memory_finds_malloc_trim_on_glibc(monkeypatch):
     pose.release_freed_memory()                     # glibc: malloc_trim(0); elsewhere nothing
     monkeypatch.setattr(pose, "_malloc_trim", lambda: None)
     pose.release_freed_memory()
+
+
+def test_stderr_after_parallel_estimation_is_clean_and_working(tmp_path):
+    # A fresh process: estimation on two stretches, then a message of our own on stderr. The message must get
+    # through (stderr restored) and MediaPipe's start-up and shut-down chatter must not.
+    import subprocess
+    import sys
+
+    code = ("import sys; from repvision.pose import estimate_video; "
+            f"estimate_video({str(DATA / 'calimiro_pull_up_11.mp4')!r}, 'lite', workers=2, cache=False); "
+            "print('still here', file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                       env={**__import__("os").environ, "REPVISION_CACHE_DIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "still here" in r.stderr
+    assert "DestroyAccelerator" not in r.stderr and "INFO:" not in r.stderr, r.stderr[-2000:]

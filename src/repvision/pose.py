@@ -121,7 +121,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _quiet_native_logs():   # native shutdown chatter ("DestroyAccelerator ...")
+                self._landmarker.close()
             self._landmarker = None
 
     def process(self, image: np.ndarray, timestamp_s: float) -> FramePose:
@@ -183,7 +184,8 @@ class PeopleCounter:
 
     def __exit__(self, *exc) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _quiet_native_logs():
+                self._landmarker.close()
             self._landmarker = None
 
     def count(self, image: np.ndarray) -> int:
