@@ -42,13 +42,17 @@ def test_live_realtime_source_drops_instead_of_lagging():
     assert got + src.dropped == 140
 
 
-def test_missing_camera_is_a_clear_error():
+def test_missing_camera_is_a_clear_error(capfd):
+    capfd.readouterr()
     try:
         FrameSource(97)
     except CameraNotFoundError as exc:
         assert "--source" in str(exc)
     else:  # a machine with 98 cameras is not expected
         raise AssertionError("camera 97 opened")
+    # our message alone: OpenCV's own log lines ("[ WARN:0@0.07] ... can't open camera by index") stay out
+    err = capfd.readouterr().err
+    assert "WARN" not in err and "ERROR" not in err, err
 
 
 def test_cli_headless_json_lines(tmp_path):

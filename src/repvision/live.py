@@ -69,7 +69,13 @@ class FrameSource:
         else:
             import cv2
 
-            cap = cv2.VideoCapture(int(src) if src.isdigit() else src)
+            # OpenCV logs its own failed attempts ("can't open camera by index") before our clear error
+            level = cv2.utils.logging.getLogLevel()
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+            try:
+                cap = cv2.VideoCapture(int(src) if src.isdigit() else src)
+            finally:
+                cv2.utils.logging.setLogLevel(level)
             if not cap.isOpened():
                 cap.release()
                 what = f"camera {src}" if src.isdigit() else f"the stream {src}"
