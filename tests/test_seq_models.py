@@ -241,3 +241,24 @@ def test_train_model_does_not_train_on_a_subset_dataset_twice(tmp_path, monkeypa
     with pytest.raises(RuntimeError):
         evaluation.train_model("stgcn", tmp_path, tmp_path / "m.pt")
     assert loaded == ["penn_action", "videos"]
+
+
+def test_bench_classify_run_lines_are_not_wrapped(tmp_path):
+    # Regression: on a narrow console the per-run line was wrapped before "(6.4 s)".
+    import io
+    import json
+
+    from rich.console import Console
+
+    from repvision import evaluation
+
+    out = tmp_path / "out"
+    (out / "penn_action_8_conv1d_lstm").mkdir(parents=True)
+    done = {"dataset": "penn_action_8", "model": "conv1d_lstm", "n": 589, "top1": 0.9745, "balanced_accuracy": 0.9705,
+            "macro_f1": 0.9688, "seconds": 6.4, "labels": ["a"], "confusion": [[1]]}
+    (out / "penn_action_8_conv1d_lstm" / "metrics.json").write_text(json.dumps(done))
+    buf = io.StringIO()
+    evaluation.bench_classify(tmp_path, models=("conv1d_lstm",), datasets=["penn_action_8"], out=out,
+                              console=Console(file=buf, width=60))
+    line = [x for x in buf.getvalue().splitlines() if x.startswith("conv1d_lstm on penn_action_8: top-1")]
+    assert line and line[0].endswith("(6.4 s)"), buf.getvalue()

@@ -418,7 +418,7 @@ def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, data
             f = {k: v for k, v in f.items() if k not in ("confusion", "labels")}
             rows.append(f)
             console.print(f"{m} on {ds}: top-1 {f['top1']}, balanced {f['balanced_accuracy']}, "
-                          f"macro-F1 {f['macro_f1']} ({f['seconds']} s)")
+                          f"macro-F1 {f['macro_f1']} ({f['seconds']} s)", soft_wrap=True)
     tab = Table(title="Exercise classification (Penn Action: official split; others: grouped CV)")
     for col in ("dataset", "model", "clips", "top-1", "balanced acc.", "macro-F1", "top-1 (8 ex.)", "seconds"):
         tab.add_column(col)
