@@ -8,7 +8,7 @@ timestamps until the wanted duration is reached. ``repvision analyze`` then runs
     .venv/bin/python benchmarks/memory.py [--minutes 10] [--stride 2] [--max-size 640]
     .venv/bin/python benchmarks/memory.py --stride 1 --max-size 0      # analyze's default: every frame, full size
     .venv/bin/python benchmarks/memory.py ... --no-trim   # without returning freed heap memory to the OS
-                                                          # (repvision.pose.release_freed_memory), for comparison
+                                                          # (repvision.video.release_freed_memory), for comparison
 
 Last line: one JSON object (duration, frames, peak RSS in MB, wall seconds, the analysis' rep count).
 """
@@ -77,7 +77,8 @@ def main() -> None:
     child = json.loads(out.stdout.strip().splitlines()[-1])
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     print(json.dumps({"video_seconds": round(seconds, 1), "frames": frames, **child, "stride": a.stride,
-                      "max_size": max_size, "heap_trim": not a.no_trim, "peak_rss_mb": round(peak_mb, 1), "wall_s": round(wall, 1)}))
+                      "max_size": max_size, "heap_trim": not a.no_trim, "peak_rss_mb": round(peak_mb, 1),
+                      "wall_s": round(wall, 1)}))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 ``repvision bench reps`` gives the streaming counter's latency percentiles (report time minus the end of the
 repetition, over repetitions reported live). This script breaks them down: how many reports come later than the
 0.5 s goal of issue 3, whether they are the first repetitions of a video (reported late because the period is
-not known yet) or later ones, the rep durations involved, and the videos with the most late reports.
+not known yet) or later ones, and the videos with the most late reports.
 
     .venv/bin/python benchmarks/reps_latency.py [--data ../shared/data/repcount_a] [--goal 0.5] [--jobs 2]
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from repvision.bench.reps import stream_count
 from repvision.datasets.repcount import load_repcount_a
-from repvision.reps import StreamingRepCounter
 
 _ITEMS: list = []
 
@@ -30,16 +30,11 @@ def _init(data: str) -> None:
     _ITEMS = load_repcount_a(data)
 
 
-def _one(i: int) -> list[tuple[int, int, float, float]]:
-    """(video index, rank of the report in its video, latency s, repetition duration s) per live report."""
-    pose = _ITEMS[i].pose
-    c = StreamingRepCounter(skeleton=pose.skeleton, coordinates=pose.coordinates, image_size=pose.image_size)
-    out: list[tuple[int, int, float, float]] = []
-    for k in range(len(pose)):
-        for r in c.update(pose.keypoints[k] if pose.present[k] else None, float(pose.timestamps[k])):
-            if not r.partial:
-                out.append((i, len(out), float(pose.timestamps[k]) - r.end_s, r.end_s - r.start_s))
-    return out
+def _one(i: int) -> list[tuple[int, int, float]]:
+    """(video index, rank of the report in its video, latency s) per live report of video ``i``."""
+    lat: list[float] = []
+    stream_count(_ITEMS[i].pose, latencies=lat)
+    return [(i, rank, x) for rank, x in enumerate(lat)]
 
 
 def main() -> None:
@@ -55,7 +50,7 @@ def main() -> None:
     if not rows:
         raise SystemExit("no repetition was reported live")
     arr = np.array(rows, dtype=np.float64)
-    lat, rank, dur = arr[:, 2], arr[:, 1], arr[:, 3]
+    lat, rank = arr[:, 2], arr[:, 1]
     late = lat > a.goal
     p95 = float(np.percentile(lat, 95))
     per_video = np.bincount(arr[late, 0].astype(int), minlength=len(names))
@@ -68,8 +63,6 @@ def main() -> None:
         "share_late": round(float(late.mean()), 4),
         "share_first_two_reps_among_late": round(float((rank[late] < 2).mean()), 4) if late.any() else None,
         "share_first_two_reps_among_all": round(float((rank < 2).mean()), 4),
-        "median_rep_duration_late_s": round(float(np.median(dur[late])), 3) if late.any() else None,
-        "median_rep_duration_all_s": round(float(np.median(dur)), 3),
         "videos_with_reports_beyond_p95": int(len(np.unique(arr[lat >= p95, 0]))),
         "videos_with_most_late_reports": worst,
     }

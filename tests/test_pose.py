@@ -248,21 +248,10 @@ def test_parallel_stretches_leave_stderr_working(tmp_path, monkeypatch):
         assert _stderr_target() == before
 
 
-def test_release_freed_memory_finds_malloc_trim_on_glibc(monkeypatch):
-    import platform
-
-    from repvision import pose
-
-    if platform.libc_ver()[0] == "glibc":
-        assert pose._malloc_trim() is not None
-    pose.release_freed_memory()                     # glibc: malloc_trim(0); elsewhere nothing
-    monkeypatch.setattr(pose, "_malloc_trim", lambda: None)
-    pose.release_freed_memory()
-
-
 def test_stderr_after_parallel_estimation_is_clean_and_working(tmp_path):
     # A fresh process: estimation on two stretches, then a message of our own on stderr. The message must get
     # through (stderr restored) and MediaPipe's start-up and shut-down chatter must not.
+    import os
     import subprocess
     import sys
 
@@ -270,7 +259,7 @@ def test_stderr_after_parallel_estimation_is_clean_and_working(tmp_path):
             f"estimate_video({str(DATA / 'calimiro_pull_up_11.mp4')!r}, 'lite', workers=2, cache=False); "
             "print('still here', file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                       env={**__import__("os").environ, "REPVISION_CACHE_DIR": str(tmp_path)})
+                       env={**os.environ, "REPVISION_CACHE_DIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr[-2000:]
     assert "still here" in r.stderr
     assert "DestroyAccelerator" not in r.stderr and "INFO:" not in r.stderr, r.stderr[-2000:]

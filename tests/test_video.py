@@ -164,3 +164,26 @@ def test_fit_within_and_shrink_keep_the_aspect():
     assert max(small.shape[:2]) == 320 and small.dtype == np.uint8
     assert abs(small.shape[1] / small.shape[0] - frame.shape[1] / frame.shape[0]) < 0.01
     assert shrink(frame, 10_000) is frame
+
+
+def test_release_freed_memory_finds_malloc_trim_on_glibc(monkeypatch):
+    import platform
+
+    from repvision import video
+
+    if platform.libc_ver()[0] == "glibc":
+        assert video._malloc_trim() is not None
+    video.release_freed_memory()                     # glibc: malloc_trim(0); elsewhere nothing
+    monkeypatch.setattr(video, "_malloc_trim", lambda: None)
+    video.release_freed_memory()
+
+
+def test_prefetch_hands_freed_memory_back_while_consuming(monkeypatch):
+    # The frames are freed on the consumer's thread; its loop must trim the heap every HEAP_TRIM_EVERY_S.
+    from repvision import video
+
+    calls = []
+    monkeypatch.setattr(video, "HEAP_TRIM_EVERY_S", 0.0)
+    monkeypatch.setattr(video, "release_freed_memory", lambda: calls.append(1))
+    assert list(video.prefetch(iter(range(5)))) == list(range(5))
+    assert len(calls) >= 5

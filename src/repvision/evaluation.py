@@ -44,10 +44,9 @@ MODEL_NAMES: tuple[str, ...] = ("default", "mlp", "lstm", "conv1d_lstm", "stgcn"
 DATASETS: dict[str, str] = {"penn_action": "penn_action/labels", "penn_action_8": "penn_action/labels",
                             "videos": "videos/manifest.csv", "repcount_a": "repcount_a/poses.npz",
                             "pose_trainer": "pose_trainer/poses.npz"}
-#: Datasets that are a subset of another one (never trained on twice by :func:`train_model`).
-SUBSET_DATASETS: dict[str, str] = {"penn_action_8": "penn_action"}
-#: Datasets scored on their official train/test split rather than by grouped cross-validation.
-OFFICIAL_SPLIT: tuple[str, ...] = ("penn_action", "penn_action_8")
+#: The Penn Action datasets: read from the same files and scored on the official train/test split rather than by
+#: grouped cross-validation; ``penn_action_8`` is a subset of ``penn_action``, so :func:`train_model` skips it.
+PENN_DATASETS: tuple[str, ...] = ("penn_action", "penn_action_8")
 #: Maximum epochs per torch model (early stopping usually ends sooner).
 EPOCHS: dict[str, int] = {"mlp": 30, "lstm": 30, "conv1d_lstm": 30, "stgcn": 20}
 EPOCHS["ensemble"] = EPOCHS["stgcn"] + EPOCHS["conv1d_lstm"]   # its members, one after the other
@@ -74,7 +73,7 @@ def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str]
     d = Path(data)
     if name not in DATASETS:
         raise ManifestError(f"a dataset name among {', '.join(DATASETS)}", repr(name), "Pick one of those.")
-    if name in ("penn_action", "penn_action_8"):
+    if name in PENN_DATASETS:
         from repvision.datasets.penn_action import load_penn_action
 
         penn = load_penn_action(d / "penn_action" if (d / "penn_action").is_dir() else d)
@@ -292,7 +291,7 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     kept = [samples[i] for i in keep]
     labels = np.array([s.label for s in kept])
     groups = np.array([f"{dataset}:{s.group_id}" for s in kept])
-    if dataset in OFFICIAL_SPLIT:
+    if dataset in PENN_DATASETS:
         split = np.array([s.meta.get("split") for s in kept])
         plan = [(np.flatnonzero(split == "train"), np.flatnonzero(split == "test"))]
         protocol = "official train/test split"
@@ -360,7 +359,7 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     console = console or Console(stderr=True)
     t0 = time.perf_counter()
     clips, labels, groups = [], [], []
-    present = [n for n in available_datasets(data) if n not in SUBSET_DATASETS]
+    present = [n for n in available_datasets(data) if n != "penn_action_8"]   # a subset of penn_action
     if not present:
         raise ManifestError(f"datasets ({', '.join(DATASETS.values())}) under {data}", "none",
                             "Pass --data pointing at a folder with the layout of shared/data.")

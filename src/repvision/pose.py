@@ -317,39 +317,6 @@ def _quiet_native_logs():
                 _quiet_saved = None
 
 
-#: Seconds between two returns of freed heap memory to the operating system during pose estimation.
-HEAP_TRIM_EVERY_S: float = 1.0
-
-
-@functools.lru_cache(maxsize=1)
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (None on other C libraries: macOS, Windows, musl)."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-def release_freed_memory() -> None:
-    """Hand the heap memory freed so far back to the operating system (glibc ``malloc_trim(0)``; nothing
-    elsewhere).
-
-    Why: every decoded frame (6 MB at 1080p) is allocated on a decoder thread and freed on a pose thread, and
-    glibc keeps such freed blocks in its per-thread arenas instead of returning them. On a 10-minute 1080p
-    video at the default setting (every frame, full size, two pose stretches) peak RSS was 4.3 GB without
-    trimming and 0.8 GB with a trim every :data:`HEAP_TRIM_EVERY_S` seconds from each pose thread
-    (``benchmarks/memory.py --stride 1 --max-size 0``, ``--no-trim`` for the comparison; results in
-    ``benchmarks/results/memory_10min_1080p_s1_full_*.json``); ``repvision bench speed`` on 720p showed no
-    slowdown beyond run-to-run noise (about 2%). Set ``REPVISION_NO_HEAP_TRIM=1`` to turn it off."""
-    trim = _malloc_trim()
-    if trim is not None and os.environ.get("REPVISION_NO_HEAP_TRIM") != "1":
-        trim(0)
-
-
 def cache_dir() -> Path:
     """Folder of the pose cache: ``$REPVISION_CACHE_DIR`` or the user cache folder (platformdirs)."""
     env = os.environ.get("REPVISION_CACHE_DIR")
@@ -457,7 +424,6 @@ def _estimate_stretch(st: _Stretch, reader: VideoReader, *, model: str, check_st
     nan_w = np.full((33, 3), np.nan, np.float32)
     out_size, path = reader.output_size, reader.path
     k = 0
-    trimmed_at = time.monotonic()
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(reader)
@@ -477,9 +443,6 @@ def _estimate_stretch(st: _Stretch, reader: VideoReader, *, model: str, check_st
                 st.times.append(frame.timestamp_s)
                 k += 1
                 tick()
-                if time.monotonic() - trimmed_at >= HEAP_TRIM_EVERY_S:
-                    release_freed_memory()
-                    trimmed_at = time.monotonic()
                 if checkpoint_every and cache and k % checkpoint_every == 0:
                     st.save_partial(out_size, str(path))
             if watch is not None:
@@ -538,8 +501,6 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     ------
     VideoNotFoundError, NotAVideoError, UnsupportedCodecError, NoDecodableFramesError, ConfigError, PoseModelError
     """
-    import threading
-
     if stride < 1:
         raise ConfigError("stride >= 1", f"stride={stride}", "Use --stride 1 to analyse every frame.")
     if workers is not None and (not isinstance(workers, int) or workers < 1):

@@ -788,7 +788,7 @@ class StreamingRepCounter:
     confirm: consecutive analyses that must count a new repetition before it is reported.
     release_backlog: when the last ``confirm`` analyses all count several unreported repetitions, report them
         all at once (True) instead of one per ``confirm`` analyses (False, the default). Releasing one at a
-        time lets a backlog build up on fast repetitions (each reported later than the one before), but
+        time lets a backlog build up on fast repetitions (at most one report per ``confirm * step_s``), but
         releasing them at once also lets through more counts that a later analysis drops: on RepCount-A it
         lowers the p95 latency and raises the streaming MAE (``benchmarks/reps_streaming.py --set
         release_backlog=true``, results in ``benchmarks/results/reps_streaming_release_backlog*.json``).
@@ -812,8 +812,8 @@ class StreamingRepCounter:
         self.min_strength = float(min_strength)
         self.confirm = max(1, int(confirm))
         self.release_backlog = bool(release_backlog)
-        self._streak = 0
-        self._recent: deque[int] = deque(maxlen=self.confirm)   # full counts of the last analyses
+        # full counts of the consecutive analyses (at most `confirm`) that counted more than was reported
+        self._recent: deque[int] = deque(maxlen=self.confirm)
         self._kp: list[np.ndarray] = []
         self._ts: list[float] = []
         self._offset = 0            # absolute frame index of self._kp[0]
@@ -849,7 +849,6 @@ class StreamingRepCounter:
         # not kept; no figure is claimed)
         sig, cycles = _count_cycles(*_on_grid(seq), cfg)
         if not final and sig.strength < self.min_strength:
-            self._streak = 0
             self._recent.clear()
             return []
         reps = _build(seq, cycles, self.exercise, cfg)
@@ -861,12 +860,10 @@ class StreamingRepCounter:
         n = frozen + len(full)
         reported = sum(1 for r in self._reps if not r.partial)
         if n <= reported:
-            self._streak = 0
             self._recent.clear()
             return []
-        self._streak += 1
         self._recent.append(n)
-        if not final and self._streak < self.confirm:
+        if not final and len(self._recent) < self.confirm:
             return []
         # how many to report now: all at the end; else one, or every repetition the last analyses all counted
         count = n - reported if final else (min(self._recent) - reported if self.release_backlog else 1)
@@ -885,7 +882,7 @@ class StreamingRepCounter:
                 end_s=float(t[int(end)])))
         self._reps.extend(new)
         if not self.release_backlog:
-            self._streak = 0
+            self._recent.clear()   # the next one needs `confirm` fresh analyses
         return new
 
     def update(self, keypoints: np.ndarray | None, timestamp_s: float) -> list[Repetition]:

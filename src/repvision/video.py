@@ -7,10 +7,11 @@ upright size.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 # OpenCV is loaded before PyAV on purpose: with PyAV's bundled libraries loaded first, the first cv2.imshow of
 # live mode hangs forever (opencv-contrib-python 5.0 Qt build beside PyAV 18, seen under Xvfb). OpenCV is a
@@ -258,14 +259,50 @@ class VideoReader:
             )
 
 
+#: Seconds between two returns of freed heap memory to the operating system by :func:`prefetch`'s consumer.
+HEAP_TRIM_EVERY_S: float = 1.0
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (None on other C libraries: macOS, Windows, musl)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_freed_memory() -> None:
+    """Hand the heap memory freed so far back to the operating system (glibc ``malloc_trim(0)``; nothing
+    elsewhere). Set ``REPVISION_NO_HEAP_TRIM=1`` to turn it off (for comparison).
+
+    Why: frames that :func:`prefetch` decodes (6 MB each at 1080p) are allocated on its decoder thread and
+    freed on the consumer's thread, and glibc keeps such freed blocks in its per-thread arenas instead of
+    returning them. On a 10-minute 1080p video at ``analyze``'s default setting (every frame, full size, two
+    pose stretches) peak RSS was 4.3 GB without trimming and 0.8 GB with a trim every
+    :data:`HEAP_TRIM_EVERY_S` seconds (``benchmarks/memory.py --stride 1 --max-size 0 [--no-trim]``, results in
+    ``benchmarks/results/memory_10min_1080p_s1_full_*.json``); ``repvision bench speed`` on 720p with and without
+    it: ``benchmarks/results/speed_720p_heap_trim_ab_2026-12-05.jsonl``."""
+    trim = _malloc_trim()
+    if trim is not None and os.environ.get("REPVISION_NO_HEAP_TRIM") != "1":
+        trim(0)
+
+
 def prefetch(frames: Iterator[Frame], size: int = 8) -> Iterator[Frame]:
     """Decode ahead in a background thread so decoding overlaps with the consumer's work (pose estimation).
 
-    At most ``size`` frames wait in the queue (memory stays bounded; a slow consumer pauses the decoder).
+    At most ``size`` frames wait in the queue (memory stays bounded; a slow consumer pauses the decoder), and
+    every :data:`HEAP_TRIM_EVERY_S` seconds the consumer hands the memory of the frames it freed back to the
+    system (:func:`release_freed_memory`; without it peak memory grows by gigabytes on 1080p).
     Exceptions raised by the decoder are re-raised in the consumer. PyAV releases the GIL while decoding.
     """
     import queue
     import threading
+    import time
 
     q: queue.Queue = queue.Queue(maxsize=size)
     stop = threading.Event()
@@ -288,8 +325,12 @@ def prefetch(frames: Iterator[Frame], size: int = 8) -> Iterator[Frame]:
 
     thread = threading.Thread(target=work, name="repvision-decoder", daemon=True)
     thread.start()
+    trimmed_at = time.monotonic()
     try:
         while True:
+            if time.monotonic() - trimmed_at >= HEAP_TRIM_EVERY_S:
+                release_freed_memory()
+                trimmed_at = time.monotonic()
             item = q.get()
             if item is _END:
                 return
