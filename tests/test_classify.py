@@ -210,3 +210,62 @@ def test_predict_sequence_accepts_blazepose_with_gaps():
     with pytest.raises(TooFewDetectionsError):
         load_default_classifier().predict_sequence(
             PoseSequence(np.full((4, 33, 4), np.nan), np.arange(4) / 30.0, BLAZEPOSE_33, "image"))
+
+
+def _motion(pose, name):
+    """Median over windows of the range (max - min) of motion position ``name``, in torso lengths."""
+    from repvision.classify import MOTION_NAMES
+
+    col = feature_names().index(f"motion_range_{name}")
+    assert name in MOTION_NAMES
+    return float(np.median(sequence_features(pose)[:, col]))
+
+
+def test_motion_cues_on_real_clips(clip_poses):
+    """Feature version 3: a pull-up moves the hips under still hands; a sit-up the shoulders over still hips."""
+    _, pull = clip_poses["calimiro_pull_up_11.mp4"]
+    assert _motion(pull, "hip_y") > 0.6 and _motion(pull, "wrist_y") < 0.25
+    _, sit = clip_poses["repcount_test2021_sit_up.mp4"]
+    assert _motion(sit, "shoulder_y") > 0.5 and _motion(sit, "hip_y") < 0.3
+    # mirror invariant: the spreads of the mirror image's windows are the same
+    w, dt, ori = __import__("repvision.classify", fromlist=["x"]).sequence_windows_ori(pull)
+    np.testing.assert_allclose(window_features(mirror_windows(w), dt, ori)[:, -10:], window_features(w, dt, ori)[:, -10:])
+
+
+def test_window_features_rejects_wrong_cue_shape():
+    w, dt = sequence_windows(_synthetic())
+    with pytest.raises(ValueError, match="cues must be"):
+        window_features(w, dt, np.zeros((len(w), w.shape[1], 3)))
+
+
+def test_seed_ensemble_averages_member_logits(tmp_path):
+    pytest.importorskip("sklearn")
+    X, y = _toy_data(seed=5)
+    clf = ExerciseClassifier(hidden_layer_sizes=(16, 8), max_iter=150, random_state=3, n_members=3).fit(X, y)
+    assert len(clf.estimators_) == 3 and clf.estimator_ is clf.estimators_[0]
+    assert [m.random_state for m in clf.estimators_] == [3, 4, 5]
+    Z = np.nan_to_num((X - clf.mean_) / clf.scale_)
+    logp = np.mean([np.log(m.predict_proba(Z)) for m in clf.estimators_], axis=0)
+    ref = np.exp(logp) / np.exp(logp).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), ref, atol=1e-6)
+    assert not np.allclose(clf.predict_proba(X), clf.estimators_[0].predict_proba(Z), atol=1e-3)
+    clf.save(tmp_path / "e.npz")
+    loaded = ExerciseClassifier.load(tmp_path / "e.npz")
+    np.testing.assert_allclose(loaded.predict_proba(X), ref, atol=1e-6)
+    assert loaded.get_params()["n_members"] == 3
+    with pytest.raises(ValueError, match="n_members"):
+        ExerciseClassifier(n_members=0).fit(X, y)
+
+
+def test_unknown_threshold_prefers_a_plateau_to_a_spike():
+    """The score at each threshold is averaged with its neighbours: a one-point spike loses to a plateau."""
+    from repvision.training import _smoothed_pick
+
+    grid = np.round(np.arange(0.20, 0.951, 0.05), 2)
+    raw = np.full(len(grid), 10.0)
+    raw[np.isin(grid, [0.45, 0.5, 0.55])] = 14.0
+    raw[grid == 0.85] = 15.0  # best raw score, alone
+    assert grid[int(np.argmax(raw))] == 0.85
+    assert _smoothed_pick(grid, raw) == 0.5
+    raw[np.isin(grid, [0.8, 0.9])] = 14.5  # the spike now sits on a plateau of its own
+    assert _smoothed_pick(grid, raw) == 0.85

@@ -67,9 +67,11 @@ def test_no_person_or_garbage_is_unknown_or_absorbed(squat_pullup, kind, seconds
     assert known == ["squat", "pull_up"]
     if seconds >= 6.0:  # long enough to stay: an unknown segment, and no exercise over more than ~1 s of it
         gap_lo, gap_hi = junctions
+        # frames without a person never carry an exercise (regression: the squat once ran 1.04 s into them)
+        allowed = 0.0 if kind == "none" else 1.0
         for s in segs:
             if s.label != UNKNOWN:
-                assert max(0.0, min(s.end_s, gap_hi) - max(s.start_s, gap_lo)) <= 1.0 + 1e-6
+                assert max(0.0, min(s.end_s, gap_hi) - max(s.start_s, gap_lo)) <= allowed + 1e-6
         assert any(s.label == UNKNOWN and s.duration_s >= 3.0 for s in segs)
     # shorter than min_segment_s (3 s): absorbed by the neighbours, the two exercises remain
 

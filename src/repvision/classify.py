@@ -65,10 +65,18 @@ MIN_WINDOW_FRAMES: int = 4
 BANDS_HZ: tuple[tuple[float, float], ...] = ((0.2, 1.0), (1.0, 2.0), (2.0, 6.5))
 #: Version of the feature definition. Version 2 appends the orientation cues to version 1's 165 columns, so
 #: a model with fewer input features uses the leading columns. Model files of other versions are refused.
-FEATURE_VERSION: int = 2
-SUPPORTED_FEATURE_VERSIONS: tuple[int, ...] = (1, 2)
+FEATURE_VERSION: int = 3
+SUPPORTED_FEATURE_VERSIONS: tuple[int, ...] = (1, 2, 3)
+#: Columns of feature version 1 (box coordinates only); the columns after them need equal-scale coordinates.
+N_BOX_FEATURES: int = 165
 #: Orientation cues (need equal-scale coordinates): torso / leg vertical direction, log box aspect ratio.
 ORIENTATION_NAMES: tuple[str, ...] = ("torso_up", "legs_down", "log_aspect")
+#: Whole-body motion cues (feature version 3; need equal-scale coordinates): positions in the picture whose
+#: spread over a window is measured in torso lengths -- hip-mid x and y, shoulder-, wrist- and ankle-mid y.
+#: The per-frame box normalisation hides them (a pull-up and a shrug both look like "arms above the head").
+MOTION_NAMES: tuple[str, ...] = ("hip_x", "hip_y", "shoulder_y", "wrist_y", "ankle_y")
+#: Per-frame cue columns carried with the windows: the orientation cues, the motion positions, torso length.
+N_CUES: int = len(ORIENTATION_NAMES) + len(MOTION_NAMES) + 1
 #: Segmentation novelty check: a window whose standardised features have a root mean square z-score above
 #: this is out of distribution and labelled unknown (real MediaPipe video windows: median 1.0, max 2.2).
 OOD_RMS_Z: float = 3.0
@@ -79,24 +87,38 @@ _ANGLE_IDX = np.array(list(ANGLES.values()), dtype=np.int64)  # (8, 3)
 
 
 # ----------------------------------------------------------------------------------------------- features
-def _orientation(xy: np.ndarray) -> np.ndarray:
-    """``(P, 13, 2)`` equal-scale coordinates -> ``(P, 3)``: vertical component of the unit vector hip-mid ->
-    shoulder-mid (-1 upright, 0 lying, +1 upside down; image y grows downwards), of hip-mid -> ankle-mid
-    (+1 legs below the hips), and log(height / width) of the 13-joint box. Mirror invariant."""
+def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Midpoint of joints ``a`` and ``b`` of ``(P, 13, 2)``; the one seen when the other is NaN."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(xy[:, [a, b]], axis=1)
+
+
+def _cues(xy: np.ndarray) -> np.ndarray:
+    """``(P, 13, 2)`` equal-scale coordinates -> ``(P, 9)`` per-frame cues (:data:`N_CUES` columns).
+
+    Columns 0-2, the orientation cues (:data:`ORIENTATION_NAMES`): vertical component of the unit vector
+    hip-mid -> shoulder-mid (-1 upright, 0 lying, +1 upside down; image y grows downwards), of hip-mid ->
+    ankle-mid (+1 legs below the hips), and log(height / width) of the 13-joint box. Columns 3-7, the motion
+    positions (:data:`MOTION_NAMES`, same units as ``xy``); column 8, the torso length (hip-mid to
+    shoulder-mid). All mirror invariant as used (spreads, not positions)."""
     from repvision.skeleton import Joint as J
 
-    hip = 0.5 * (xy[:, J.LEFT_HIP] + xy[:, J.RIGHT_HIP])
-    sho = 0.5 * (xy[:, J.LEFT_SHOULDER] + xy[:, J.RIGHT_SHOULDER])
-    ank = 0.5 * (xy[:, J.LEFT_ANKLE] + xy[:, J.RIGHT_ANKLE])
+    hip = _mid(xy, J.LEFT_HIP, J.RIGHT_HIP)
+    sho = _mid(xy, J.LEFT_SHOULDER, J.RIGHT_SHOULDER)
+    ank = _mid(xy, J.LEFT_ANKLE, J.RIGHT_ANKLE)
+    wri = _mid(xy, J.LEFT_WRIST, J.RIGHT_WRIST)
     with np.errstate(invalid="ignore", divide="ignore"):
         torso = sho - hip
         legs = ank - hip
-        tu = torso[:, 1] / np.linalg.norm(torso, axis=-1)
+        tlen = np.linalg.norm(torso, axis=-1)
+        tu = torso[:, 1] / tlen
         lu = legs[:, 1] / np.linalg.norm(legs, axis=-1)
         w = np.nanmax(xy[..., 0], axis=1) - np.nanmin(xy[..., 0], axis=1)
         h = np.nanmax(xy[..., 1], axis=1) - np.nanmin(xy[..., 1], axis=1)
         asp = np.log(h / w)
-    out = np.stack([tu, lu, asp], axis=1)
+    out = np.stack([tu, lu, asp, hip[:, 0], hip[:, 1], sho[:, 1], wri[:, 1], ank[:, 1],
+                    np.where(tlen > 0, tlen, np.nan)], axis=1)
     return np.where(np.isfinite(out), out, np.nan)
 
 
@@ -114,13 +136,18 @@ def _present_box(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
     return box, t
 
 
+def _with_person(joints13: PoseSequence) -> np.ndarray:
+    """``(T,)`` bool: frames of a 13-joint sequence with at least :data:`MIN_JOINTS` finite joints."""
+    xy = np.asarray(joints13.keypoints[..., :2], dtype=np.float64)
+    return np.isfinite(xy).all(axis=-1).sum(axis=1) >= MIN_JOINTS
+
+
 def _present(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Box coordinates ``(P, 13, 2)``, timestamps ``(P,)`` and orientation ``(P, 3)`` (NaN when the source has
-    no equal-scale coordinates) of the frames with a person, sorted by time, joint gaps filled."""
+    """Box coordinates ``(P, 13, 2)``, timestamps ``(P,)`` and cues ``(P, 9)`` (:func:`_cues`; NaN when the
+    source has no equal-scale coordinates) of the frames with a person, sorted by time, joint gaps filled."""
     j = seq.to_joints13()
     xy = np.asarray(j.keypoints[..., :2], dtype=np.float64)
-    finite = np.isfinite(xy).all(axis=-1)
-    keep = finite.sum(axis=1) >= MIN_JOINTS
+    keep = _with_person(j)
     if not keep.any():
         raise TooFewDetectionsError(
             f"at least one frame with a person (>= {MIN_JOINTS} of 13 joints)",
@@ -128,7 +155,9 @@ def _present(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         )
     box = normalize_box(xy[keep])
     iso = _isotropic(j)
-    ori = _orientation(iso[keep]) if iso is not None else np.full((int(keep.sum()), 3), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames of the box
+        ori = _cues(iso[keep]) if iso is not None else np.full((int(keep.sum()), N_CUES), np.nan)
     t = np.asarray(seq.timestamps, dtype=np.float64)[keep]
     order = np.argsort(t, kind="stable")
     box, t, ori = box[order], t[order], ori[order]
@@ -161,8 +190,8 @@ def sequence_windows_ori(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: f
     Returns
     -------
     ``(windows, dt, ori)``: ``(K, samples, 13, 2)`` box coordinates (NaN for a joint never seen), ``(K,)``
-    seconds between samples, and ``(K, samples, 3)`` orientation cues (torso and leg direction, log box aspect;
-    NaN for box-coordinate sources). A sequence shorter than ``window_s`` gives one window spanning it.
+    seconds between samples, and ``(K, samples, 9)`` per-frame cues (:func:`_cues`: torso and leg direction,
+    log box aspect, the :data:`MOTION_NAMES` positions and the torso length; NaN for box-coordinate sources). A sequence shorter than ``window_s`` gives one window spanning it.
 
     Raises
     ------
@@ -192,9 +221,9 @@ def sequence_windows_ori(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: f
 
 def _resample_windows(flat: np.ndarray, t: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
                       samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Resample ``flat`` ``(P, 29)`` (26 box coordinates + 3 orientation cues at times ``t`` ``(P,)``) at
+    """Resample ``flat`` ``(P, 35)`` (26 box coordinates + 9 cues at times ``t`` ``(P,)``) at
     ``samples`` evenly spaced instants of each window ``[starts[k], starts[k] + lengths[k]]`` (seconds):
-    ``(windows (K, samples, 13, 2), dt (K,), ori (K, samples, 3))`` as :func:`sequence_windows_ori`."""
+    ``(windows (K, samples, 13, 2), dt (K,), cues (K, samples, 9))`` as :func:`sequence_windows_ori`."""
     frac = np.linspace(0.0, 1.0, samples)
     out = np.empty((len(starts), samples, flat.shape[1]))
     for k, (s, w) in enumerate(zip(starts, lengths)):
@@ -237,6 +266,7 @@ def feature_names() -> list[str]:
     names += [f"angle_{s}_{a}" for s in ("mean", "std", "min", "max") for a in ANGLE_NAMES]
     names += [f"band_{lo:g}_{hi:g}hz" for lo, hi in BANDS_HZ]
     names += [f"{s}_{o}" for s in ("mean", "std", "min", "max") for o in ORIENTATION_NAMES]
+    names += [f"motion_{s}_{m}" for s in ("std", "range") for m in MOTION_NAMES]
     return names
 
 
@@ -250,16 +280,23 @@ def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None 
     dt:
         ``(K,)`` seconds between samples.
     ori:
-        ``(K, N, 3)`` orientation cues from :func:`sequence_windows_ori`, or None (NaN: unknown).
+        ``(K, N, 9)`` per-frame cues from :func:`sequence_windows_ori`, or None (NaN: unknown).
 
     Returns
     -------
-    ``(K, F)`` float64, F = ``len(feature_names())`` (= 177): coordinate mean/std/min/max (104), joint speed
+    ``(K, F)`` float64, F = ``len(feature_names())`` (= 187): coordinate mean/std/min/max (104), joint speed
     mean/max in box units per second (26), box-coordinate joint-angle mean/std/min/max in degrees (32), the
     share of the detrended coordinates' spectral energy in each band of :data:`BANDS_HZ` (3) -- these 165 are
-    feature version 1 -- and mean/std/min/max of the orientation cues (12; NaN when unknown). NaN where a joint
-    was never seen (the classifier imputes the training mean). The orientation cues need equal-scale
-    coordinates, which RepCount-A's box poses lack; the shipped model is trained with them randomly blanked.
+    feature version 1 --, mean/std/min/max of the orientation cues (12; version 2) and the standard deviation
+    and range (max - min) of each :data:`MOTION_NAMES` position in the window's median torso length (10;
+    version 3). NaN where a joint was never seen (the classifier imputes the training mean). The orientation
+    and motion cues need equal-scale coordinates, which RepCount-A's box poses lack; the shipped model is
+    trained with them randomly blanked (:data:`repvision.training.CUE_DROPOUT`).
+
+    Raises
+    ------
+    ValueError
+        ``ori`` does not have :data:`N_CUES` columns.
     """
     w = np.asarray(windows, dtype=np.float64)
     k, n = w.shape[:2]
@@ -272,8 +309,14 @@ def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None 
         spd = [speed.mean(1), speed.max(1)]
         ang = _angles(w)
         angs = [np.nanmean(ang, 1), np.nanstd(ang, 1), np.nanmin(ang, 1), np.nanmax(ang, 1)]
-        o = np.full((k, n, 3), np.nan) if ori is None else np.asarray(ori, dtype=np.float64)
-        oris = [np.nanmean(o, 1), np.nanstd(o, 1), np.nanmin(o, 1), np.nanmax(o, 1)]
+        o = np.full((k, n, N_CUES), np.nan) if ori is None else np.asarray(ori, dtype=np.float64)
+        if o.shape != (k, n, N_CUES):
+            raise ValueError(f"cues must be (K, N, {N_CUES}) = {(k, n, N_CUES)}; got {o.shape}")
+        n_o = len(ORIENTATION_NAMES)
+        oris = [f(o[..., :n_o], 1) for f in (np.nanmean, np.nanstd, np.nanmin, np.nanmax)]
+        pos_m = o[..., n_o:n_o + len(MOTION_NAMES)]
+        torso = np.nanmedian(o[..., -1], axis=1)[:, None]
+        motion = [np.nanstd(pos_m, 1) / torso, (np.nanmax(pos_m, 1) - np.nanmin(pos_m, 1)) / torso]
     # periodicity: spectrum of the linearly detrended coordinates, share of the energy in each band
     x = np.nan_to_num(flat - flat.mean(1, keepdims=True))
     ramp = np.linspace(-1.0, 1.0, n)
@@ -283,7 +326,8 @@ def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None 
     freqs = np.fft.rfftfreq(n)[None, 1:] / dt[:, None]  # (K, n//2) Hz
     total = power.sum(1) + 1e-12
     bands = np.stack([(power * ((freqs >= lo) & (freqs < hi))).sum(1) / total for lo, hi in BANDS_HZ], 1)
-    return np.concatenate(pos + spd + angs + [bands] + oris, axis=1)
+    out = np.concatenate(pos + spd + angs + [bands] + oris + motion, axis=1)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def sequence_features(seq: PoseSequence, mirror: bool = False) -> np.ndarray:
@@ -297,6 +341,39 @@ def sequence_features(seq: PoseSequence, mirror: bool = False) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- classifier
+def _merge_members(coefs: list[list[np.ndarray]], intercepts: list[list[np.ndarray]]
+                   ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One MLP whose output logits are the mean of the members' logits.
+
+    ``coefs[m][l]`` is member ``m``'s layer-``l`` weight ``(in, out)``, ``intercepts[m][l]`` its bias. The
+    first layer's weights are placed side by side, hidden-to-hidden weights block-diagonally, and the output
+    weights stacked and divided by the number of members; a member without hidden layers (a linear model) is
+    averaged directly. Members must share their layer widths.
+    """
+    from scipy.linalg import block_diag
+
+    n = len(coefs)
+    n_layers = len(coefs[0])
+    if n == 1:
+        return list(coefs[0]), list(intercepts[0])
+    if n_layers == 1:
+        return [sum(c[0] for c in coefs) / n], [sum(b[0] for b in intercepts) / n]
+    W, B = [], []
+    for layer in range(n_layers):
+        cs = [c[layer] for c in coefs]
+        bs = [b[layer] for b in intercepts]
+        if layer == 0:
+            W.append(np.concatenate(cs, axis=1))
+            B.append(np.concatenate(bs))
+        elif layer == n_layers - 1:
+            W.append(np.concatenate(cs, axis=0) / n)
+            B.append(sum(bs) / n)
+        else:
+            W.append(block_diag(*cs))
+            B.append(np.concatenate(bs))
+    return W, B
+
+
 class ExerciseClassifier(ParamsMixin):
     """Window-level exercise classifier with a numpy-only forward pass (scikit-learn estimator contract).
 
@@ -309,7 +386,12 @@ class ExerciseClassifier(ParamsMixin):
     max_iter:
         Training epochs (Adam).
     random_state:
-        Seed for the weight initialisation and the mini-batch order.
+        Seed for the weight initialisation and the mini-batch order (member ``i`` uses ``random_state + i``).
+    n_members:
+        Number of MLPs trained from different seeds whose logits are averaged (a seed ensemble, Lakshminarayanan
+        et al., NeurIPS 2017, "Simple and scalable predictive uncertainty estimation using deep ensembles").
+        They are stored as one wider MLP (hidden layers side by side, output weights divided by ``n_members``),
+        so the model file and the numpy forward pass keep their form.
     unknown_threshold:
         Clip-level top probability below which :meth:`predict_sequence` answers ``"unknown"``.
 
@@ -323,18 +405,20 @@ class ExerciseClassifier(ParamsMixin):
         Layer weights ``(in, out)`` and biases ``(out,)``.
     n_features_in_:
         F.
-    estimator_:
-        The fitted scikit-learn ``MLPClassifier`` (only after :meth:`fit`, not saved).
+    estimators_:
+        The fitted scikit-learn ``MLPClassifier`` members (only after :meth:`fit`, not saved); ``estimator_`` is
+        the first.
     metadata_:
         Free-form dict saved with the model (training figures, data, ...).
     """
 
     def __init__(self, *, hidden_layer_sizes: tuple[int, ...] = (128,), alpha: float = 1e-3, max_iter: int = 200,
-                 random_state: int = 0, unknown_threshold: float = 0.5) -> None:
+                 random_state: int = 0, n_members: int = 1, unknown_threshold: float = 0.5) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.alpha = alpha
         self.max_iter = max_iter
         self.random_state = random_state
+        self.n_members = n_members
         self.unknown_threshold = unknown_threshold
 
     # -- scikit-learn contract (get_params / set_params / repr: ParamsMixin) ------------------------
@@ -342,6 +426,11 @@ class ExerciseClassifier(ParamsMixin):
         """Fit on window features ``X`` ``(n, F)`` (NaN allowed: imputed with the mean) and labels ``y`` ``(n,)``.
 
         Needs scikit-learn. Returns ``self``.
+
+        Raises
+        ------
+        ValueError
+            ``X`` is not ``(n, F)`` with ``n == len(y)``, or ``n_members`` < 1.
         """
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
@@ -350,6 +439,8 @@ class ExerciseClassifier(ParamsMixin):
         y = np.asarray(y)
         if X.ndim != 2 or len(X) != len(y):
             raise ValueError(f"X must be (n, F) with n == len(y); got {X.shape} and {y.shape}")
+        if int(self.n_members) < 1:
+            raise ValueError(f"n_members must be >= 1; got {self.n_members}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(X, axis=0)
@@ -357,20 +448,26 @@ class ExerciseClassifier(ParamsMixin):
         mean = np.where(np.isfinite(mean), mean, 0.0)
         scale = np.where(np.isfinite(std) & (std > 1e-8), std, 1.0)
         Z = self._standardize(X, mean, scale)
-        mlp = MLPClassifier(hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation="relu", solver="adam",
-                            alpha=self.alpha, batch_size=min(256, len(X)), learning_rate_init=1e-3, max_iter=self.max_iter,
-                            random_state=self.random_state, tol=1e-5, n_iter_no_change=20)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            if sample_weight is None:
-                mlp.fit(Z, y)
-            else:
-                mlp.fit(Z, y, sample_weight=np.asarray(sample_weight, dtype=np.float64))
-        self.estimator_ = mlp
-        self.classes_ = np.asarray(mlp.classes_)
+        members = []
+        for i in range(int(self.n_members)):
+            mlp = MLPClassifier(hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation="relu", solver="adam",
+                                alpha=self.alpha, batch_size=min(256, len(X)), learning_rate_init=1e-3,
+                                max_iter=self.max_iter, random_state=int(self.random_state) + i, tol=1e-5,
+                                n_iter_no_change=20)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                if sample_weight is None:
+                    mlp.fit(Z, y)
+                else:
+                    mlp.fit(Z, y, sample_weight=np.asarray(sample_weight, dtype=np.float64))
+            members.append(mlp)
+        self.estimators_ = members
+        self.estimator_ = members[0]
+        self.classes_ = np.asarray(members[0].classes_)
         self.mean_, self.scale_ = mean, scale
-        self.coefs_ = [np.asarray(c, dtype=np.float64) for c in mlp.coefs_]
-        self.intercepts_ = [np.asarray(b, dtype=np.float64) for b in mlp.intercepts_]
+        self.coefs_, self.intercepts_ = _merge_members(
+            [[np.asarray(c, dtype=np.float64) for c in m.coefs_] for m in members],
+            [[np.asarray(b, dtype=np.float64) for b in m.intercepts_] for m in members])
         self.n_features_in_ = X.shape[1]
         self.metadata_: dict[str, Any] = getattr(self, "metadata_", {})
         return self
@@ -611,7 +708,8 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
     3. Each window is labelled with its best class, or ``"unknown"`` when the smoothed probability is below
        ``threshold`` or the best class is not an exercise (sports negatives, ``other``) -- the open-set rule of
        :meth:`ExerciseClassifier.predict_sequence`.
-    4. Every frame takes the label of the window whose centre is nearest in time; runs of equal labels become
+    4. Every frame takes the label of the window whose centre is nearest in time, except frames without a
+       person (fewer than :data:`MIN_JOINTS` joints), which are ``"unknown"``; runs of equal labels become
        segments.
     5. Segments shorter than ``min_segment_s`` are absorbed, shortest first: one between two segments is split
        between them at the cut that maximises the summed smoothed probability of the left label before it and
@@ -671,7 +769,8 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
         left = np.clip(pos - 1, 0, k - 1)
         right = np.clip(pos, 0, k - 1)
         nearest = np.where(np.abs(ts - centers[left]) <= np.abs(centers[right] - ts), left, right)
-        flab = wlab[nearest]
+        # a frame without a person is never given an exercise (a short such run is absorbed in step 5)
+        flab = np.where(_with_person(seq.to_joints13()), wlab[nearest], -1)
         fwin = nearest
     else:
         flab = np.full(n, -1)

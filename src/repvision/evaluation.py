@@ -191,11 +191,9 @@ class _DefaultAdapter:
 
     def fit(self, clips: list[Any], y: np.ndarray, groups: np.ndarray | None = None,
             progress: Callable[[Any], None] | None = None) -> "_DefaultAdapter":
-        from repvision.classify import ExerciseClassifier
-        from repvision.training import MODEL_PARAMS, _training_matrix
+        from repvision.training import fit_clips
 
-        X, yy, w = _training_matrix([c for c in clips])
-        self.clf = ExerciseClassifier(**MODEL_PARAMS, random_state=self.seed % (2 ** 31)).fit(X, yy, sample_weight=w)
+        self.clf = fit_clips(list(clips), self.seed)
         self.classes_ = self.clf.classes_
         return self
 

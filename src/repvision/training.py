@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from repvision.classify import EXERCISES, ORIENTATION_NAMES, UNKNOWN, ExerciseClassifier, mirror_windows, \
+from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, mirror_windows, \
     sequence_windows_ori, window_features
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
@@ -42,14 +42,16 @@ N_FOLDS: int = 5
 #: At most this many windows (evenly spaced) per sequence enter training, so long RepCount-A clips do not
 #: dominate; each sequence then gets the same total weight.
 MAX_TRAIN_WINDOWS: int = 12
-#: Share of training windows whose orientation features are blanked (NaN), so the model also works for
-#: sources without equal-scale coordinates (RepCount-A box poses), where they are always NaN.
-ORIENTATION_DROPOUT: float = 0.3
+#: Share of training windows whose orientation and motion features (the columns that need equal-scale
+#: coordinates) are blanked (NaN), so the model also works for sources without them (RepCount-A box poses),
+#: where they are always NaN.
+CUE_DROPOUT: float = 0.3
 #: Wrong-label penalty of the threshold choice: the threshold maximises
-#: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels).
+#: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels),
+#: averaged with the scores of the two neighbouring thresholds (:func:`_choose_threshold`).
 WRONG_PENALTY: float = 2.0
-#: MLP settings of the shipped model.
-MODEL_PARAMS: dict[str, Any] = {"hidden_layer_sizes": (128,), "alpha": 1e-3, "max_iter": 200}
+#: MLP settings of the shipped model (5 seeds, logits averaged: :class:`repvision.classify.ExerciseClassifier`).
+MODEL_PARAMS: dict[str, Any] = {"hidden_layer_sizes": (128,), "alpha": 1e-3, "max_iter": 200, "n_members": 5}
 PENN_EXERCISES: tuple[str, ...] = ("bench_press", "clean_and_jerk", "jump_rope", "jumping_jack", "pull_up",
                                    "push_up", "sit_up", "squat")
 
@@ -81,7 +83,7 @@ def _repcount_samples(d: Path) -> list[Sample]:
 
 def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to 1; the
-    orientation features of ORIENTATION_DROPOUT of the windows are blanked (seeded)."""
+    orientation and motion features of CUE_DROPOUT of the windows are blanked (seeded)."""
     xs, ys, ws = [], [], []
     for c in clips:
         k = len(c.X)
@@ -92,10 +94,19 @@ def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.nda
         ws.append(np.full(len(x), 1.0 / len(x)))
     w = np.concatenate(ws)
     X = np.concatenate(xs)
-    n_ori = 4 * len(ORIENTATION_NAMES)
-    drop = np.random.default_rng(SEED).random(len(X)) < ORIENTATION_DROPOUT
-    X[drop, -n_ori:] = np.nan
+    drop = np.random.default_rng(SEED).random(len(X)) < CUE_DROPOUT
+    X[drop, N_BOX_FEATURES:] = np.nan
     return X, np.asarray(ys), w / w.mean()
+
+
+def fit_clips(clips: list[_Clip], seed: int = SEED, unknown_threshold: float = 0.5,
+              params: dict[str, Any] | None = None) -> ExerciseClassifier:
+    """The shipped recipe: :func:`_training_matrix` of ``clips`` and an :class:`ExerciseClassifier` with
+    :data:`MODEL_PARAMS` (updated by ``params``) fitted on it (needs scikit-learn)."""
+    X, y, w = _training_matrix(clips)
+    clf = ExerciseClassifier(**{**MODEL_PARAMS, **(params or {})}, random_state=seed % (2 ** 31),
+                             unknown_threshold=unknown_threshold)
+    return clf.fit(X, y, sample_weight=w)
 
 
 def _clip_proba(clf: ExerciseClassifier, c: _Clip) -> np.ndarray:
@@ -108,17 +119,26 @@ def _answer(classes: np.ndarray, p: np.ndarray, thr: float) -> str:
 
 
 def _choose_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray) -> tuple[float, dict]:
-    best = (-np.inf, 0.0)
-    table = {}
-    for thr in np.round(np.arange(0.20, 0.951, 0.05), 2):
+    """Unknown threshold on a 0.05 grid from 0.20 to 0.95 maximising the score (#correct - WRONG_PENALTY *
+    #wrong, "unknown" correct for non-exercise clips) averaged with its two neighbours on the grid (one at the
+    ends): the score curve is flat near its top, and a lone spike is more likely out-of-fold luck than a
+    better threshold. Returns ``(threshold, {threshold: raw score})``."""
+    grid = np.round(np.arange(0.20, 0.951, 0.05), 2)
+    raw = []
+    for thr in grid:
         ans = [_answer(classes, p, thr) for p in probs]
         correct = sum(a == y or (a == UNKNOWN and y not in EXERCISES) for a, y in zip(ans, labels))
         wrong = sum(a != UNKNOWN and a != y for a, y in zip(ans, labels))
-        score = correct - WRONG_PENALTY * wrong
-        table[float(thr)] = score
-        if score > best[0] + 1e-9:
-            best = (score, float(thr))
-    return best[1], table
+        raw.append(correct - WRONG_PENALTY * wrong)
+    return _smoothed_pick(grid, np.asarray(raw)), {float(t): float(v) for t, v in zip(grid, raw)}
+
+
+def _smoothed_pick(grid: np.ndarray, raw: np.ndarray) -> float:
+    """The grid value whose score, averaged with its two neighbours (one at the ends), is highest (lowest
+    such value on ties)."""
+    raw = np.asarray(raw, dtype=np.float64)
+    smooth = np.array([raw[max(0, i - 1): i + 2].mean() for i in range(len(raw))])
+    return float(grid[int(np.flatnonzero(smooth >= smooth.max() - 1e-9)[0])])
 
 
 def _rate(x: list[bool]) -> float | None:
@@ -143,26 +163,24 @@ def _summary(labels: list[str], probs: np.ndarray, classes: np.ndarray, thr: flo
     }
 
 
-def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
-                             extract_video_poses: bool = True) -> dict[str, Any]:
-    """Build the training set, cross-validate, train the shipped classifier and write it to ``out_path``.
+def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True
+                  ) -> tuple[list[_Clip], list[_Clip], dict[str, int], dict[str, int]]:
+    """Window features of every training clip and of the Penn Action official test clips.
 
     Parameters
     ----------
     data_dir:
         The exercise data folder (``penn_action/``, ``repcount_a/``, ``pose_trainer/``, ``videos/``).
-    out_path:
-        Where to write the ``.npz`` model (see :meth:`ExerciseClassifier.save`).
     console:
-        A ``rich.console.Console`` for progress and result tables (a new one if None).
+        A ``rich.console.Console`` for progress (a new one if None).
     extract_video_poses:
-        Run MediaPipe on the ``videos/manifest.csv`` main rows (cached); False skips the videos.
+        Run MediaPipe on the ``videos/manifest.csv`` main rows (cached); False leaves the videos out.
 
     Returns
     -------
-    dict of figures (JSON-serialisable): ``penn_test`` (8-class and 15-class top-1, unknown rates),
-    ``cv`` per source (top-1 on in-vocabulary clips, accuracy with the unknown rule, unknown rates),
-    ``threshold``, ``n_clips`` per source, ``seconds``.
+    ``(clips, penn_test, n_clips, dropped)``: training clips (Penn Action train split, RepCount-A, Pose
+    Trainer, videos), Penn Action test clips, clips per source, and clips per source dropped for having no
+    frame with a person.
 
     Raises
     ------
@@ -170,19 +188,15 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         A dataset folder is missing or malformed.
     """
     from rich.console import Console
-    from rich.table import Table
-    from sklearn.model_selection import StratifiedGroupKFold
 
     from repvision.datasets.penn_action import load_penn_action
     from repvision.datasets.pose_trainer import load_pose_trainer
     from repvision.datasets.videos import load_videos
 
     console = console or Console()
-    t0 = time.perf_counter()
     d = Path(data_dir)
     if not d.is_dir():
         raise ManifestError(f"the exercise data folder {d}", "no such folder", "Pass --data pointing at shared/data.")
-
     console.print("[bold]Loading datasets[/]")
     penn = load_penn_action(d / "penn_action")
     sources: dict[str, list[Sample]] = {
@@ -206,41 +220,98 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
                 clips.append(c)
     penn_test = [c for c in (_clip(s, "penn_test") for s in penn if s.meta["split"] == "test") if c is not None]
     n_clips = {src: sum(c.source == src for c in clips) for src in sources}
+    return clips, penn_test, n_clips, dropped
+
+
+def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N_FOLDS, console: Any = None,
+                          params: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold clip probabilities of the shipped recipe (:func:`fit_clips`, ``params`` overriding
+    :data:`MODEL_PARAMS`) under stratified k-fold cross-validation grouped by ``_Clip.group`` (never split by
+    frame or window); the folds depend on ``seed`` only, not on the model settings.
+
+    Returns ``(proba (N, C), classes (C,))``; the columns follow ``classes``, all labels of ``clips`` sorted."""
+    from rich.console import Console
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    console = console or Console()
+    t0 = time.perf_counter()
+    labels = np.array([c.label for c in clips])
+    groups = np.array([c.group for c in clips])
+    all_classes = np.unique(labels)
+    oof = np.zeros((len(clips), len(all_classes)))
+    cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed % (2 ** 31))
+    for k, (tr, te) in enumerate(cv.split(np.zeros(len(clips)), labels, groups)):
+        with console.status(f"Cross-validation fold {k + 1}/{n_folds}"):
+            clf = fit_clips([clips[i] for i in tr], seed, params=params)
+            cols = np.searchsorted(all_classes, clf.classes_)
+            for i in te:
+                oof[i, cols] = _clip_proba(clf, clips[i])
+        console.print(f"fold {k + 1}/{n_folds} done ({time.perf_counter() - t0:.0f} s)")
+    return oof, all_classes
+
+
+def penn_test_figures(clf: ExerciseClassifier, penn_test: list[_Clip], thr: float) -> dict[str, Any]:
+    """Top-1 of ``clf`` on the Penn Action official test clips over the 8 exercise classes and over all 15,
+    plus the unknown-rule figures of :func:`_summary` at threshold ``thr``."""
+    tp = np.stack([_clip_proba(clf, c) for c in penn_test])
+    tl = [c.label for c in penn_test]
+    top1 = [str(clf.classes_[int(np.argmax(p))]) for p in tp]
+    return {
+        "top1_8_exercise_classes": _rate([a == b for a, b in zip(top1, tl) if b in PENN_EXERCISES]),
+        "top1_15_classes": _rate([a == b for a, b in zip(top1, tl)]),
+        **{k: v for k, v in _summary(tl, tp, clf.classes_, thr).items() if k != "top1"},
+        "n_clips": len(tl),
+    }
+
+
+def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
+                             extract_video_poses: bool = True) -> dict[str, Any]:
+    """Build the training set, cross-validate, train the shipped classifier and write it to ``out_path``.
+
+    Parameters
+    ----------
+    data_dir:
+        The exercise data folder (``penn_action/``, ``repcount_a/``, ``pose_trainer/``, ``videos/``).
+    out_path:
+        Where to write the ``.npz`` model (see :meth:`ExerciseClassifier.save`).
+    console:
+        A ``rich.console.Console`` for progress and result tables (a new one if None).
+    extract_video_poses:
+        Run MediaPipe on the ``videos/manifest.csv`` main rows (cached); False skips the videos.
+
+    Returns
+    -------
+    dict of figures (JSON-serialisable): ``penn_test`` (8-class and 15-class top-1, unknown rates),
+    ``cv`` per source (top-1 on in-vocabulary clips, accuracy with the unknown rule, unknown rates),
+    ``cv_wrong_non_penn`` (out-of-fold top-1 errors outside Penn Action), ``threshold``, ``n_clips`` per
+    source, ``seconds``.
+
+    Raises
+    ------
+    ManifestError
+        A dataset folder is missing or malformed.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    t0 = time.perf_counter()
+    clips, penn_test, n_clips, dropped = training_pool(data_dir, console, extract_video_poses)
+    sources = list(n_clips)
     console.print(f"clips: {n_clips}; without any person (dropped): {dropped or 'none'}; "
                   f"Penn test clips: {len(penn_test)}")
 
     # ---- grouped cross-validation over the training pool (out-of-fold clip probabilities)
     labels = np.array([c.label for c in clips])
-    groups = np.array([c.group for c in clips])
-    all_classes = np.unique(labels)
-    oof = np.zeros((len(clips), len(all_classes)))
-    cv = StratifiedGroupKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED % (2 ** 31))
-    for k, (tr, te) in enumerate(cv.split(np.zeros(len(clips)), labels, groups)):
-        with console.status(f"Cross-validation fold {k + 1}/{N_FOLDS}"):
-            X, y, w = _training_matrix([clips[i] for i in tr])
-            clf = ExerciseClassifier(**MODEL_PARAMS, random_state=SEED % (2 ** 31)).fit(X, y, sample_weight=w)
-            cols = np.searchsorted(all_classes, clf.classes_)
-            for i in te:
-                oof[i, cols] = _clip_proba(clf, clips[i])
-        console.print(f"fold {k + 1}/{N_FOLDS} done ({time.perf_counter() - t0:.0f} s)")
+    oof, all_classes = cross_validated_proba(clips, SEED, N_FOLDS, console)
     thr, thr_table = _choose_threshold(list(labels), oof, all_classes)
 
     # ---- final model on the whole pool, evaluated on the Penn Action official test split
     with console.status("Training the final model"):
-        X, y, w = _training_matrix(clips)
-        final = ExerciseClassifier(**MODEL_PARAMS, random_state=SEED % (2 ** 31), unknown_threshold=thr)
-        final.fit(X, y, sample_weight=w)
-    tp = np.stack([_clip_proba(final, c) for c in penn_test])
-    tl = [c.label for c in penn_test]
-    top1 = [str(final.classes_[int(np.argmax(p))]) for p in tp]
-    penn_fig = {
-        "top1_8_exercise_classes": _rate([a == b for a, b in zip(top1, tl) if b in PENN_EXERCISES]),
-        "top1_15_classes": _rate([a == b for a, b in zip(top1, tl)]),
-        **{k: v for k, v in _summary(tl, tp, final.classes_, thr).items() if k != "top1"},
-        "n_clips": len(tl),
-    }
+        final = fit_clips(clips, SEED, unknown_threshold=thr)
+    penn_fig = penn_test_figures(final, penn_test, thr)
     cv_fig = {}
-    for src in list(sources) + ["all"]:
+    for src in sources + ["all"]:
         idx = [i for i, c in enumerate(clips) if src == "all" or c.source == src]
         cv_fig[src] = _summary([clips[i].label for i in idx], oof[idx], all_classes, thr)
     per_class = {}
@@ -249,9 +320,13 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         if idx:
             per_class[str(lab)] = {"n": len(idx), "top1": _rate(
                 [all_classes[int(np.argmax(oof[i]))] == lab for i in idx])}
+    wrong = [{"clip": c.name, "source": c.source, "label": c.label,
+              "predicted": str(all_classes[int(np.argmax(oof[i]))]), "p": round(float(oof[i].max()), 3)}
+             for i, c in enumerate(clips) if c.source != "penn_action" and c.label in EXERCISES
+             and all_classes[int(np.argmax(oof[i]))] != c.label]
     figures: dict[str, Any] = {
-        "penn_test": penn_fig, "cv": cv_fig, "cv_per_class_non_penn": per_class, "threshold": thr,
-        "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": N_FOLDS, "seed": SEED,
+        "penn_test": penn_fig, "cv": cv_fig, "cv_per_class_non_penn": per_class, "cv_wrong_non_penn": wrong,
+        "threshold": thr, "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": N_FOLDS, "seed": SEED,
         "classes": [str(c) for c in final.classes_],
     }
     final.metadata_ = {"figures": figures, "trained_on": sorted(sources), "model_params": {

@@ -132,20 +132,11 @@ def _retrained(data_dir: Path, exclude_groups: set[str], video_samples: list) ->
 
     cache = _retrained.__dict__.setdefault("pool", {})
     if "clips" not in cache:
-        from repvision.datasets.penn_action import load_penn_action
-        from repvision.datasets.pose_trainer import load_pose_trainer
-
-        pool = [s for s in load_penn_action(data_dir / "penn_action") if s.meta["split"] == "train"]
-        clips = [tr._clip(s, "penn_action") for s in pool]
-        clips += [tr._clip(s, "repcount_a") for s in tr._repcount_samples(data_dir / "repcount_a")]
-        clips += [tr._clip(s, "pose_trainer") for s in load_pose_trainer(data_dir / "pose_trainer")]
-        cache["clips"] = [c for c in clips if c is not None]
+        clips, _, _, _ = tr.training_pool(data_dir, extract_video_poses=False)
+        cache["clips"] = clips
         cache["videos"] = [(s.group_id, tr._clip(s, "videos")) for s in video_samples]
     clips = cache["clips"] + [c for g, c in cache["videos"] if c is not None and g not in exclude_groups]
-    X, y, w = tr._training_matrix(clips)
-    clf = ExerciseClassifier(**tr.MODEL_PARAMS, random_state=tr.SEED % (2 ** 31),
-                             unknown_threshold=load_default_classifier().unknown_threshold)
-    return clf.fit(X, y, sample_weight=w)
+    return tr.fit_clips(clips, tr.SEED, unknown_threshold=load_default_classifier().unknown_threshold)
 
 
 def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int = 0, *, folds: int = 0,
