@@ -16,8 +16,13 @@ Method
    angles of :data:`repvision.features.ANGLES` **computed on the box coordinates** (these are not anatomical
    angles -- per-axis rescaling distorts them -- but they are distorted identically for every source, which
    is what a classifier needs), and the share of motion energy in three frequency bands (periodicity cue).
+   Where the source has equal-scale coordinates (pixels, or image coordinates with a known image size) two
+   groups follow that the box rescaling hides: the body's orientation (torso and leg direction, box aspect)
+   and how much the hips, shoulders, wrists and ankles move in the picture, in torso lengths (a pull-up moves
+   the hips under still hands, a press the hands over still hips).
 4. A multilayer perceptron (Rumelhart et al., 1986; trained with scikit-learn's ``MLPClassifier``, Adam,
-   Kingma & Ba 2015) on standardised features gives window probabilities; the exported weights are evaluated
+   Kingma & Ba 2015; the shipped model averages the logits of 5 trained from different seeds) on
+   standardised features gives window probabilities; the exported weights are evaluated
    with numpy only. A clip's probabilities are the average over its windows and over their left/right mirror
    images (test-time augmentation).
 5. :meth:`ExerciseClassifier.predict_sequence` answers ``"unknown"`` when the best probability is below the
@@ -63,8 +68,9 @@ MIN_JOINTS: int = 5
 MIN_WINDOW_FRAMES: int = 4
 #: Frequency bands (Hz) of the periodicity features.
 BANDS_HZ: tuple[tuple[float, float], ...] = ((0.2, 1.0), (1.0, 2.0), (2.0, 6.5))
-#: Version of the feature definition. Version 2 appends the orientation cues to version 1's 165 columns, so
-#: a model with fewer input features uses the leading columns. Model files of other versions are refused.
+#: Version of the feature definition. Version 2 appends the orientation cues to version 1's 165 columns,
+#: version 3 the whole-body motion cues, so a model with fewer input features uses the leading columns. Model
+#: files of other versions are refused.
 FEATURE_VERSION: int = 3
 SUPPORTED_FEATURE_VERSIONS: tuple[int, ...] = (1, 2, 3)
 #: Columns of feature version 1 (box coordinates only); the columns after them need equal-scale coordinates.
@@ -191,7 +197,8 @@ def sequence_windows_ori(seq: PoseSequence, window_s: float = WINDOW_S, hop_s: f
     -------
     ``(windows, dt, ori)``: ``(K, samples, 13, 2)`` box coordinates (NaN for a joint never seen), ``(K,)``
     seconds between samples, and ``(K, samples, 9)`` per-frame cues (:func:`_cues`: torso and leg direction,
-    log box aspect, the :data:`MOTION_NAMES` positions and the torso length; NaN for box-coordinate sources). A sequence shorter than ``window_s`` gives one window spanning it.
+    log box aspect, the :data:`MOTION_NAMES` positions and the torso length; NaN for box-coordinate sources).
+    A sequence shorter than ``window_s`` gives one window spanning it.
 
     Raises
     ------
