@@ -113,6 +113,22 @@ def test_parallel_stretches_match_one_pass(tmp_path, monkeypatch):
     assert max(t for t, _ in s2["people"]) > 3.67
 
 
+def test_cache_key_includes_the_number_of_stretches(tmp_path, monkeypatch):
+    """Regression: poses cached by a 2-worker run were returned to a 1-worker run, whose poses differ after
+    the stretch cut."""
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
+    clip = DATA / "calimiro_pull_up_11.mp4"   # 7.3 s: two stretches with 2 workers
+    _, two, s2 = estimate_video(clip, "lite", workers=2, people_every_s=None)
+    _, one, s1 = estimate_video(clip, "lite", workers=1, people_every_s=None)
+    assert (s2["cached"], s1["cached"]) == (False, False)
+    assert not np.array_equal(one.keypoints, two.keypoints, equal_nan=True)
+    _, again, s = estimate_video(clip, "lite", workers=1, people_every_s=None)
+    assert s["cached"] and np.array_equal(again.keypoints, one.keypoints, equal_nan=True)
+    _, again2, s = estimate_video(clip, "lite", workers=2, people_every_s=None)
+    assert s["cached"] and np.array_equal(again2.keypoints, two.keypoints, equal_nan=True)
+    assert len(list(tmp_path.glob("*.npz"))) == 2
+
+
 def test_parallel_stretches_resume_after_interruption(tmp_path, monkeypatch):
     monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path))
     clip = DATA / "calimiro_pull_up_11.mp4"

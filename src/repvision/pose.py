@@ -473,8 +473,9 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     stride:
         Analyse every ``stride``-th frame (1 = all).
     cache:
-        Read/write the pose cache (keyed by the file's SHA-256, the model and these settings), so a second
-        run on the same file skips pose estimation. A run that is interrupted leaves partial files and the
+        Read/write the pose cache (keyed by the file's SHA-256, the model, these settings and the number of
+        stretches the video is split into for ``workers``), so a second run on the same file skips pose
+        estimation. A run that is interrupted leaves partial files and the
         next run (with the same number of workers) resumes from them.
     progress:
         Called as ``progress(frames_done, frames_expected)``.
@@ -511,9 +512,14 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     info, out_size = first.info, first.output_size
     key = None
     cache_file = people_file = None
+    # the poses after a stretch cut differ slightly from one pass (a fresh landmarker starts there), so the
+    # number of stretches is part of the cache key (absent for one stretch, as in keys written before it)
+    spans = stretches(info.duration_s, workers or default_pose_workers())
     if cache:
         model_id = model if model in POSE_MODELS else file_sha256(model_path(model))[:16]
         key = f"{file_sha256(path)}_{model_id}_s{stride}_m{max_size or 0}_v{CACHE_VERSION}"
+        if len(spans) > 1:
+            key += f"_w{len(spans)}"
         cdir = cache_dir()
         cache_file = cdir / f"{key}.npz"
         people_file = cdir / f"{key}.people.json"
@@ -529,7 +535,6 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
 
-    spans = stretches(info.duration_s, workers or default_pose_workers())
     first.end_s = spans[0][1]   # not yet iterated: the first reader reads the first stretch
     readers = [first] + [VideoReader(path, max_size=max_size, stride=stride, start_s=a, end_s=b)
                          for a, b in spans[1:]]
