@@ -10,7 +10,7 @@ import pytest
 
 from repvision.classify import (
     EXERCISES, ExerciseClassifier, feature_names, load_default_classifier, mirror_windows, sequence_features,
-    sequence_windows, window_features,
+    sequence_windows, sequence_windows_ori, window_features,
 )
 from repvision.errors import NotFittedError, TooFewDetectionsError
 from repvision.skeleton import BLAZEPOSE_33, JOINTS_13
@@ -228,8 +228,9 @@ def test_motion_cues_on_real_clips(clip_poses):
     _, sit = clip_poses["repcount_test2021_sit_up.mp4"]
     assert _motion(sit, "shoulder_y") > 0.5 and _motion(sit, "hip_y") < 0.3
     # mirror invariant: the spreads of the mirror image's windows are the same
-    w, dt, ori = __import__("repvision.classify", fromlist=["x"]).sequence_windows_ori(pull)
-    np.testing.assert_allclose(window_features(mirror_windows(w), dt, ori)[:, -10:], window_features(w, dt, ori)[:, -10:])
+    w, dt, ori = sequence_windows_ori(pull)
+    np.testing.assert_allclose(window_features(mirror_windows(w), dt, ori)[:, -10:],
+                               window_features(w, dt, ori)[:, -10:])
 
 
 def test_window_features_rejects_wrong_cue_shape():
