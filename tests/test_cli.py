@@ -151,3 +151,15 @@ def test_batch_status_lines_are_not_wrapped_for_long_paths(tmp_path):
     r = _run("batch", clip, "--jobs", "1")
     assert r.exit_code == 0, r.output
     assert f"{clip}: skipped (report exists)" in r.output.splitlines()
+
+
+def test_analyze_with_stderr_in_a_pipe_writes_nothing_there(tmp_path):
+    """Regression: the default progress bar, with stderr not a terminal, left an empty line on stderr."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "repvision.cli", "analyze", str(DATA / "calimiro_squat_19.mp4"),
+                        "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert "Repetitions" in r.stdout and json.loads((tmp_path / "r.json").read_text())["exercise"]["label"] == "squat"

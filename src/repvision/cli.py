@@ -101,7 +101,7 @@ def analyze(
                 if done % 10 == 0 or done == total:
                     print(json.dumps({"event": "progress", "stage": stage, "done": done, "total": total}), flush=True)
             analysis = run(video, cfg, progress=cb)
-        elif progress is ProgressMode.bar:
+        elif progress is ProgressMode.bar and err_console.is_terminal:  # no bar (nor its last newline) in a pipe
             with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeRemainingColumn(), console=err_console, transient=True) as bar:
                 task = bar.add_task("pose estimation", total=None)
