@@ -10,10 +10,10 @@ import pytest
 
 from repvision.classify import (
     EXERCISES, ExerciseClassifier, feature_names, load_default_classifier, mirror_windows, sequence_features,
-    sequence_windows, sequence_windows_ori, window_features,
+    sequence_windows, window_features,
 )
 from repvision.errors import NotFittedError, TooFewDetectionsError
-from repvision.skeleton import BLAZEPOSE_33, JOINTS_13
+from repvision.skeleton import BLAZEPOSE_33, JOINT_MIRROR, JOINTS_13
 from repvision.types import PoseSequence
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -227,10 +227,14 @@ def test_motion_cues_on_real_clips(clip_poses):
     assert _motion(pull, "hip_y") > 0.6 and _motion(pull, "wrist_y") < 0.25
     _, sit = clip_poses["repcount_test2021_sit_up.mp4"]
     assert _motion(sit, "shoulder_y") > 0.5 and _motion(sit, "hip_y") < 0.3
-    # mirror invariant: the spreads of the mirror image's windows are the same
-    w, dt, ori = sequence_windows_ori(pull)
-    np.testing.assert_allclose(window_features(mirror_windows(w), dt, ori)[:, -10:],
-                               window_features(w, dt, ori)[:, -10:])
+    # mirror invariant (training reuses a clip's cues for its mirrored windows): the mirror image of the video
+    # (x -> 1 - x, left <-> right joints) gives the same motion columns
+    j = pull.to_joints13()
+    k = np.asarray(j.keypoints)[:, list(JOINT_MIRROR)].copy()
+    k[..., 0] = 1.0 - k[..., 0]
+    mirrored = PoseSequence(k, j.timestamps, JOINTS_13, j.coordinates, image_size=j.image_size)
+    assert j.coordinates == "image" and not np.allclose(np.nan_to_num(k), np.nan_to_num(j.keypoints))
+    np.testing.assert_allclose(sequence_features(mirrored)[:, -10:], sequence_features(j)[:, -10:], atol=1e-6)
 
 
 def test_window_features_rejects_wrong_cue_shape():

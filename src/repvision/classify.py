@@ -95,9 +95,7 @@ _ANGLE_IDX = np.array(list(ANGLES.values()), dtype=np.int64)  # (8, 3)
 # ----------------------------------------------------------------------------------------------- features
 def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
     """Midpoint of joints ``a`` and ``b`` of ``(P, 13, 2)``; the one seen when the other is NaN."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(xy[:, [a, b]], axis=1)
+    return np.nanmean(xy[:, [a, b]], axis=1)
 
 
 def _cues(xy: np.ndarray) -> np.ndarray:
@@ -110,11 +108,12 @@ def _cues(xy: np.ndarray) -> np.ndarray:
     shoulder-mid). All mirror invariant as used (spreads, not positions)."""
     from repvision.skeleton import Joint as J
 
-    hip = _mid(xy, J.LEFT_HIP, J.RIGHT_HIP)
-    sho = _mid(xy, J.LEFT_SHOULDER, J.RIGHT_SHOULDER)
-    ank = _mid(xy, J.LEFT_ANKLE, J.RIGHT_ANKLE)
-    wri = _mid(xy, J.LEFT_WRIST, J.RIGHT_WRIST)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN joint pairs and frames -> NaN
+        hip = _mid(xy, J.LEFT_HIP, J.RIGHT_HIP)
+        sho = _mid(xy, J.LEFT_SHOULDER, J.RIGHT_SHOULDER)
+        ank = _mid(xy, J.LEFT_ANKLE, J.RIGHT_ANKLE)
+        wri = _mid(xy, J.LEFT_WRIST, J.RIGHT_WRIST)
         torso = sho - hip
         legs = ank - hip
         tlen = np.linalg.norm(torso, axis=-1)
@@ -136,12 +135,6 @@ def _isotropic(seq: PoseSequence) -> np.ndarray | None:
     return None
 
 
-def _present_box(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
-    """Box coordinates ``(P, 13, 2)`` and timestamps ``(P,)`` of the frames with a person (gaps filled)."""
-    box, t, _ = _present(seq)
-    return box, t
-
-
 def _with_person(joints13: PoseSequence) -> np.ndarray:
     """``(T,)`` bool: frames of a 13-joint sequence with at least :data:`MIN_JOINTS` finite joints."""
     xy = np.asarray(joints13.keypoints[..., :2], dtype=np.float64)
@@ -161,9 +154,7 @@ def _present(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         )
     box = normalize_box(xy[keep])
     iso = _isotropic(j)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames of the box
-        ori = _cues(iso[keep]) if iso is not None else np.full((int(keep.sum()), N_CUES), np.nan)
+    ori = _cues(iso[keep]) if iso is not None else np.full((int(keep.sum()), N_CUES), np.nan)
     t = np.asarray(seq.timestamps, dtype=np.float64)[keep]
     order = np.argsort(t, kind="stable")
     box, t, ori = box[order], t[order], ori[order]
@@ -751,7 +742,8 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
     if n == 0:
         return ()
     ts = np.asarray(seq.timestamps, dtype=np.float64)
-    centers, proba, valid = window_probabilities(seq, clf, window_s=window_s, step_s=step_s)
+    joints = seq.to_joints13()   # once: window_probabilities and the person mask below both need it
+    centers, proba, valid = window_probabilities(joints, clf, window_s=window_s, step_s=step_s)
     classes = np.asarray(clf.classes_).astype(str)
     is_ex = np.array([c in EXERCISES for c in classes])
     # -- 2. moving average over valid neighbouring windows
@@ -777,7 +769,7 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
         right = np.clip(pos, 0, k - 1)
         nearest = np.where(np.abs(ts - centers[left]) <= np.abs(centers[right] - ts), left, right)
         # a frame without a person is never given an exercise (a short such run is absorbed in step 5)
-        flab = np.where(_with_person(seq.to_joints13()), wlab[nearest], -1)
+        flab = np.where(_with_person(joints), wlab[nearest], -1)
         fwin = nearest
     else:
         flab = np.full(n, -1)
