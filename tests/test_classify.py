@@ -274,3 +274,32 @@ def test_unknown_threshold_prefers_a_plateau_to_a_spike():
     assert _smoothed_pick(grid, raw) == 0.5
     raw[np.isin(grid, [0.8, 0.9])] = 14.5  # the spike now sits on a plateau of its own
     assert _smoothed_pick(grid, raw) == 0.85
+
+
+def test_repcount_copies_of_videos_clips_share_their_group():
+    """Regression: test2021 and test2315 are in RepCount-A (its poses) and in videos/ (ours) under different group
+    ids, so the grouped cross-validation could train on one copy of a recording and test on the other."""
+    import csv
+
+    from repvision.datasets.base import Sample
+    from repvision.training import shared_video_groups
+
+    vman, rman = SHARED / "videos" / "manifest.csv", SHARED / "repcount_a" / "annotations.csv"
+    if not (vman.is_file() and rman.is_file()):
+        pytest.skip("shared data not available")
+    with vman.open(newline="") as f:
+        videos = [Sample(r["path"], r["exercise"], r["group_id"], None, {"source": r["source"]})
+                  for r in csv.DictReader(f) if r["variant"] == "main"]
+    with rman.open(newline="") as f:
+        repcount = [Sample(r["name"], r["exercise"], r["group_id"], None, {}) for r in csv.DictReader(f)]
+    links = shared_video_groups({"videos": videos, "repcount_a": repcount})
+    in_videos = {Path(v.name).stem: v.group_id for v in videos if v.meta["source"] == "repcount_a"}
+    assert {"test2021", "test2315"} <= set(in_videos)
+    for r in repcount:
+        if r.name in in_videos:   # the same recording: one group
+            assert links[("repcount_a", r.group_id)] == f"videos:{in_videos[r.name]}"
+    # every other clip of such a RepCount-A group follows (test2320 is cut from the same video as test2315)
+    rc2315 = next(r.group_id for r in repcount if r.name == "test2315")
+    assert any(r.name == "test2320" and r.group_id == rc2315 for r in repcount)
+    assert len(links) == len({r.group_id for r in repcount if r.name in in_videos})
+    assert shared_video_groups({"repcount_a": repcount}) == {}

@@ -264,12 +264,16 @@ def bench_segments(
     seed: int = typer.Option(0, "--seed"),
     folds: int = typer.Option(0, "--folds", help="k >= 2: also retrain k classifiers without each fold's video "
                                                  "groups and score held-out concatenations (needs scikit-learn)."),
+    unknown_threshold: Optional[float] = typer.Option(
+        None, "--unknown-threshold", min=0.0, max=1.0,
+        help="Unknown threshold of the segments (default: the shipped classifier's)."),
 ) -> None:
     """Exercise segmentation on clips of different exercises joined one after another: frame accuracy,
-    segment-count error, boundary error (s)."""
+    segment-count error, boundary error (s), per exercise too."""
     from repvision.bench.segments import run_segments_benchmark
 
-    _print_figures(lambda: run_segments_benchmark(data, n_concat=n_concat, seed=seed, folds=folds, console=Console()))
+    _print_figures(lambda: run_segments_benchmark(data, n_concat=n_concat, seed=seed, folds=folds,
+                                                  threshold=unknown_threshold, console=Console()))
 
 
 @bench_app.command("form")

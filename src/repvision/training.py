@@ -66,13 +66,36 @@ class _Clip:
     Xm: np.ndarray  # (K, F) features of the mirrored windows
 
 
-def _clip(s: Sample, source: str) -> _Clip | None:
+def _clip(s: Sample, source: str, group: str | None = None) -> _Clip | None:
+    """Window features of one sample; its cross-validation group is ``group`` or ``"<source>:<group_id>"``."""
     try:
         w, dt, ori = sequence_windows_ori(s.pose)
     except TooFewDetectionsError:
         return None
-    return _Clip(s.name, s.label, f"{source}:{s.group_id}", source, window_features(w, dt, ori),
+    return _Clip(s.name, s.label, group or f"{source}:{s.group_id}", source, window_features(w, dt, ori),
                  window_features(mirror_windows(w), dt, ori))
+
+
+def shared_video_groups(sources: dict[str, list[Sample]]) -> dict[tuple[str, str], str]:
+    """Cross-validation groups of sources that hold the same recording twice.
+
+    Two RepCount-A test videos (test2021, test2315) are also in ``videos/`` (manifest rows with source
+    ``repcount_a``): the same frames, once as RepCount-A's own box-normalised poses and once as our MediaPipe
+    poses. Their group ids differ between the two manifests (``rc_test2315`` / ``g_rc_test2315``), so a grouped
+    split could hold out one copy and train on the other. Returns ``{(source, group_id): group}`` sending every
+    RepCount-A group that holds such a video (with all its other clips, e.g. test2320 in ``rc_test2315``) to the
+    group of the ``videos/`` clip, as ``"videos:<group_id>"``; an empty dict when either source is absent.
+    """
+    videos = sources.get("videos") or []
+    repcount = {s.name: s.group_id for s in sources.get("repcount_a") or []}
+    out: dict[tuple[str, str], str] = {}
+    for v in videos:
+        if str(v.meta.get("source", "")).strip() != "repcount_a":
+            continue
+        rc_group = repcount.get(Path(str(v.name)).stem)
+        if rc_group is not None:
+            out[("repcount_a", rc_group)] = f"videos:{v.group_id}"
+    return out
 
 
 def _repcount_samples(d: Path) -> list[Sample]:
@@ -211,9 +234,10 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
                 manifest, progress=lambda i, n, p: st.update(f"Video poses {i + 1}/{n}: {Path(p).name}"))
     clips: list[_Clip] = []
     dropped: dict[str, int] = {}
+    linked = shared_video_groups(sources)
     for src, samples in sources.items():
         for s in samples:
-            c = _clip(s, src)
+            c = _clip(s, src, linked.get((src, s.group_id)))
             if c is None:
                 dropped[src] = dropped.get(src, 0) + 1
             else:

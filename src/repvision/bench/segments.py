@@ -16,6 +16,9 @@ Figures (on :func:`repvision.classify.segment_exercises` with its defaults):
 * ``boundary_mae_s``: for every true junction, seconds to the nearest predicted boundary (junctions of
   concatenations without any predicted boundary are left out and counted in ``boundaries_missed``);
   ``boundary_within_1s``: share of all true junctions with a predicted boundary within 1 s.
+* ``per_exercise``: per true exercise, its frames, how many got its label (``frame_accuracy``) and the three
+  labels its frames got most (``"unknown"``, or ``"None"`` for a frame outside every segment), so a low overall
+  figure can be traced to the exercises behind it.
 
 **In-sample caveat**: the shipped classifier was trained on these very clips (and chose its unknown threshold
 on them), so ``in_sample`` figures are optimistic. With ``folds >= 2`` the clips' source groups are split into
@@ -83,23 +86,31 @@ def _draw(by_ex: dict[str, list[int]], n: int, rng: np.random.Generator) -> list
     return out
 
 
-def _score(items: list[tuple[PoseSequence, list[int], list[float], list[str]]], clf: ExerciseClassifier
-           ) -> dict[str, Any]:
+def _score(items: list[tuple[PoseSequence, list[int], list[float], list[str]]], clf: ExerciseClassifier,
+           threshold: float | None = None) -> dict[str, Any]:
     correct = total = base_correct = 0
     count_err, exact, bnd_err = [], [], []
+    per_ex: dict[str, dict[str, Any]] = {}
     missed = within = n_junctions = 0
     for seq, starts, junctions, labels in items:
         n = len(seq)
         truth = np.empty(n, dtype=object)
         for a, b, lab in zip(starts, [*starts[1:], n], labels):
             truth[a:b] = lab
-        segs = segment_exercises(seq, clf)
+        segs = segment_exercises(seq, clf, threshold=threshold)
         pred = np.empty(n, dtype=object)
         for s in segs:
             pred[s.start_frame:s.end_frame] = s.label
         correct += int(np.sum(pred == truth))
         total += n
-        whole = clf.predict_sequence(seq).label
+        for lab in set(labels):
+            m = truth == lab
+            e = per_ex.setdefault(lab, {"frames": 0, "correct": 0, "given": {}})
+            e["frames"] += int(m.sum())
+            e["correct"] += int(np.sum(pred[m] == lab))
+            for g, k in zip(*np.unique(pred[m].astype(str), return_counts=True)):
+                e["given"][g] = e["given"].get(g, 0) + int(k)
+        whole = clf.predict_sequence(seq, threshold=threshold).label
         base_correct += int(np.sum(truth == whole))
         count_err.append(abs(len(segs) - len(labels)))
         exact.append(len(segs) == len(labels))
@@ -121,26 +132,66 @@ def _score(items: list[tuple[PoseSequence, list[int], list[float], list[str]]], 
         "boundary_mae_s": r(np.mean(bnd_err)) if bnd_err else None,
         "boundary_median_s": r(np.median(bnd_err)) if bnd_err else None,
         "boundary_within_1s": r(within / max(n_junctions, 1)), "boundaries_missed": missed,
-        "n_junctions": n_junctions,
+        "n_junctions": n_junctions, "per_exercise": _per_exercise(per_ex),
     }
 
 
-def _retrained(data_dir: Path, exclude_groups: set[str], video_samples: list) -> ExerciseClassifier:
-    """A classifier with the shipped settings trained on the default pool minus the videos of ``exclude_groups``
-    (Penn Action train split, RepCount-A, Pose Trainer, remaining videos); unknown threshold of the shipped one."""
+def _per_exercise(per_ex: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Frame accuracy per true exercise and the three labels its frames were given most (``"None"``: a frame
+    left out of every segment), from ``{exercise: {"frames", "correct", "given": {label: frames}}}``."""
+    out = {}
+    for ex in sorted(per_ex):
+        e = per_ex[ex]
+        top = sorted(e["given"].items(), key=lambda kv: -kv[1])[:3]
+        out[ex] = {"frames": e["frames"], "correct": e["correct"],
+                   "frame_accuracy": round(e["correct"] / max(e["frames"], 1), 4),
+                   "given": {k: v for k, v in top}, "_given_all": e["given"]}
+    return out
+
+
+def _merge_per_exercise(parts: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Sum the per-exercise counts of several :func:`_score` results (e.g. the held-out folds)."""
+    acc: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for ex, e in part.items():
+            a = acc.setdefault(ex, {"frames": 0, "correct": 0, "given": {}})
+            a["frames"] += e["frames"]
+            a["correct"] += e["correct"]
+            for k, v in e["_given_all"].items():
+                a["given"][k] = a["given"].get(k, 0) + v
+    return _per_exercise(acc)
+
+
+def _brief(figures: dict[str, Any]) -> str:
+    """One printable line: the figures, with the per-exercise part cut to each exercise's frame accuracy."""
+    per = ", ".join(f"{ex} {e['frame_accuracy']:.0%}" for ex, e in figures.get("per_exercise", {}).items())
+    return f"{ {k: v for k, v in figures.items() if k != 'per_exercise'} }; per exercise: {per}"
+
+
+def _drop_raw(figures: dict[str, Any]) -> None:
+    """Remove the full label tallies kept for merging folds (the top three stay under ``given``)."""
+    for e in figures.get("per_exercise", {}).values():
+        e.pop("_given_all", None)
+
+
+def _retrained(data_dir: Path, exclude_groups: set[str]) -> ExerciseClassifier:
+    """A classifier with the shipped settings trained on the default pool (Penn Action train split, RepCount-A,
+    Pose Trainer, every ``videos/`` clip -- not only those long enough to be joined here) minus the clips of the
+    ``videos/`` groups ``exclude_groups``; RepCount-A sequences of a video that is also in ``videos/`` share its
+    group (:func:`repvision.training.shared_video_groups`) and leave with it. Unknown threshold of the shipped
+    model."""
     from repvision import training as tr
 
     cache = _retrained.__dict__.setdefault("pool", {})
     if "clips" not in cache:
-        clips, _, _, _ = tr.training_pool(data_dir, extract_video_poses=False)
-        cache["clips"] = clips
-        cache["videos"] = [(s.group_id, tr._clip(s, "videos")) for s in video_samples]
-    clips = cache["clips"] + [c for g, c in cache["videos"] if c is not None and g not in exclude_groups]
+        cache["clips"], _, _, _ = tr.training_pool(data_dir)
+    out = {f"videos:{g}" for g in exclude_groups}
+    clips = [c for c in cache["clips"] if c.group not in out]
     return tr.fit_clips(clips, tr.SEED, unknown_threshold=load_default_classifier().unknown_threshold)
 
 
 def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int = 0, *, folds: int = 0,
-                           min_clip_s: float = 4.0, console=None) -> dict[str, Any]:
+                           min_clip_s: float = 4.0, threshold: float | None = None, console=None) -> dict[str, Any]:
     """Score :func:`repvision.classify.segment_exercises` on concatenated clips (see the module docstring).
 
     Parameters
@@ -157,6 +208,9 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
         ``min_segment_s`` (3 s) plus a window cannot be found by design.
     folds:
         0 skips the held-out evaluation; ``k >= 2`` retrains ``k`` classifiers (needs scikit-learn, minutes).
+    threshold:
+        Unknown threshold (0..1) for the segments and the whole-clip baseline, in-sample and held out; None: the
+        shipped classifier's (chosen on whole clips by :mod:`repvision.training`).
 
     Returns
     -------
@@ -188,8 +242,8 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
 
     clf = load_default_classifier()
     with console.status("Segmenting (shipped classifier, in-sample)"):
-        in_sample = _score(build(_draw(by_ex, n_concat, rng)), clf)
-    console.print(f"in-sample (shipped classifier, trained on these clips): {in_sample}")
+        in_sample = _score(build(_draw(by_ex, n_concat, rng)), clf, threshold)
+    console.print(f"in-sample (shipped classifier, trained on these clips): {_brief(in_sample)}")
     held = None
     if folds >= 2:
         from sklearn.model_selection import GroupKFold
@@ -198,16 +252,16 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
         per_fold = []
         for k, (_, te) in enumerate(GroupKFold(n_splits=folds).split(np.zeros(len(samples)), groups=groups)):
             with console.status(f"Fold {k + 1}/{folds}: retraining without the fold's video groups"):
-                fclf = _retrained(d, set(groups[te]), samples)
+                fclf = _retrained(d, set(groups[te]))
             fold_ex: dict[str, list[int]] = {}
             for i in te:
                 fold_ex.setdefault(samples[i].label, []).append(int(i))
             if len(fold_ex) < 2:
                 continue
             items = build(_draw(fold_ex, max(1, n_concat // folds), rng))
-            f = _score(items, fclf)
+            f = _score(items, fclf, threshold)
             per_fold.append(f)
-            console.print(f"fold {k + 1}/{folds} (held out, exercises {sorted(fold_ex)}): {f}")
+            console.print(f"fold {k + 1}/{folds} (held out, exercises {sorted(fold_ex)}): {_brief(f)}")
         if per_fold:
             w = np.array([f["n_frames"] for f in per_fold], dtype=float)
             nj = np.array([f["n_junctions"] for f in per_fold], dtype=float)
@@ -224,14 +278,21 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
                 "boundary_within_1s": round(float(np.average([f["boundary_within_1s"] for f in per_fold],
                                                              weights=nj)), 4),
                 "boundaries_missed": int(sum(f["boundaries_missed"] for f in per_fold)),
-                "n_junctions": int(nj.sum()), "folds": per_fold,
+                "n_junctions": int(nj.sum()),
+                "per_exercise": _merge_per_exercise([f["per_exercise"] for f in per_fold]),
+                "folds": per_fold,
             }
             bm = [(f["boundary_mae_s"], f["n_junctions"] - f["boundaries_missed"]) for f in per_fold
                   if f["boundary_mae_s"] is not None]
             held["boundary_mae_s"] = round(sum(a * b for a, b in bm) / max(sum(b for _, b in bm), 1), 4) if bm \
                 else None
+    _drop_raw(in_sample)
+    if held is not None:
+        for f in [held, *held["folds"]]:
+            _drop_raw(f)
     return {"in_sample": in_sample, "held_out": held, "n_clips": len(samples),
             "clips_per_exercise": {k: len(v) for k, v in sorted(by_ex.items())}, "seed": seed,
-            "min_clip_s": min_clip_s,
+            "min_clip_s": min_clip_s, "unknown_threshold": float(clf.unknown_threshold if threshold is None
+                                                                 else threshold),
             "note": "in_sample: the shipped classifier was trained on these clips (optimistic); held_out: "
                     "classifiers retrained without each fold's video groups (grouped folds)"}
