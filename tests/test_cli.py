@@ -163,3 +163,23 @@ def test_analyze_with_stderr_in_a_pipe_writes_nothing_there(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     assert "Repetitions" in r.stdout and json.loads((tmp_path / "r.json").read_text())["exercise"]["label"] == "squat"
+
+
+def test_bench_segments_on_small_data_folder(tmp_path):
+    # joins of real clips of two exercises; the JSON names the threshold used and scores each exercise
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "manifest.csv").write_text(
+        "path,exercise,variant\n"
+        f"{DATA / 'calimiro_squat_19.mp4'},squat,main\n"
+        f"{DATA / 'repcount_test2021_sit_up.mp4'},sit_up,main\n"
+    )
+    r = _run("bench", "segments", "--data", tmp_path, "--n-concat", 2, "--unknown-threshold", 0.3)
+    assert r.exit_code == 0, r.output
+    figures = json.loads(r.output.strip().splitlines()[-1])
+    assert figures["unknown_threshold"] == 0.3 and figures["held_out"] is None
+    per = figures["in_sample"]["per_exercise"]
+    assert set(per) == {"squat", "sit_up"}
+    assert sum(e["frames"] for e in per.values()) == figures["in_sample"]["n_frames"]
+    assert all(0.0 <= e["frame_accuracy"] <= 1.0 and "_given_all" not in e for e in per.values())
+    bad = _run("bench", "segments", "--data", tmp_path, "--unknown-threshold", 1.5)
+    assert bad.exit_code == 2 and "unknown-threshold" in bad.output
