@@ -66,13 +66,19 @@ class _Clip:
     Xm: np.ndarray  # (K, F) features of the mirrored windows
 
 
+def group_key(source: str, group_id: str) -> str:
+    """Cross-validation group of a clip of ``source`` with the dataset's ``group_id``: ``"<source>:<group_id>"``
+    (group ids are only unique within one dataset)."""
+    return f"{source}:{group_id}"
+
+
 def _clip(s: Sample, source: str, group: str | None = None) -> _Clip | None:
-    """Window features of one sample; its cross-validation group is ``group`` or ``"<source>:<group_id>"``."""
+    """Window features of one sample; its cross-validation group is ``group`` or :func:`group_key`."""
     try:
         w, dt, ori = sequence_windows_ori(s.pose)
     except TooFewDetectionsError:
         return None
-    return _Clip(s.name, s.label, group or f"{source}:{s.group_id}", source, window_features(w, dt, ori),
+    return _Clip(s.name, s.label, group or group_key(source, s.group_id), source, window_features(w, dt, ori),
                  window_features(mirror_windows(w), dt, ori))
 
 
@@ -84,7 +90,7 @@ def shared_video_groups(sources: dict[str, list[Sample]]) -> dict[tuple[str, str
     poses. Their group ids differ between the two manifests (``rc_test2315`` / ``g_rc_test2315``), so a grouped
     split could hold out one copy and train on the other. Returns ``{(source, group_id): group}`` sending every
     RepCount-A group that holds such a video (with all its other clips, e.g. test2320 in ``rc_test2315``) to the
-    group of the ``videos/`` clip, as ``"videos:<group_id>"``; an empty dict when either source is absent.
+    group of the ``videos/`` clip (:func:`group_key`); an empty dict when either source is absent.
     """
     videos = sources.get("videos") or []
     repcount = {s.name: s.group_id for s in sources.get("repcount_a") or []}
@@ -94,7 +100,7 @@ def shared_video_groups(sources: dict[str, list[Sample]]) -> dict[tuple[str, str
             continue
         rc_group = repcount.get(Path(str(v.name)).stem)
         if rc_group is not None:
-            out[("repcount_a", rc_group)] = f"videos:{v.group_id}"
+            out[("repcount_a", rc_group)] = group_key("videos", v.group_id)
     return out
 
 
@@ -186,7 +192,8 @@ def _summary(labels: list[str], probs: np.ndarray, classes: np.ndarray, thr: flo
     }
 
 
-def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True
+def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True,
+                  videos: list[Sample] | None = None
                   ) -> tuple[list[_Clip], list[_Clip], dict[str, int], dict[str, int]]:
     """Window features of every training clip and of the Penn Action official test clips.
 
@@ -198,6 +205,9 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
         A ``rich.console.Console`` for progress (a new one if None).
     extract_video_poses:
         Run MediaPipe on the ``videos/manifest.csv`` main rows (cached); False leaves the videos out.
+    videos:
+        Those rows already loaded (:func:`repvision.datasets.videos.load_videos`), used instead of loading them
+        again (a caller that has them saves hashing and reading every video's cached poses once more).
 
     Returns
     -------
@@ -227,7 +237,9 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
         "repcount_a": _repcount_samples(d / "repcount_a"),
         "pose_trainer": load_pose_trainer(d / "pose_trainer"),
     }
-    if extract_video_poses:
+    if videos is not None:
+        sources["videos"] = list(videos)
+    elif extract_video_poses:
         manifest = d / "videos" / "manifest.csv"
         with console.status("Extracting video poses (cached after the first run)") as st:
             sources["videos"] = load_videos(

@@ -174,19 +174,20 @@ def _drop_raw(figures: dict[str, Any]) -> None:
         e.pop("_given_all", None)
 
 
-def _retrained(data_dir: Path, exclude_groups: set[str]) -> ExerciseClassifier:
+def _retrained(data_dir: Path, exclude_groups: set[str], videos: list) -> ExerciseClassifier:
     """A classifier with the shipped settings trained on the default pool (Penn Action train split, RepCount-A,
     Pose Trainer, every ``videos/`` clip -- not only those long enough to be joined here) minus the clips of the
     ``videos/`` groups ``exclude_groups``; RepCount-A sequences of a video that is also in ``videos/`` share its
-    group (:func:`repvision.training.shared_video_groups`) and leave with it. Unknown threshold of the shipped
-    model."""
+    group (:func:`repvision.training.shared_video_groups`) and leave with it. ``videos``: every ``videos/``
+    sample, as the benchmark loaded them. Unknown threshold of the shipped model."""
     from repvision import training as tr
 
     cache = _retrained.__dict__.setdefault("pool", {})
-    if "clips" not in cache:
-        cache["clips"], _, _, _ = tr.training_pool(data_dir)
-    out = {f"videos:{g}" for g in exclude_groups}
-    clips = [c for c in cache["clips"] if c.group not in out]
+    key = str(Path(data_dir).resolve())
+    if key not in cache:
+        cache[key], _, _, _ = tr.training_pool(data_dir, videos=videos)
+    out = {tr.group_key("videos", g) for g in exclude_groups}
+    clips = [c for c in cache[key] if c.group not in out]
     return tr.fit_clips(clips, tr.SEED, unknown_threshold=load_default_classifier().unknown_threshold)
 
 
@@ -226,7 +227,8 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
     if not manifest.is_file():
         raise ManifestError(f"videos/manifest.csv under {d}", "no such file", "Pass --data pointing at shared/data.")
     with console.status("Loading video poses (cached)"):
-        samples = [s for s in load_videos(manifest, "lite") if s.label in EXERCISES and s.pose.present.sum() >= 4
+        all_videos = load_videos(manifest, "lite")
+        samples = [s for s in all_videos if s.label in EXERCISES and s.pose.present.sum() >= 4
                    and s.pose.duration_s >= min_clip_s]
     by_ex: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
@@ -252,7 +254,7 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
         per_fold = []
         for k, (_, te) in enumerate(GroupKFold(n_splits=folds).split(np.zeros(len(samples)), groups=groups)):
             with console.status(f"Fold {k + 1}/{folds}: retraining without the fold's video groups"):
-                fclf = _retrained(d, set(groups[te]))
+                fclf = _retrained(d, set(groups[te]), all_videos)
             fold_ex: dict[str, list[int]] = {}
             for i in te:
                 fold_ex.setdefault(samples[i].label, []).append(int(i))
