@@ -6,9 +6,11 @@ the final count (MAE/OBO, agreement with the offline counter within +-1) and how
 (latency = report time minus repetition end, over live reports).
 
     .venv/bin/python benchmarks/reps_streaming.py [--data ../shared/data/repcount_a] [--set confirm=3 ...]
-        [--jobs 2]
+        [--jobs 2] [--out results.json]
 
-Last line: one JSON object with the figures (same definitions as ``repvision bench reps``).
+Last line: one JSON object with the figures (same definitions as ``repvision bench reps``); ``--out`` also writes
+it to a file, with a ``per_video`` list (name, group, true, offline, streaming and live counts, latencies) that
+``benchmarks/reps_streaming_cv.py`` reads to compare settings by grouped cross-validation.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a StreamingRepCounter keyword argument (repeatable)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, help="also write the figures and the per-video results (JSON) here")
     a = ap.parse_args()
     kw = {}
     for item in a.set:
@@ -64,7 +67,8 @@ def main() -> None:
         kw[name] = json.loads(value)
     StreamingRepCounter(**kw)   # unknown names fail here, before the workers start
     t0 = time.perf_counter()
-    true = [it.count for it in load_repcount_a(a.data)]
+    items = load_repcount_a(a.data)
+    true = [it.count for it in items]
     with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data), kw)) as ex:
         res = list(ex.map(_one, range(len(true))))
     stream, live, off = ([r[j] for r in res] for j in range(3))
@@ -83,6 +87,12 @@ def main() -> None:
     print(f"settings {kw or 'defaults'}: streaming MAE {sm:.3f} OBO {so:.3f}; agrees with offline within 1 on "
           f"{figs['streaming_agree_within_1']:.1%}; latency p50 {figs['latency_p50_s']} s, p95 "
           f"{figs['latency_p95_s']} s ({lat.size} live reports)")
+    if a.out:
+        per_video = [{"video": it.name, "group": it.group_id, "exercise": it.exercise, "true": it.count,
+                      "offline": r[2], "streaming": r[0], "live": r[1],
+                      "latencies_s": [round(float(x), 3) for x in r[3]]} for it, r in zip(items, res)]
+        a.out.parent.mkdir(parents=True, exist_ok=True)
+        a.out.write_text(json.dumps({**figs, "per_video": per_video}) + "\n")
     print(json.dumps(figs))
 
 

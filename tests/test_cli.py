@@ -183,3 +183,34 @@ def test_bench_segments_on_small_data_folder(tmp_path):
     assert all(0.0 <= e["frame_accuracy"] <= 1.0 and "_given_all" not in e for e in per.values())
     bad = _run("bench", "segments", "--data", tmp_path, "--unknown-threshold", 1.5)
     assert bad.exit_code == 2 and "unknown-threshold" in bad.output
+
+
+def test_bench_reps_on_small_repcount_folder(tmp_path, shared_data):
+    # three real RepCount-A videos in a folder of the same layout: the table's figures are the counters' own,
+    # and the JSON records the streaming counter's settings (first_report_reps included)
+    import csv
+
+    from repvision.bench.reps import count_errors
+    from repvision.datasets.repcount import load_repcount_a
+    from repvision.reps import count_repetitions
+
+    src = shared_data / "repcount_a"
+    names = ["train2737", "val1244", "test2021"]
+    with np.load(src / "poses.npz") as z:
+        np.savez(tmp_path / "poses.npz", **{n: z[n] for n in names})
+    with open(src / "annotations.csv", newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if r["name"] in names]
+        with open(tmp_path / "annotations.csv", "w", newline="", encoding="utf-8") as g:
+            w = csv.DictWriter(g, fieldnames=reader.fieldnames)
+            w.writeheader()
+            w.writerows(rows)
+    r = _run("bench", "reps", "--data", tmp_path)
+    assert r.exit_code == 0, r.output
+    figures = json.loads(r.output.strip().splitlines()[-1])
+    samples = load_repcount_a(tmp_path)
+    mae, obo = count_errors([count_repetitions(s.pose).count for s in samples], [s.count for s in samples])
+    assert figures["n_videos"] == 3
+    assert figures["offline_mae"] == round(mae, 4) and figures["offline_obo"] == round(obo, 4)
+    assert figures["streaming_settings"]["first_report_reps"] == 3 and figures["streaming_settings"]["confirm"] == 2
+    assert 0.0 <= figures["streaming_agree_within_1"] <= 1.0

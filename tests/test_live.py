@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 from typer.testing import CliRunner
 
 from repvision.cli import app
@@ -23,8 +25,10 @@ def test_live_on_a_clip_counts_and_reports():
     assert 1 <= len(reps) <= 3  # the clip has 2 squats
     for e in reps:  # causal: never reported before the repetition ended
         assert e["reported_at_s"] >= e["end_s"]
-    # every repetition is reported at most 0.5 s after its end (measured 0.16 s and 0.20 s)
-    assert all(e["reported_at_s"] - e["end_s"] <= 0.5 + 1e-6 for e in reps)
+    # no report before the counter's analysis holds 3 repetitions (first_report_reps), so on this 2-squat clip
+    # both come late, near the end of the clip (measured 3.4 s and 2.2 s after they ended; 0.16 s and 0.20 s
+    # when reporting from the first repetition); report latency on longer sets: tests/test_reps.py
+    assert [e["count"] for e in reps] == list(range(1, len(reps) + 1))
     assert result.analysis is not None and abs(result.analysis.repetitions.count - result.reps_live) <= 1
     assert result.frames_dropped == 0 and result.frames_processed == 143
 
@@ -124,7 +128,11 @@ def test_analysis_thread_matches_the_counter_and_resets(squat_pose):
     from repvision.live import _LiveAnalysis
     from repvision.reps import StreamingRepCounter
 
-    _, seq, _ = squat_pose
+    _, clip, _ = squat_pose
+    # the 2-squat clip three times over (6 squats): enough repetitions for the counter to report live
+    span = float(clip.timestamps[-1] - clip.timestamps[0]) + 1.0 / 30
+    seq = dataclasses.replace(clip, keypoints=np.concatenate([clip.keypoints] * 3),
+                              timestamps=np.concatenate([clip.timestamps + k * span for k in range(3)]), world=None)
     direct = StreamingRepCounter(image_size=seq.image_size)
     expected = []
     live = _LiveAnalysis(load_default_classifier(), seq.image_size)
