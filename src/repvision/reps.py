@@ -798,9 +798,9 @@ class StreamingRepCounter:
         reported (one per ``confirm`` analyses, as usual) and later ones as they come. Guards against "ghost"
         repetitions while the person gets into position: early analyses of a short history find cycles in
         idle movement or inside one slow repetition, and a reported repetition is never withdrawn. The price
-        is that the first ``first_report_reps - 1`` repetitions of a stream are reported late (after the
-        ``first_report_reps``-th ends), and a stream with fewer repetitions reports them only in
-        :meth:`finish`. 3 (1 = report from the first repetition, the behaviour before) was chosen by 5-fold
+        is that the first ``first_report_reps - 1`` repetitions of a stream are reported late (usually once
+        the ``first_report_reps``-th has ended; earlier when an analysis still sees a ghost cycle), and a
+        stream with fewer repetitions usually reports them only in :meth:`finish`. 3 (1 = report from the first repetition, the behaviour before) was chosen by 5-fold
         grouped cross-validation on RepCount-A among 1, 3, 4 and 5: in every fold, the lowest MAE of the count
         reported live among the settings whose median report latency stays within 0.5 s
         (``benchmarks/reps_streaming_cv.py``, ``benchmarks/results/reps_streaming_cv_live.json``).
