@@ -432,3 +432,40 @@ def test_pull_up_chin_over_bar_cue():
     chin = [i for i in rep.issues if i.check == "chin_over_bar"]
     # at the top the nose is at 0.6 - 0.25 - 0.08 = 0.27, 0.07 below the hands = 0.07 / 0.3 torso lengths
     assert len(chin) == 1 and chin[0].value == pytest.approx(0.07 / 0.3, abs=0.02) and "pull higher" in chin[0].cue
+
+
+def _issue(check: str):
+    from repvision.form import FormIssue
+
+    return FormIssue(check=check, cue="", rep_index=0, frame=0, time_s=0.0, value=0.0, limit=0.0, unit="deg",
+                     severity=1.0, source="")
+
+
+def test_major_fault_verdict_follows_rule_weights():
+    # the form benchmark's video verdict: incorrect only for an issue of a check weighing >= 20 points in the
+    # rule file (push-up: hip_sag 25 yes; lockout 15, tempo 10 no); an exercise without rules is never incorrect
+    from repvision.bench.form import MAJOR_FAULT_WEIGHT, _rule_verdict, major_fault
+    from repvision.form import FormReport, load_rules
+
+    w = {k: c.weight for k, c in load_rules("push_up").checks.items()}
+    assert w["hip_sag"] >= MAJOR_FAULT_WEIGHT > max(w["lockout"], w["tempo"])
+    minor = FormReport("push_up", "reps", None, issues=(_issue("lockout"), _issue("tempo")), score=75.0)
+    major = FormReport("push_up", "reps", None, issues=(_issue("tempo"), _issue("hip_sag")), score=90.0)
+    assert not major_fault(minor) and _rule_verdict(minor) == 0
+    assert major_fault(major) and _rule_verdict(major) == 1
+    assert _rule_verdict(FormReport("no_such_exercise", "none", None, issues=(_issue("hip_sag"),))) == 0
+
+
+def test_train_default_form_model_reads_the_data_folder(tmp_path):
+    # regression: train_default_form_model looked for <data>/pose_trainer/pose_trainer/, so the documented
+    # `python -m repvision.form_models --data ../shared/data` failed with a missing-files error
+    if not SHARED.is_dir():
+        pytest.skip("shared/data is not present")
+    pytest.importorskip("sklearn")
+    from repvision.form_models import FormModel, train_default_form_model
+
+    (tmp_path / "pose_trainer").symlink_to(SHARED / "pose_trainer")
+    cv = train_default_form_model(tmp_path, tmp_path / "m.npz", seeds=(0,))
+    assert cv["pose_trainer"]["n"] == 112 and cv["pose_trainer"]["accuracy"] >= 0.85
+    model = FormModel.load(tmp_path / "m.npz")
+    assert model is not None and "front_raise" in model.exercises

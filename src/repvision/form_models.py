@@ -449,7 +449,7 @@ def train_default_form_model(data_dir: str | Path, out: str | Path = MODELS_DIR 
     Returns the cross-validation figures. Raises :class:`ManifestError` when ``pose_trainer/`` is missing.
     """
     d = Path(data_dir)
-    pt = load_pose_trainer(d / "pose_trainer")
+    pt = load_pose_trainer(d)
     vids: list[LabelledSequence] = []
     if (d / "videos" / "manifest.csv").is_file():
         vids = load_labelled_videos(d, exercises=["push_up"], model=pose_model)
@@ -475,7 +475,7 @@ def train_default_form_model(data_dir: str | Path, out: str | Path = MODELS_DIR 
         y = np.array([it.is_bad for it in vids], dtype=int)
         acc = float(np.mean(verdict == y))
         if acc > cv["videos_push_up"]["accuracy"]:
-            prefer["push_up"] = (f"rule-based verdict is right on {int(np.sum(verdict == y))}/{len(y)} = {acc:.3f} "
+            prefer["push_up"] = (f"rule-based verdict (a major fault) is right on {int(np.sum(verdict == y))}/{len(y)} = {acc:.3f} "
                                  f"of the development push-up videos vs {cv['videos_push_up']['accuracy']:.3f} "
                                  "grouped-CV accuracy of this model")
     meta = {"format": "repvision.form_model", "feature_version": FEATURE_VERSION,
