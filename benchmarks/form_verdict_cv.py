@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
-from repvision.bench.form import RULE_SCORE_THRESHOLD, _rule_report, _score_verdict, major_fault
+from repvision.bench.form import RULE_SCORE_THRESHOLD, rule_report, score_verdict, major_fault
 from repvision.form_models import binary_metrics, load_labelled_videos
 
 
@@ -31,12 +31,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     a = ap.parse_args()
     items = load_labelled_videos(a.data)
-    reports = [_rule_report(it) for it in items]
+    reports = [rule_report(it) for it in items]
     y = np.array([int(it.is_bad) for it in items])
     groups = np.array([it.group for it in items])
     judged = [r.mode in ("reps", "hold") for r in reports]
     verdicts = {   # order = tie-break preference
-        f"mean_score_below_{RULE_SCORE_THRESHOLD:g}": np.array([_score_verdict(r) for r in reports]),
+        f"mean_score_below_{RULE_SCORE_THRESHOLD:g}": np.array([score_verdict(r) for r in reports]),
         "major_fault": np.array([int(j and major_fault(r)) for j, r in zip(judged, reports)]),
         "any_issue": np.array([int(j and bool(r.issues)) for j, r in zip(judged, reports)]),
     }

@@ -44,7 +44,7 @@ from repvision.types import PoseSequence
 #: *major fault*: an issue from a check weighing at least this many points of 100 in the exercise's rule file
 #: (e.g. push-up depth 25, hip sag 25, hip pike 20; not lockout 15, elbow flare 15, symmetry 10, tempo 10).
 #: Chosen over the mean-score verdict below by grouped 5-fold cross-validation on the labelled ``videos/``
-#: rows (``benchmarks/form_verdict_cv.py``); on Pose Trainer both give the same verdicts as "any issue".
+#: rows (``benchmarks/form_verdict_cv.py``); on Pose Trainer it scores the same as "any issue" did (80.0%).
 MAJOR_FAULT_WEIGHT = 20.0
 #: The earlier verdict, still reported for comparison: a mean repetition form score below this is incorrect.
 RULE_SCORE_THRESHOLD = 80.0
@@ -70,13 +70,15 @@ def _rnd(m: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ videos
 
 
-def _rule_report(item):
+def rule_report(item):
+    """The rule-based :class:`repvision.form.FormReport` of a labelled video (``LabelledSequence``): its
+    repetitions counted (:func:`repvision.reps.count_repetitions`, the exercise given) and judged."""
     from repvision.reps import count_repetitions
 
     return assess_form(item.pose, item.exercise, count_repetitions(item.pose, item.exercise))
 
 
-def _score_verdict(report) -> int:
+def score_verdict(report) -> int:
     """1 (incorrect) when the mean repetition form score is below :data:`RULE_SCORE_THRESHOLD`, else 0."""
     if report.mode not in ("reps", "hold"):
         return 0
@@ -97,13 +99,11 @@ def _rule_verdict(report) -> int:
     return int(report.mode in ("reps", "hold") and major_fault(report))
 
 
-def rule_verdicts(items, score: bool = False) -> np.ndarray:
+def rule_verdicts(items) -> np.ndarray:
     """Rule-based video verdicts (1 = incorrect form) of :class:`repvision.form_models.LabelledSequence` items,
     shape ``(len(items),)``: the repetitions are counted, judged by :func:`repvision.form.assess_form`, and a
-    major fault (:func:`major_fault`) means incorrect; ``score=True``: a mean score below
-    :data:`RULE_SCORE_THRESHOLD` instead (the earlier verdict)."""
-    verdict = _score_verdict if score else _rule_verdict
-    return np.array([verdict(_rule_report(it)) for it in items], dtype=int)
+    major fault (:func:`major_fault`) means incorrect."""
+    return np.array([_rule_verdict(rule_report(it)) for it in items], dtype=int)
 
 
 def _videos(data_dir: Path, console, model) -> dict[str, Any]:
@@ -132,9 +132,9 @@ def _videos(data_dir: Path, console, model) -> dict[str, Any]:
     n_oof = 0
     for it in items:
         bad = int(it.is_bad)
-        rep = _rule_report(it)
+        rep = rule_report(it)
         rp = _rule_verdict(rep)
-        score_p.append(_score_verdict(rep))
+        score_p.append(score_verdict(rep))
         lp = None
         if model is not None and it.exercise in model.params and it.exercise not in prefer_rules:
             if it.key in trained_on and it.key in oof:
