@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
+from repvision.bench import choose_per_fold
 from repvision.bench.form import RULE_SCORE_THRESHOLD, rule_report, score_verdict, major_fault
 from repvision.form_models import binary_metrics, load_labelled_videos
 
@@ -44,12 +45,13 @@ def main() -> None:
     runs = []
     for seed in range(5):
         cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
-        pred = np.zeros(len(y), dtype=int)
-        chosen = []
-        for tr, te in cv.split(np.zeros(len(y)), y, groups):
-            best = max(names, key=lambda n: (float(np.mean(verdicts[n][tr] == y[tr])), -names.index(n)))
-            chosen.append(best)
-            pred[te] = verdicts[best][te]
+        folds = np.zeros(len(y), dtype=int)
+        for f, (_, te) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
+            folds[te] = f
+        choice = choose_per_fold(folds, len(names),
+                                 lambda j, tr: -float(np.mean(verdicts[names[j]][tr] == y[tr])))
+        chosen = [names[j] for j in choice.values()]
+        pred = np.array([verdicts[names[choice[f]]][i] for i, f in enumerate(folds)])
         runs.append({"seed": seed, "chosen": chosen, "held_out": binary_metrics(y, pred)})
         print(f"seed {seed}: chosen {chosen}; held-out accuracy {runs[-1]['held_out']['accuracy']:.4f}")
     in_sample = {n: binary_metrics(y, v) for n, v in verdicts.items()}

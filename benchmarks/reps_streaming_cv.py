@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repvision.bench import choose_per_fold
 from repvision.bench.reps import count_errors, grouped_folds
 
 
@@ -55,19 +56,17 @@ def main() -> None:
         if [v["video"] for v in r["per_video"]] != videos:
             raise SystemExit(f"{p}: not the same videos in the same order as {a.results[0]}")
     folds = grouped_folds([v["group"] for v in runs[0]["per_video"]])
-    held_out: list[dict] = [{}] * len(videos)
-    chosen = []
-    for k in range(int(folds.max()) + 1):
-        train = folds != k
-        rows = [[v for v, t in zip(r["per_video"], train) if t] for r in runs]
-        key = "live" if a.criterion == "live" else "streaming"
-        maes = np.array([count_errors([v[key] for v in rs], [v["true"] for v in rs])[0] for rs in rows])
-        p50 = np.array([np.median([x for v in rs for x in v["latencies_s"]] or [np.inf]) for rs in rows])
-        ok = p50 <= a.latency_goal
-        best = int(np.argmin(np.where(ok, maes, np.inf))) if ok.any() else int(np.argmin(maes))
-        chosen.append(runs[best]["settings"])
-        for i in np.flatnonzero(folds == k):
-            held_out[i] = runs[best]["per_video"][i]
+    key = "live" if a.criterion == "live" else "streaming"
+
+    def train_loss(j: int, train: np.ndarray) -> tuple[bool, float]:
+        """(median latency past the goal, MAE of the criterion's count) of setting ``j`` on the training folds."""
+        rows = [v for v, t in zip(runs[j]["per_video"], train) if t]
+        p50 = np.median([x for v in rows for x in v["latencies_s"]] or [np.inf])
+        return bool(p50 > a.latency_goal), count_errors([v[key] for v in rows], [v["true"] for v in rows])[0]
+
+    choice = choose_per_fold(folds, len(runs), train_loss)
+    chosen = [runs[j]["settings"] for j in choice.values()]
+    held_out = [runs[choice[int(f)]]["per_video"][i] for i, f in enumerate(folds)]
     out = {"benchmark": "reps_streaming_cv", "n_videos": len(videos),
            "in_sample": {n: _figures(r["per_video"]) for n, r in zip(names, runs)},
            "chosen_per_fold": chosen, "held_out": _figures(held_out),

@@ -112,21 +112,24 @@ def test_report_with_segments_matches_schema(squat_pullup):
 def test_benchmark_scores_each_exercise(squat_pullup):
     # the segments benchmark's per-exercise figures: every frame belongs to one true exercise, a correct frame is
     # one whose segment has its exercise, and the folds' tallies add up when merged
-    from repvision.bench.segments import _drop_raw, _merge_per_exercise, _score
+    from repvision.bench.segments import _merge_per_exercise, _per_exercise, _score
     from repvision.classify import load_default_classifier
 
     seq, starts, junctions = concatenate(list(squat_pullup))
     item = (seq, starts, junctions, ["squat", "pull_up"])
     f = _score([item], load_default_classifier())
-    per = f["per_exercise"]
+    raw = f["per_exercise"]
+    per = _per_exercise(raw)
     assert set(per) == {"squat", "pull_up"}
     assert per["squat"]["frames"] == starts[1] and per["pull_up"]["frames"] == len(seq) - starts[1]
     assert sum(e["correct"] for e in per.values()) == round(f["frame_accuracy"] * f["n_frames"])
     # the two real clips are segmented right (test above): most frames of each get their own label
     for ex, e in per.items():
         assert e["frame_accuracy"] > 0.7 and next(iter(e["given"])) == ex
-    merged = _merge_per_exercise([per, per])
+    merged = _per_exercise(_merge_per_exercise([raw, raw]))
     assert merged["squat"]["frames"] == 2 * per["squat"]["frames"]
     assert merged["squat"]["frame_accuracy"] == per["squat"]["frame_accuracy"]
-    _drop_raw(f)
-    assert all("_given_all" not in e for e in f["per_exercise"].values())
+    # the raw tallies count every frame once; the reported figures keep the top three labels only
+    assert all(sum(e["given"].values()) == e["frames"] for e in raw.values())
+    assert all(len(e["given"]) <= 3 and set(e) == {"frames", "correct", "frame_accuracy", "given"}
+               for e in per.values())

@@ -475,9 +475,9 @@ def train_default_form_model(data_dir: str | Path, out: str | Path = MODELS_DIR 
         y = np.array([it.is_bad for it in vids], dtype=int)
         acc = float(np.mean(verdict == y))
         if acc > cv["videos_push_up"]["accuracy"]:
-            prefer["push_up"] = (f"rule-based verdict (a major fault) is right on {int(np.sum(verdict == y))}/{len(y)} = {acc:.3f} "
-                                 f"of the development push-up videos vs {cv['videos_push_up']['accuracy']:.3f} "
-                                 "grouped-CV accuracy of this model")
+            prefer["push_up"] = (f"rule-based verdict (a major fault) is right on {int(np.sum(verdict == y))}/"
+                                 f"{len(y)} = {acc:.3f} of the development push-up videos vs "
+                                 f"{cv['videos_push_up']['accuracy']:.3f} grouped-CV accuracy of this model")
     meta = {"format": "repvision.form_model", "feature_version": FEATURE_VERSION,
             "feature_names": list(FEATURE_NAMES),
             "data": f"pose_trainer ({len(pt)} sequences) + videos/ push_up rows with form_label ({len(vids)})",

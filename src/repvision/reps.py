@@ -800,9 +800,10 @@ class StreamingRepCounter:
         idle movement or inside one slow repetition, and a reported repetition is never withdrawn. The price
         is that the first ``first_report_reps - 1`` repetitions of a stream are reported late (usually once
         the ``first_report_reps``-th has ended; earlier when an analysis still sees a ghost cycle), and a
-        stream with fewer repetitions usually reports them only in :meth:`finish`. 3 (1 = report from the first repetition, the behaviour before) was chosen by 5-fold
-        grouped cross-validation on RepCount-A among 1, 3, 4 and 5: in every fold, the lowest MAE of the count
-        reported live among the settings whose median report latency stays within 0.5 s
+        stream with fewer repetitions usually reports them only in :meth:`finish`. 3 (1 = report from the first
+        repetition, the behaviour before) was chosen by 5-fold grouped cross-validation on RepCount-A among 1, 3,
+        4 and 5: in every fold, the lowest MAE of the count reported live among the settings whose median report
+        latency stays within 0.5 s
         (``benchmarks/reps_streaming_cv.py``, ``benchmarks/results/reps_streaming_cv_live.json``).
     """
 
@@ -864,10 +865,9 @@ class StreamingRepCounter:
         if not final and sig.strength < self.min_strength:
             self._recent.clear()
             return []
-        reps = _build(seq, cycles, self.exercise, cfg)
         n_hist = len(self._kp)
-        full = [(c, r) for c, r in zip(cycles, reps)
-                if not r.partial and (final or (0 <= c.closed < n_hist))]
+        partial = _partial_mask(cycles, cfg)
+        full = [i for i, c in enumerate(cycles) if not partial[i] and (final or (0 <= c.closed < n_hist))]
         # repetitions reported with a turn before the history window are no longer visible to the analysis
         frozen = sum(1 for r in self._reps if not r.partial and r.turn_frame < self._offset)
         n = frozen + len(full)
@@ -882,9 +882,12 @@ class StreamingRepCounter:
         count = n - reported if final else (min(self._recent) - reported if self.release_backlog else 1)
         if count <= 0:
             return []
+        # joint angles, range of motion and tempo only for analyses that report (most report nothing)
+        reps = _build(seq, cycles, self.exercise, cfg)
         new = []
         k = max(0, reported - frozen)
-        for c, r in full[k:k + count]:
+        for i in full[k:k + count]:
+            c, r = cycles[i], reps[i]
             end = min(c.end, c.closed) if c.closed >= 0 else c.end
             if not final:
                 end = min(end, n_hist - 1)

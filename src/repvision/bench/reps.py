@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from repvision.bench import choose_per_fold
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, StreamingRepCounter, count_repetitions
 
@@ -96,13 +97,10 @@ def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float,
     folds = grouped_folds([s.group_id for s in samples], k, seed)
     pred = np.zeros(len(samples))
     chosen = []
-    for f in range(k):
-        tr, te = folds != f, folds == f
-        if not te.any():
-            continue
-        best = min(range(len(points)), key=lambda j: (count_errors(counts[j][tr], true[tr])[0], j))
+    choice = choose_per_fold(folds, len(points), lambda j, tr: count_errors(counts[j][tr], true[tr])[0])
+    for f, best in choice.items():
         chosen.append(points[best])
-        pred[te] = counts[best][te]
+        pred[folds == f] = counts[best][folds == f]
     mae, obo = count_errors(pred, true)
     return {"cv_mae": round(mae, 4), "cv_obo": round(obo, 4), "cv_chosen": chosen,
             "cv_scheme": f"{k}-fold grouped by group_id (groups shuffled with seed {seed}, dealt round-robin); "

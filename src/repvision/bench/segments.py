@@ -132,46 +132,41 @@ def _score(items: list[tuple[PoseSequence, list[int], list[float], list[str]]], 
         "boundary_mae_s": r(np.mean(bnd_err)) if bnd_err else None,
         "boundary_median_s": r(np.median(bnd_err)) if bnd_err else None,
         "boundary_within_1s": r(within / max(n_junctions, 1)), "boundaries_missed": missed,
-        "n_junctions": n_junctions, "per_exercise": _per_exercise(per_ex),
+        "n_junctions": n_junctions, "per_exercise": per_ex,   # raw tallies; _per_exercise formats them
     }
 
 
 def _per_exercise(per_ex: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Frame accuracy per true exercise and the three labels its frames were given most (``"None"``: a frame
-    left out of every segment), from ``{exercise: {"frames", "correct", "given": {label: frames}}}``."""
+    """The reported per-exercise figures -- frames, correct frames, frame accuracy and the three labels its
+    frames were given most (``"None"``: a frame left out of every segment) -- from the raw tallies of
+    :func:`_score` (``{exercise: {"frames", "correct", "given": {label: frames}}}``)."""
     out = {}
     for ex in sorted(per_ex):
         e = per_ex[ex]
         top = sorted(e["given"].items(), key=lambda kv: -kv[1])[:3]
         out[ex] = {"frames": e["frames"], "correct": e["correct"],
-                   "frame_accuracy": round(e["correct"] / max(e["frames"], 1), 4),
-                   "given": {k: v for k, v in top}, "_given_all": e["given"]}
+                   "frame_accuracy": round(e["correct"] / max(e["frames"], 1), 4), "given": dict(top)}
     return out
 
 
 def _merge_per_exercise(parts: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Sum the per-exercise counts of several :func:`_score` results (e.g. the held-out folds)."""
+    """Sum the raw per-exercise tallies of several :func:`_score` results (e.g. the held-out folds)."""
     acc: dict[str, dict[str, Any]] = {}
     for part in parts:
         for ex, e in part.items():
             a = acc.setdefault(ex, {"frames": 0, "correct": 0, "given": {}})
             a["frames"] += e["frames"]
             a["correct"] += e["correct"]
-            for k, v in e["_given_all"].items():
+            for k, v in e["given"].items():
                 a["given"][k] = a["given"].get(k, 0) + v
-    return _per_exercise(acc)
+    return acc
 
 
 def _brief(figures: dict[str, Any]) -> str:
     """One printable line: the figures, with the per-exercise part cut to each exercise's frame accuracy."""
-    per = ", ".join(f"{ex} {e['frame_accuracy']:.0%}" for ex, e in figures.get("per_exercise", {}).items())
+    per = ", ".join(f"{ex} {e['correct'] / max(e['frames'], 1):.0%}"
+                    for ex, e in sorted(figures.get("per_exercise", {}).items()))
     return f"{ {k: v for k, v in figures.items() if k != 'per_exercise'} }; per exercise: {per}"
-
-
-def _drop_raw(figures: dict[str, Any]) -> None:
-    """Remove the full label tallies kept for merging folds (the top three stay under ``given``)."""
-    for e in figures.get("per_exercise", {}).values():
-        e.pop("_given_all", None)
 
 
 def _retrained(data_dir: Path, exclude_groups: set[str], videos: list) -> ExerciseClassifier:
@@ -288,10 +283,8 @@ def run_segments_benchmark(data_dir: str | Path, n_concat: int = 100, seed: int 
                   if f["boundary_mae_s"] is not None]
             held["boundary_mae_s"] = round(sum(a * b for a, b in bm) / max(sum(b for _, b in bm), 1), 4) if bm \
                 else None
-    _drop_raw(in_sample)
-    if held is not None:
-        for f in [held, *held["folds"]]:
-            _drop_raw(f)
+    for f in [in_sample, *([held, *held["folds"]] if held is not None else [])]:
+        f["per_exercise"] = _per_exercise(f["per_exercise"])
     return {"in_sample": in_sample, "held_out": held, "n_clips": len(samples),
             "clips_per_exercise": {k: len(v) for k, v in sorted(by_ex.items())}, "seed": seed,
             "min_clip_s": min_clip_s, "unknown_threshold": float(clf.unknown_threshold if threshold is None
