@@ -3,7 +3,7 @@
 The push-up rule file (``src/repvision/form_rules/push_up.toml``) bounds, among others, the elbow angle at the
 bottom (``depth``: elbows bent to at most ``max`` degrees) and, in a front view, how far the elbows flare out from
 the torso (``elbow_flare``), and weighs each check in points of 100; ``repvision bench form`` calls a video
-incorrect when a check weighing >= 20 points fires (``repvision.bench.form.MAJOR_FAULT_WEIGHT``). This script
+incorrect when a check weighing >= 20 points fires (``repvision.form.MAJOR_FAULT_WEIGHT``). This script
 compares settings of those three numbers on the PushFit / kaiakol push-up videos, end to end from their poses
 (repetitions counted once per video, then judged with each setting):
 
@@ -33,7 +33,6 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from repvision.bench import choose_per_fold
-from repvision.bench.form import MAJOR_FAULT_WEIGHT
 from repvision.form import assess_form, load_rules
 from repvision.form_models import binary_metrics, load_labelled_videos
 from repvision.reps import count_repetitions
@@ -50,11 +49,6 @@ def _rules(base, depth: float, flare: float, flare_weight: float):
     return dataclasses.replace(base, checks=checks)
 
 
-def _verdict(report, rules) -> int:
-    return int(report.mode == "reps" and any(rules.checks[i.check].weight >= MAJOR_FAULT_WEIGHT
-                                             for i in report.issues if i.check in rules.checks))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -69,7 +63,7 @@ def main() -> None:
     verdicts = []
     for p in points:
         rs = _rules(base, *p)
-        verdicts.append(np.array([_verdict(assess_form(it.pose, it.exercise, r, rules=rs), rs)
+        verdicts.append(np.array([int(assess_form(it.pose, it.exercise, r, rules=rs).verdict == "incorrect")
                                   for it, r in zip(items, reps)]))
     name = [f"depth<={d:g} flare<={f:g} flare_weight={w:g}" for d, f, w in points]
     in_sample = {n: binary_metrics(y, v) for n, v in zip(name, verdicts)}

@@ -244,6 +244,8 @@ def test_tempo_cue():
     rep = assess_form(_seq(k), "squat", _one_rep(len(k)))
     tempo = [i for i in rep.issues if i.check == "tempo"]
     assert len(tempo) == 1 and tempo[0].value == pytest.approx(14 / FPS) and "slow down" in tempo[0].cue
+    # tempo weighs 10 points: a cue, not a major fault
+    assert "tempo" not in rep.major_faults and rep.verdict == ("incorrect" if rep.major_faults else "correct")
 
 
 # ------------------------------------------------------------------------------------------ push-up / plank
@@ -258,10 +260,15 @@ def test_push_up_hip_sag_and_depth():
     assert "hip_sag" in by and by["hip_sag"].value == pytest.approx(-20.0, abs=1.0) and "20°" in by["hip_sag"].cue
     assert "depth" in by and by["depth"].value == pytest.approx(110.0, abs=1.5)
     assert "hip_pike" not in by and "lockout" not in by
+    # depth (25 points) and hip sag (25) are major faults: the set is "incorrect", and the summary says why
+    assert rep.major_faults == ("depth", "hip_sag") and rep.verdict == "incorrect"
+    assert "major fault: depth, hip sag" in rep.message
+    assert rep.to_dict()["verdict"] == "incorrect" and rep.to_dict()["major_faults"] == ["depth", "hip_sag"]
 
     straight = side_plank(np.zeros(T), elbow_bottom=180 - ph * 95)
     rep2 = assess_form(_seq(straight), "push_up", _one_rep(T))
     assert not {"hip_sag", "hip_pike", "depth", "lockout"} & {i.check for i in rep2.issues}
+    assert rep2.major_faults == () and rep2.verdict == "correct" and "no major fault" in rep2.message
 
 
 def test_body_line_sign():
@@ -280,6 +287,7 @@ def test_plank_hold_time_and_form_over_time():
     assert len(sag) == 1 and sag[0].duration_s == pytest.approx(2.0, abs=0.15) and sag[0].rep_index is None
     assert 55 <= sag[0].frame <= 125 and "sagged 22°" in sag[0].cue
     assert rep.score == pytest.approx(100 * 3 / 5, abs=4)
+    assert rep.major_faults == ("hip_sag",) and rep.verdict == "incorrect"
 
 
 # ------------------------------------------------------------------------------------------ real sequences
@@ -434,26 +442,31 @@ def test_pull_up_chin_over_bar_cue():
     assert len(chin) == 1 and chin[0].value == pytest.approx(0.07 / 0.3, abs=0.02) and "pull higher" in chin[0].cue
 
 
-def _issue(check: str):
-    from repvision.form import FormIssue
-
-    return FormIssue(check=check, cue="", rep_index=0, frame=0, time_s=0.0, value=0.0, limit=0.0, unit="deg",
-                     severity=1.0, source="")
-
-
 def test_major_fault_verdict_follows_rule_weights():
-    # the form benchmark's video verdict: incorrect only for an issue of a check weighing >= 20 points in the
-    # rule file (push-up: hip_sag 25 yes; lockout 15, tempo 10 no); an exercise without rules is never incorrect
-    from repvision.bench.form import MAJOR_FAULT_WEIGHT, _rule_verdict, major_fault
-    from repvision.form import FormReport, load_rules
+    # the set verdict: incorrect only for an issue of a check weighing >= 20 points in the rule file used
+    # (push-up: hip_sag 25 yes; lockout 15, tempo 10 no); the form benchmark's rule verdict is that verdict
+    import dataclasses
 
-    w = {k: c.weight for k, c in load_rules("push_up").checks.items()}
+    from repvision.bench.form import _rule_verdict
+    from repvision.form import MAJOR_FAULT_WEIGHT, load_rules
+
+    rules = load_rules("push_up")
+    w = {k: c.weight for k, c in rules.checks.items()}
     assert w["hip_sag"] >= MAJOR_FAULT_WEIGHT > max(w["lockout"], w["tempo"])
-    minor = FormReport("push_up", "reps", None, issues=(_issue("lockout"), _issue("tempo")), score=75.0)
-    major = FormReport("push_up", "reps", None, issues=(_issue("tempo"), _issue("hip_sag")), score=90.0)
-    assert not major_fault(minor) and _rule_verdict(minor) == 0
-    assert major_fault(major) and _rule_verdict(major) == 1
-    assert _rule_verdict(FormReport("no_such_exercise", "none", None, issues=(_issue("hip_sag"),))) == 0
+    T = 40
+    ph = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(T) / (T - 1))
+    sagging = _seq(side_plank(np.full(T, 20.0), elbow_bottom=180 - ph * 95))
+    rep = assess_form(sagging, "push_up", _one_rep(T))
+    assert rep.major_faults == ("hip_sag",) and _rule_verdict(rep) == 1
+    # the same set judged with hip sag weighing 15 points: still a cue, no longer a major fault
+    light = dataclasses.replace(rules, checks={**rules.checks,
+                                               "hip_sag": dataclasses.replace(rules.checks["hip_sag"], weight=15)})
+    rep_light = assess_form(sagging, "push_up", _one_rep(T), rules=light)
+    assert "hip_sag" in {i.check for i in rep_light.issues}
+    assert rep_light.major_faults == () and rep_light.verdict == "correct" and _rule_verdict(rep_light) == 0
+    # nothing judged: no verdict (an exercise without rules, or no repetitions)
+    assert assess_form(sagging, "pommel_horse").verdict is None
+    assert assess_form(sagging, "push_up", None).verdict is None
 
 
 def test_train_default_form_model_reads_the_data_folder(tmp_path):

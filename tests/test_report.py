@@ -27,7 +27,7 @@ def test_form_and_activation_in_json(squat_analysis):
     jsonschema = pytest.importorskip("jsonschema")
     doc = json.loads(to_json(squat_analysis))
     jsonschema.validate(doc, REPORT_SCHEMA)
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.2.0"
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.3.0"
     form = doc["form"]
     assert form["exercise"] == "squat" and form["mode"] == "reps"
     assert len(form["reps"]) == len(doc["repetitions"]["repetitions"])
@@ -39,6 +39,8 @@ def test_form_and_activation_in_json(squat_analysis):
     assert form["view"]["view"] == "front"
     assert {s["check"] for s in form["skipped"]} >= {"depth"}
     assert all("side" in s["camera"] for s in form["skipped"] if s["check"] == "depth")
+    # the set verdict: no issue on this clip, so no major fault
+    assert form["issues"] == [] and form["major_faults"] == [] and form["verdict"] == "correct"
     act = doc["muscle_activation"]["activation"]
     assert act["quads"] == 1.0 and act["chest"] == 0.0 and len(act) == 11
 
@@ -58,7 +60,7 @@ def test_summary_shows_form(squat_analysis):
     console = Console(record=True, width=120)
     print_summary(squat_analysis, console)
     text = console.export_text()
-    assert "Form score" in text and "/100" in text
+    assert "Form score" in text and "/100" in text and "Form verdict" in text and "good (no major fault)" in text
     assert "not checked from the front view" in text and "film from the side" in text
 
 
@@ -120,6 +122,7 @@ def test_html_report_in_headless_chromium(squat_analysis, tmp_path):
     assert re.search(r'<img [^>]*src="data:image/jpeg;base64,', dom)
     assert re.search(r'<video [^>]*src="data:video/mp4;base64,', dom)
     assert json.loads(re.search(r'id="report-data">(.*?)</script>', dom, re.S).group(1))["form"]["mode"] == "reps"
+    assert re.search(r'id="form-verdict"[^>]*>good<', dom)
 
     shot = tmp_path / "report.png"
     subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", url], capture_output=True,

@@ -54,7 +54,8 @@ from repvision.types import PoseSequence
 __all__ = [
     "LabelledSequence", "FormModel", "pose_trainer_sequence", "load_pose_trainer", "load_labelled_videos",
     "sequence_features", "FEATURE_NAMES", "cross_validate", "train_form_model", "MODELS_DIR",
-    "load_form_model", "POSE_TRAINER_FPS", "BAD_LABELS", "DEFAULT_C", "binary_metrics",
+    "load_form_model", "POSE_TRAINER_FPS", "BAD_LABELS", "DEFAULT_C", "binary_metrics", "rule_report",
+    "rule_verdicts",
 ]
 
 #: Pose Trainer does not state the frame rate of its videos; 30 fps is assumed for timestamps.
@@ -436,6 +437,22 @@ def cross_validate(items: list[LabelledSequence], n_splits: int = 5, C: float = 
     return {"overall": overall, "per_exercise": per_ex, "predictions": preds}
 
 
+def rule_report(item: LabelledSequence):
+    """The rule-based :class:`repvision.form.FormReport` of a labelled video: its repetitions counted
+    (:func:`repvision.reps.count_repetitions`, the exercise given) and judged (:func:`repvision.form.assess_form`)."""
+    from repvision.form import assess_form
+    from repvision.reps import count_repetitions
+
+    return assess_form(item.pose, item.exercise, count_repetitions(item.pose, item.exercise))
+
+
+def rule_verdicts(items: list[LabelledSequence]) -> np.ndarray:
+    """Rule-based verdicts, shape ``(len(items),)``, 1 = incorrect form: the report of :func:`rule_report` has
+    the verdict ``"incorrect"`` (a major fault, :data:`repvision.form.MAJOR_FAULT_WEIGHT`); 0 also where nothing
+    could be judged (no rules, no repetitions)."""
+    return np.array([int(rule_report(it).verdict == "incorrect") for it in items], dtype=int)
+
+
 def train_default_form_model(data_dir: str | Path, out: str | Path = MODELS_DIR / "form_default.npz",
                              pose_model: str = "lite", seeds: tuple[int, ...] = (0, 1, 2)) -> dict[str, Any]:
     """Train and write the shipped form model from a ``shared/data``-layout folder (needs scikit-learn).
@@ -443,8 +460,8 @@ def train_default_form_model(data_dir: str | Path, out: str | Path = MODELS_DIR 
     Uses ``pose_trainer/poses.npz`` (all four exercises) and the ``videos/manifest.csv`` push-up rows with a
     ``form_label`` (poses extracted and cached by :func:`repvision.pose.estimate_video`). Before fitting on
     everything it measures grouped cross-validation (:func:`cross_validate`, mean over ``seeds``) per dataset
-    and stores those figures in the model's metadata; an exercise where the rule-based verdict of
-    :mod:`repvision.bench.form` beats the learned model's cross-validated accuracy is marked ``prefer_rules``.
+    and stores those figures in the model's metadata; an exercise where the rule-based verdict
+    (:func:`rule_verdicts`) beats the learned model's cross-validated accuracy is marked ``prefer_rules``.
 
     Returns the cross-validation figures. Raises :class:`ManifestError` when ``pose_trainer/`` is missing.
     """
@@ -469,8 +486,6 @@ def train_default_form_model(data_dir: str | Path, out: str | Path = MODELS_DIR 
         }
     prefer: dict[str, str] = {}
     if vids and "videos_push_up" in cv:
-        from repvision.bench.form import rule_verdicts
-
         verdict = rule_verdicts(vids)
         y = np.array([it.is_bad for it in vids], dtype=int)
         acc = float(np.mean(verdict == y))

@@ -402,6 +402,12 @@ def _summary(analysis: Analysis) -> str:
          f'<span style="color:{_score_colour(score)}">{score:.0f}</span><span class="s">/100</span>',
          f"{view} view" if view else "not judged"),
     ]
+    if form is not None and form.verdict is not None:
+        bad = form.verdict == "incorrect"
+        stats.append(("Form verdict", f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
+                      f'{"needs work" if bad else "good"}</span>',
+                      "major fault: " + _esc(", ".join(m.replace("_", " ") for m in form.major_faults)) if bad
+                      else "no major fault"))
     if form is not None and form.hold is not None:
         stats.append(("Hold", f"{form.hold.hold_s:.1f} s", f"{form.hold.good_s:.1f} s in good form"))
     m = analysis.muscles

@@ -14,8 +14,8 @@ from repvision.types import Analysis
 
 #: Version of the JSON report layout (semantic versioning: major for incompatible changes, minor for added
 #: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``; 1.2.0 added
-#: ``segments`` (exercises found one after another).
-SCHEMA_VERSION = "1.2.0"
+#: ``segments`` (exercises found one after another); 1.3.0 added the set's form ``verdict`` and ``major_faults``.
+SCHEMA_VERSION = "1.3.0"
 
 _num = {"type": "number"}
 _num_or_null = {"type": ["number", "null"]}
@@ -60,18 +60,22 @@ _rep_form = {
 #: ``form``: per-repetition form feedback (:class:`repvision.form.FormReport`). ``mode`` is ``reps``, ``hold``
 #: (plank: ``hold`` filled, issues over time with ``duration_s``) or ``none`` (no rules / exercise not
 #: recognised: ``message`` says why). ``score`` 0-100 (mean of the rep scores, or share of the hold in good
-#: form). Issue ``value``/``limit`` are in ``unit``: deg, s, torso (torso lengths) or ratio. ``skipped`` lists
-#: the checks the camera view cannot support, with the ``reason`` and where to put the ``camera``.
+#: form). ``verdict``: ``correct`` / ``incorrect`` (a check weighing >= 20 points failed: those checks are in
+#: ``major_faults``) or null when nothing was judged. Issue ``value``/``limit`` are in ``unit``: deg, s, torso
+#: (torso lengths) or ratio. ``skipped`` lists the checks the camera view cannot support, with the ``reason``
+#: and where to put the ``camera``.
 FORM_SCHEMA: dict[str, Any] = {
     "type": ["object", "null"],
-    "required": ["exercise", "mode", "view", "score", "message", "checks_run", "issue_counts", "reps", "issues",
-                 "skipped", "hold"],
+    "required": ["exercise", "mode", "view", "score", "verdict", "major_faults", "message", "checks_run",
+                 "issue_counts", "reps", "issues", "skipped", "hold"],
     "properties": {
         "exercise": _str, "mode": {"enum": ["reps", "hold", "none"]},
         "view": {"type": ["object", "null"], "required": ["view", "width_ratio", "depth_yaw_deg"],
                  "properties": {"view": {"enum": ["front", "side", "oblique", "unknown"]},
                                 "width_ratio": _num_or_null, "depth_yaw_deg": _num_or_null}},
         "score": {"type": ["number", "null"], "minimum": 0, "maximum": 100}, "message": _str,
+        "verdict": {"enum": ["correct", "incorrect", None]},
+        "major_faults": {"type": "array", "items": _str},
         "checks_run": {"type": "array", "items": _str},
         "issue_counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
         "reps": {"type": "array", "items": _rep_form},
@@ -196,6 +200,16 @@ def top_cues(analysis: Analysis, n: int = 3) -> list[tuple[str, int, str]]:
     return [(c, counts[c], worst[c].cue) for c in order[:n]]
 
 
+def _verdict_words(form) -> str:
+    """The set's form verdict (:attr:`repvision.form.FormReport.verdict`) in words, e.g. ``needs work: major
+    fault hip sag``."""
+    if form.verdict is None:
+        return "not judged"
+    if not form.major_faults:
+        return "good (no major fault)"
+    return "needs work: major fault " + ", ".join(m.replace("_", " ") for m in form.major_faults)
+
+
 def print_summary(analysis: Analysis, console=None) -> None:
     """Print a summary (exercise, repetitions, form score and top cues, muscles) with rich."""
     from rich.console import Console
@@ -217,6 +231,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
         if form.score is not None:
             view = form.view.view if form.view is not None else "unknown"
             head.add_row("Form score", f"{form.score:.0f}/100  ({view} view)")
+            head.add_row("Form verdict", _verdict_words(form))
         else:
             head.add_row("Form", escape(form.message))
     if analysis.muscles is not None:

@@ -5,16 +5,18 @@ Datasets used when present:
 * ``videos/manifest.csv`` rows with a ``form_label`` (correct/incorrect): analysed end to end (video ->
   :func:`repvision.pose.estimate_video` -> :func:`repvision.reps.count_repetitions` with the manifest's
   exercise -> :func:`repvision.form.assess_form` / the learned model). Video-level verdicts:
-  *rules*: incorrect when the mean repetition form score is below :data:`RULE_SCORE_THRESHOLD` (exercises
-  without rules or reps are called correct); *learned*: the shipped :class:`repvision.form_models.FormModel`
-  where it has the exercise -- for videos the model was trained on (listed in its metadata), the out-of-fold
+  *rules*: the report's :attr:`repvision.form.FormReport.verdict` -- incorrect when any repetition (or the hold)
+  shows a major fault, an issue of a check weighing >= :data:`repvision.form.MAJOR_FAULT_WEIGHT` points in its
+  rule file (exercises without rules or reps are called correct; a mean repetition score below
+  :data:`RULE_SCORE_THRESHOLD`, the earlier verdict, is reported beside it); *learned*: the shipped
+  :class:`repvision.form_models.FormModel` where it has the exercise -- for videos the model was trained on (listed in its metadata), the out-of-fold
   prediction of a cross-validation grouped by ``group_id`` instead, so a development-data figure is never a
   training-set figure; *pipeline*: learned where available and not marked ``prefer_rules`` in the model's
   metadata (exercises where the rules were more accurate on the development data, e.g. push_up), else rules.
   The first key of the result is the pipeline's video-level accuracy.
 * ``pose_trainer/``: rule verdict per sequence (the whole sequence judged as one repetition, as Pose Trainer
-  does; bad when any issue is found) and the learned model: grouped cross-validation when scikit-learn is
-  installed, plus the shipped model's figures (trained on this development data, so optimistic there).
+  does; bad when it shows a major fault, as above) and the learned model: grouped cross-validation when
+  scikit-learn is installed, plus the shipped model's figures (trained on this development data, so optimistic there).
 * ``form_frames/``: per-frame rule checks against per-frame labels: plank hip sag/pike
   (ngoquocbao ``plank_model/test.csv``, C/H/L), lunge knee over toes (``lunge_model/err.test.csv``, C/L),
   squat knees caving in (wafi ``squat_coords.csv``, bottom-position rows).
@@ -32,20 +34,15 @@ from typing import Any
 import numpy as np
 
 from repvision.form import (
-    MIN_VISIBILITY, assess_form, load_rules, measure_series, whole_sequence_repetition,
+    MAJOR_FAULT_WEIGHT, MIN_VISIBILITY, assess_form, load_rules, measure_series, whole_sequence_repetition,
 )
 from repvision.form_models import (
-    binary_metrics, cross_validate, load_form_model, load_labelled_videos, load_pose_trainer, sequence_features,
+    binary_metrics, cross_validate, load_form_model, load_labelled_videos, load_pose_trainer, rule_report,
+    sequence_features,
 )
 from repvision.skeleton import BLAZEPOSE_33, BlazePoseLandmark
 from repvision.types import PoseSequence
 
-#: The rules call a video (or a Pose Trainer sequence) incorrect when any repetition, or the hold, shows a
-#: *major fault*: an issue from a check weighing at least this many points of 100 in the exercise's rule file
-#: (e.g. push-up depth 25, hip sag 25, hip pike 20; not lockout 15, elbow flare 15, symmetry 10, tempo 10).
-#: Chosen over the mean-score verdict below by grouped 5-fold cross-validation on the labelled ``videos/``
-#: rows (``benchmarks/form_verdict_cv.py``); on Pose Trainer it scores the same as "any issue" did (80.0%).
-MAJOR_FAULT_WEIGHT = 20.0
 #: The earlier verdict, still reported for comparison: a mean repetition form score below this is incorrect.
 RULE_SCORE_THRESHOLD = 80.0
 
@@ -70,14 +67,6 @@ def _rnd(m: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ videos
 
 
-def rule_report(item):
-    """The rule-based :class:`repvision.form.FormReport` of a labelled video (``LabelledSequence``): its
-    repetitions counted (:func:`repvision.reps.count_repetitions`, the exercise given) and judged."""
-    from repvision.reps import count_repetitions
-
-    return assess_form(item.pose, item.exercise, count_repetitions(item.pose, item.exercise))
-
-
 def score_verdict(report) -> int:
     """1 (incorrect) when the mean repetition form score is below :data:`RULE_SCORE_THRESHOLD`, else 0."""
     if report.mode not in ("reps", "hold"):
@@ -86,24 +75,14 @@ def score_verdict(report) -> int:
 
 
 def major_fault(report) -> bool:
-    """Whether a :class:`repvision.form.FormReport` holds an issue from a check whose rule-file weight is at
-    least :data:`MAJOR_FAULT_WEIGHT` (False for an exercise without rules)."""
-    rules = load_rules(report.exercise)
-    if rules is None:
-        return False
-    return any(rules.checks[i.check].weight >= MAJOR_FAULT_WEIGHT for i in report.issues if i.check in rules.checks)
+    """Whether a :class:`repvision.form.FormReport` shows a major fault (its ``verdict`` is ``"incorrect"``: an
+    issue of a check weighing >= :data:`repvision.form.MAJOR_FAULT_WEIGHT` points in the rule file used)."""
+    return report.verdict == "incorrect"
 
 
 def _rule_verdict(report) -> int:
     """1 (incorrect) when the report shows a major fault (:func:`major_fault`), else 0."""
-    return int(report.mode in ("reps", "hold") and major_fault(report))
-
-
-def rule_verdicts(items) -> np.ndarray:
-    """Rule-based video verdicts (1 = incorrect form) of :class:`repvision.form_models.LabelledSequence` items,
-    shape ``(len(items),)``: the repetitions are counted, judged by :func:`repvision.form.assess_form`, and a
-    major fault (:func:`major_fault`) means incorrect."""
-    return np.array([_rule_verdict(rule_report(it)) for it in items], dtype=int)
+    return int(major_fault(report))
 
 
 def _videos(data_dir: Path, console, model) -> dict[str, Any]:
