@@ -9,9 +9,9 @@ Datasets used when present:
   shows a major fault, an issue of a check weighing >= :data:`repvision.form.MAJOR_FAULT_WEIGHT` points in its
   rule file (exercises without rules or reps are called correct; a mean repetition score below
   :data:`RULE_SCORE_THRESHOLD`, the earlier verdict, is reported beside it); *learned*: the shipped
-  :class:`repvision.form_models.FormModel` where it has the exercise -- for videos the model was trained on (listed in its metadata), the out-of-fold
-  prediction of a cross-validation grouped by ``group_id`` instead, so a development-data figure is never a
-  training-set figure; *pipeline*: learned where available and not marked ``prefer_rules`` in the model's
+  :class:`repvision.form_models.FormModel` where it has the exercise -- for videos the model was trained on
+  (listed in its metadata), the out-of-fold prediction of a cross-validation grouped by ``group_id`` instead, so
+  a development-data figure is never a training-set figure; *pipeline*: learned where available and not marked ``prefer_rules`` in the model's
   metadata (exercises where the rules were more accurate on the development data, e.g. push_up), else rules.
   The first key of the result is the pipeline's video-level accuracy.
 * ``pose_trainer/``: rule verdict per sequence (the whole sequence judged as one repetition, as Pose Trainer
