@@ -11,12 +11,14 @@ Datasets used when present:
   :data:`RULE_SCORE_THRESHOLD`, the earlier verdict, is reported beside it); *learned*: the shipped
   :class:`repvision.form_models.FormModel` where it has the exercise -- for videos the model was trained on
   (listed in its metadata), the out-of-fold prediction of a cross-validation grouped by ``group_id`` instead, so
-  a development-data figure is never a training-set figure; *pipeline*: learned where available and not marked ``prefer_rules`` in the model's
-  metadata (exercises where the rules were more accurate on the development data, e.g. push_up), else rules.
+  a development-data figure is never a training-set figure; *pipeline*: learned where available and not marked
+  ``prefer_rules`` in the model's metadata (exercises where the rules were more accurate on the development
+  data, e.g. push_up), else rules.
   The first key of the result is the pipeline's video-level accuracy.
 * ``pose_trainer/``: rule verdict per sequence (the whole sequence judged as one repetition, as Pose Trainer
   does; bad when it shows a major fault, as above) and the learned model: grouped cross-validation when
-  scikit-learn is installed, plus the shipped model's figures (trained on this development data, so optimistic there).
+  scikit-learn is installed, plus the shipped model's figures (trained on this development data, so optimistic
+  there).
 * ``form_frames/``: per-frame rule checks against per-frame labels: plank hip sag/pike
   (ngoquocbao ``plank_model/test.csv``, C/H/L), lunge knee over toes (``lunge_model/err.test.csv``, C/L),
   squat knees caving in (wafi ``squat_coords.csv``, bottom-position rows).
