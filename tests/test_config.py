@@ -19,6 +19,10 @@ def test_bad_values():
         AnalyzeConfig(max_size=10)
     with pytest.raises(ConfigError, match="pose_workers"):
         AnalyzeConfig(pose_workers=0)
+    for gap in (0, -5.0, "long", True):
+        with pytest.raises(ConfigError, match="set_gap_s"):
+            AnalyzeConfig(set_gap_s=gap)
+    assert AnalyzeConfig(set_gap_s=30).set_gap_s == 30
 
 
 def test_toml_file(tmp_path):

@@ -39,6 +39,8 @@ def test_form_and_activation_in_json(squat_analysis):
     assert form["view"]["view"] == "front"
     assert {s["check"] for s in form["skipped"]} >= {"depth"}
     assert all("side" in s["camera"] for s in form["skipped"] if s["check"] == "depth")
+    # one set of the clip's 2 squats
+    assert [(st["count"], st["rep_indices"], st["rest_before_s"]) for st in doc["sets"]] == [(2, [0, 1], None)]
     # the set verdict: no issue on this clip, so no major fault
     assert form["issues"] == [] and form["major_faults"] == [] and form["verdict"] == "correct"
     act = doc["muscle_activation"]["activation"]
@@ -122,7 +124,7 @@ def test_html_report_in_headless_chromium(squat_analysis, tmp_path):
     assert re.search(r'<img [^>]*src="data:image/jpeg;base64,', dom)
     assert re.search(r'<video [^>]*src="data:video/mp4;base64,', dom)
     assert json.loads(re.search(r'id="report-data">(.*?)</script>', dom, re.S).group(1))["form"]["mode"] == "reps"
-    assert re.search(r'id="form-verdict"[^>]*>good<', dom)
+    assert re.search(r'id="form-verdict"[^>]*>good<', dom) and re.search(r'id="sets">1<', dom)
 
     shot = tmp_path / "report.png"
     subprocess.run(flags + ["--window-size=1200,2400", f"--screenshot={shot}", url], capture_output=True,

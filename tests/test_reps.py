@@ -10,10 +10,10 @@ import pytest
 from repvision.errors import ConfigError
 from repvision.reps import (
     MultiPersonRepCounter, RepCounterConfig, StreamingRepCounter, candidate_signals, count_repetitions,
-    counting_signal,
+    counting_signal, split_sets,
 )
 from repvision.skeleton import BLAZEPOSE_33, BlazePoseLandmark as B
-from repvision.types import PoseSequence
+from repvision.types import PoseSequence, Repetition, RepetitionCount
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -93,6 +93,40 @@ def test_pauses_between_sets():
     plan = _reps(6, 1.8) + [("idle", 6, 0)] + _reps(7, 1.8) + [("idle", 3, 0)]
     assert count_repetitions(_sequence(q := _profile(30, plan))).count == 13
     assert len(q) > 0
+
+
+def test_sets_split_at_a_rest():
+    # 6 squats, a 20 s rest, 7 squats: two sets; the rest is measured between the repetitions' boundaries,
+    # which reach into the idle time (here 2.2 s after the last repetition and 1.8 s before the next)
+    plan = [("idle", 2, 0)] + _reps(6, 1.8) + [("idle", 20, 0)] + _reps(7, 1.8) + [("idle", 3, 0)]
+    reps = count_repetitions(_sequence(_profile(30, plan)))
+    assert reps.count == 13
+    sets = split_sets(reps)
+    assert [st.count for st in sets] == [6, 7] and [st.index for st in sets] == [0, 1]
+    assert sets[0].rest_before_s is None and 20.0 - 2.5 * 1.8 <= sets[1].rest_before_s <= 20.0
+    assert sets[0].rep_indices == tuple(range(6)) and sets[1].rep_indices == tuple(range(6, 13))
+    assert sets[0].end_s <= sets[1].start_s
+    # a longer gap setting keeps them one set; the 6 s pause of test_pauses_between_sets is no rest
+    assert [st.count for st in split_sets(reps, gap_s=25.0)] == [13]
+    plan = _reps(6, 1.8) + [("idle", 6, 0)] + _reps(7, 1.8) + [("idle", 3, 0)]
+    assert [st.count for st in split_sets(count_repetitions(_sequence(_profile(30, plan))))] == [13]
+
+
+def _rep(i: int, start: float, end: float, partial: bool = False) -> Repetition:
+    return Repetition(i, int(start * 30), int((start + end) * 15), int(end * 30), start, (start + end) / 2, end,
+                      partial=partial)
+
+
+def test_split_sets_partial_repetitions_and_bad_gap():
+    reps = RepetitionCount((_rep(0, 0, 2), _rep(1, 2, 4, partial=True), _rep(2, 4, 6),
+                            _rep(3, 30, 31, partial=True),          # a lone try between sets: no set
+                            _rep(4, 60, 62), _rep(5, 62, 64)))
+    sets = split_sets(reps, gap_s=15.0)
+    assert [(st.count, st.partial_count, st.rep_indices) for st in sets] == [(2, 1, (0, 1, 2)), (2, 0, (4, 5))]
+    assert sets[1].rest_before_s == pytest.approx(54.0) and sets[1].duration_s == pytest.approx(4.0)
+    assert split_sets(RepetitionCount(())) == ()
+    with pytest.raises(ValueError, match="gap_s"):
+        split_sets(reps, gap_s=0)
 
 
 def test_speed_change():

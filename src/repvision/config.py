@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from repvision.errors import ConfigError
+from repvision.reps import SET_GAP_S
 
 T = TypeVar("T")
 
@@ -71,6 +72,9 @@ class AnalyzeConfig:
         threshold (chosen by cross-validation when it was trained).
     exercise:
         Skip classification and use this exercise label (e.g. when the user knows it).
+    set_gap_s:
+        A pause of at least this many seconds between two repetitions starts a new set
+        (:func:`repvision.reps.split_sets`; default :data:`repvision.reps.SET_GAP_S`).
     """
 
     pose_model: str = "lite"
@@ -83,6 +87,7 @@ class AnalyzeConfig:
     min_person_frames: int = 10
     unknown_threshold: float | None = None
     exercise: str | None = None
+    set_gap_s: float = SET_GAP_S
 
     def __post_init__(self) -> None:
         if not isinstance(self.stride, int) or self.stride < 1:
@@ -97,6 +102,9 @@ class AnalyzeConfig:
             raise ConfigError("min_person_fraction in [0, 1]", f"{self.min_person_fraction!r}", "Use e.g. 0.25.")
         if self.unknown_threshold is not None and not 0.0 <= float(self.unknown_threshold) <= 1.0:
             raise ConfigError("unknown_threshold in [0, 1]", f"{self.unknown_threshold!r}", "Use e.g. 0.5.")
+        if not isinstance(self.set_gap_s, (int, float)) or isinstance(self.set_gap_s, bool) or not self.set_gap_s > 0:
+            raise ConfigError("set_gap_s: a number of seconds > 0", f"{self.set_gap_s!r}",
+                              f"Use e.g. set_gap_s = {SET_GAP_S:g}.")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AnalyzeConfig":

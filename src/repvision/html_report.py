@@ -390,6 +390,8 @@ def _bars(pairs: list[tuple[str, float]], colour_fn) -> str:
 
 
 def _summary(analysis: Analysis) -> str:
+    from repvision.report import sets_in_words
+
     ex = analysis.exercise
     reps = analysis.repetitions
     form = analysis.form
@@ -398,6 +400,8 @@ def _summary(analysis: Analysis) -> str:
     stats = [
         ("Exercise", _esc(ex.label.replace("_", " ")), f"{ex.confidence:.0%} confidence"),
         ("Repetitions", str(reps.count), f"+{len(reps.partials)} partial" if reps.partials else "full repetitions"),
+        ("Sets", f'<span id="sets">{len(analysis.sets)}</span>',
+         _esc(sets_in_words(analysis.sets).split(": ", 1)[-1])),
         ("Form score", "&ndash;" if score is None else
          f'<span style="color:{_score_colour(score)}">{score:.0f}</span><span class="s">/100</span>',
          f"{view} view" if view else "not judged"),

@@ -151,10 +151,11 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
                         "'segments' in the JSON report.")
 
     t2 = time.perf_counter()
-    from repvision.reps import count_repetitions
+    from repvision.reps import count_repetitions, split_sets
 
     hint = None if exercise.is_unknown else exercise.label
     repetitions: RepetitionCount = count_repetitions(pose, exercise=hint)
+    sets = split_sets(repetitions, cfg.set_gap_s)
     timings["reps_s"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
@@ -177,5 +178,5 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         video=info, pose_model=cfg.pose_model, frames_analysed=len(pose), frames_with_person=n_person,
         exercise=exercise, repetitions=repetitions, muscles=None if exercise.is_unknown else muscles_for(exercise.label),
         timings_s=timings, warnings=tuple(warnings), pose=pose, form=form,
-        muscle_activation=activation_from_prediction(exercise), segments=segments,
+        muscle_activation=activation_from_prediction(exercise), segments=segments, sets=sets,
     )

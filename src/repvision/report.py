@@ -14,7 +14,8 @@ from repvision.types import Analysis
 
 #: Version of the JSON report layout (semantic versioning: major for incompatible changes, minor for added
 #: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``; 1.2.0 added
-#: ``segments`` (exercises found one after another); 1.3.0 added the set's form ``verdict`` and ``major_faults``.
+#: ``segments`` (exercises found one after another); 1.3.0 added ``sets`` and the form's ``verdict`` and
+#: ``major_faults``.
 SCHEMA_VERSION = "1.3.0"
 
 _num = {"type": "number"}
@@ -113,14 +114,31 @@ SEGMENT_SCHEMA: dict[str, Any] = {
     },
 }
 
+#: ``sets``: the repetitions grouped into sets (:func:`repvision.reps.split_sets`: a pause of at least
+#: ``AnalyzeConfig.set_gap_s`` seconds starts a new one), in time order; ``rep_indices`` are the ``index`` values
+#: of ``repetitions.repetitions`` in the set (partial ones included); ``count`` counts full repetitions;
+#: ``rest_before_s`` is null for the first set. Always present (empty without full repetitions).
+SET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["index", "start_s", "end_s", "duration_s", "rep_indices", "count", "partial_count",
+                 "rest_before_s"],
+    "properties": {
+        "index": {"type": "integer", "minimum": 0}, "start_s": _num, "end_s": _num,
+        "duration_s": {"type": "number", "minimum": 0},
+        "rep_indices": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "count": {"type": "integer", "minimum": 1}, "partial_count": {"type": "integer", "minimum": 0},
+        "rest_before_s": {"type": ["number", "null"], "minimum": 0},
+    },
+}
+
 #: JSON Schema (draft 2020-12) of the report written by :func:`write_json`. Units: seconds (``*_s``),
 #: frames (``*_frame``, indices into the analysed frames), degrees (``*_deg``), pixels (video size).
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "repvision analysis report",
     "type": "object",
-    "required": ["schema_version", "video", "pose", "exercise", "repetitions", "muscles", "muscle_activation",
-                 "form", "segments", "timings_s", "warnings"],
+    "required": ["schema_version", "video", "pose", "exercise", "repetitions", "sets", "muscles",
+                 "muscle_activation", "form", "segments", "timings_s", "warnings"],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
         "video": {
@@ -153,6 +171,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                            "signal": {"type": "string"}, "method": {"type": "string"},
                            "repetitions": {"type": "array", "items": _rep}},
         },
+        "sets": {"type": "array", "items": SET_SCHEMA},
         "muscles": {
             "type": ["object", "null"], "required": ["exercise", "primary", "secondary", "source"],
             "properties": {"exercise": {"type": "string"}, "primary": {"type": "array", "items": {"type": "string"}},
@@ -200,6 +219,15 @@ def top_cues(analysis: Analysis, n: int = 3) -> list[tuple[str, int, str]]:
     return [(c, counts[c], worst[c].cue) for c in order[:n]]
 
 
+def sets_in_words(sets) -> str:
+    """Sets (:class:`repvision.types.ExerciseSet`) in words, e.g. ``2 sets: 10 + 8 repetitions, rests 45 s``."""
+    if not sets:
+        return "no full repetitions"
+    rests = [st.rest_before_s for st in sets if st.rest_before_s is not None]
+    return (f"{len(sets)} set{'s' if len(sets) != 1 else ''}: " + " + ".join(str(st.count) for st in sets)
+            + " repetitions" + (", rest " + ", ".join(f"{r:.0f} s" for r in rests) if rests else ""))
+
+
 def _verdict_words(form) -> str:
     """The set's form verdict (:attr:`repvision.form.FormReport.verdict`) in words, e.g. ``needs work: major
     fault hip sag``."""
@@ -226,6 +254,8 @@ def print_summary(analysis: Analysis, console=None) -> None:
     head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     reps = analysis.repetitions
     head.add_row("Repetitions", f"{reps.count}" + (f"  (+{len(reps.partials)} partial)" if reps.partials else ""))
+    if len(analysis.sets) > 1:
+        head.add_row("Sets", sets_in_words(analysis.sets))
     form = analysis.form
     if form is not None:
         if form.score is not None:

@@ -240,6 +240,36 @@ class RepetitionCount:
 
 
 @dataclass(frozen=True)
+class ExerciseSet:
+    """A set: repetitions done one after another, apart from the next set by a rest
+    (:func:`repvision.reps.split_sets`).
+
+    ``index`` 0-based; ``start_s``/``end_s`` seconds from the start of the video (start of its first repetition,
+    end of its last); ``rep_indices`` the :attr:`Repetition.index` values of its repetitions, partial ones
+    included; ``count`` full repetitions, ``partial_count`` partial ones; ``rest_before_s`` seconds since the
+    previous set ended (None for the first set).
+    """
+
+    index: int
+    start_s: float
+    end_s: float
+    rep_indices: tuple[int, ...]
+    count: int
+    partial_count: int = 0
+    rest_before_s: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "start_s": round(float(self.start_s), 4), "end_s": round(float(self.end_s), 4),
+                "duration_s": round(float(self.duration_s), 4), "rep_indices": list(self.rep_indices),
+                "count": self.count, "partial_count": self.partial_count,
+                "rest_before_s": None if self.rest_before_s is None else round(float(self.rest_before_s), 4)}
+
+
+@dataclass(frozen=True)
 class ExercisePrediction:
     """Exercise label for a clip.
 
@@ -345,7 +375,8 @@ class Analysis:
     exercise has no form rules or was not recognised; None only when form was not assessed at all);
     ``muscle_activation`` the per-group estimate of :func:`repvision.muscles.activation_from_prediction`;
     ``segments`` the exercises found one after another (:func:`repvision.classify.segment_exercises`; empty
-    when not computed). ``exercise`` and ``repetitions`` always describe the whole clip.
+    when not computed); ``sets`` the repetitions grouped into sets (:func:`repvision.reps.split_sets`; empty
+    without full repetitions). ``exercise`` and ``repetitions`` always describe the whole clip.
     """
 
     video: VideoInfo
@@ -361,6 +392,7 @@ class Analysis:
     form: "FormReport | None" = None
     muscle_activation: MuscleActivation | None = None
     segments: tuple[ExerciseSegment, ...] = ()
+    sets: tuple[ExerciseSet, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
@@ -373,6 +405,7 @@ class Analysis:
                      "frames_with_person": self.frames_with_person},
             "exercise": self.exercise.to_dict(),
             "repetitions": self.repetitions.to_dict(),
+            "sets": [st.to_dict() for st in self.sets],
             "muscles": None if self.muscles is None else self.muscles.to_dict(),
             "muscle_activation": None if self.muscle_activation is None else self.muscle_activation.to_dict(),
             "form": None if self.form is None else self.form.to_dict(),
