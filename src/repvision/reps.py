@@ -869,8 +869,6 @@ class StreamingRepCounter:
         self._ts: list[float] = []
         self._offset = 0            # absolute frame index of self._kp[0]
         self._reps: list[Repetition] = []
-        self._last_turn_abs = -10**9
-        self._pending: list[int] = []
         self._last_run_t = -np.inf
         self._nan = np.full((self.skeleton.num_keypoints, 4), np.nan, dtype=np.float32)
 
