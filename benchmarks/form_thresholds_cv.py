@@ -30,9 +30,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
-
-from repvision.bench import choose_per_fold
+from repvision.bench import choose_binary_verdict
 from repvision.form import assess_form, load_rules
 from repvision.form_models import binary_metrics, load_labelled_videos
 from repvision.reps import count_repetitions
@@ -69,18 +67,9 @@ def main() -> None:
     in_sample = {n: binary_metrics(y, v) for n, v in zip(name, verdicts)}
     for n, m in in_sample.items():
         print(f"{n:45s} in-sample accuracy {m['accuracy']:.4f}  F1 {m['f1']:.4f}")
-    runs = []
-    for seed in range(5):
-        cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
-        folds = np.zeros(len(y), dtype=int)
-        for f, (_, te) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
-            folds[te] = f
-        choice = choose_per_fold(folds, len(points), lambda j, tr: -float(np.mean(verdicts[j][tr] == y[tr])))
-        pred = np.array([verdicts[choice[f]][i] for i, f in enumerate(folds)])
-        runs.append({"seed": seed, "chosen": [name[j] for j in choice.values()],
-                     "held_out": binary_metrics(y, pred)})
-        print(f"seed {seed}: chosen {runs[-1]['chosen']}; held-out accuracy "
-              f"{runs[-1]['held_out']['accuracy']:.4f}")
+    runs = choose_binary_verdict(verdicts, name, y, groups)
+    for r in runs:
+        print(f"seed {r['seed']}: chosen {r['chosen']}; held-out accuracy {r['held_out']['accuracy']:.4f}")
     print(json.dumps({"benchmark": "form_thresholds_cv", "exercise": "push_up", "n_videos": len(items),
                       "shipped": name[0],
                       "held_out_accuracy_mean": round(float(np.mean([r["held_out"]["accuracy"] for r in runs])), 4),

@@ -20,9 +20,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
-
-from repvision.bench import choose_per_fold
+from repvision.bench import choose_binary_verdict
 from repvision.bench.form import RULE_SCORE_THRESHOLD, rule_report, score_verdict, major_fault
 from repvision.form_models import binary_metrics, load_labelled_videos
 
@@ -42,18 +40,9 @@ def main() -> None:
         "any_issue": np.array([int(j and bool(r.issues)) for j, r in zip(judged, reports)]),
     }
     names = list(verdicts)
-    runs = []
-    for seed in range(5):
-        cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
-        folds = np.zeros(len(y), dtype=int)
-        for f, (_, te) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
-            folds[te] = f
-        choice = choose_per_fold(folds, len(names),
-                                 lambda j, tr: -float(np.mean(verdicts[names[j]][tr] == y[tr])))
-        chosen = [names[j] for j in choice.values()]
-        pred = np.array([verdicts[names[choice[f]]][i] for i, f in enumerate(folds)])
-        runs.append({"seed": seed, "chosen": chosen, "held_out": binary_metrics(y, pred)})
-        print(f"seed {seed}: chosen {chosen}; held-out accuracy {runs[-1]['held_out']['accuracy']:.4f}")
+    runs = choose_binary_verdict([verdicts[n] for n in names], names, y, groups)
+    for r in runs:
+        print(f"seed {r['seed']}: chosen {r['chosen']}; held-out accuracy {r['held_out']['accuracy']:.4f}")
     in_sample = {n: binary_metrics(y, v) for n, v in verdicts.items()}
     push = np.array([it.exercise == "push_up" for it in items])
     for n, m in in_sample.items():

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repvision.bench import parse_settings
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
 
@@ -54,12 +55,10 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a RepCounterConfig setting (repeatable)")
     a = ap.parse_args()
-    settings = {}
-    for item in a.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--set expects NAME=VALUE, got {item!r}")
-        settings[name] = json.loads(value)
+    try:
+        settings = parse_settings(a.set)
+    except ValueError as exc:
+        ap.error(str(exc))
     cfg = RepCounterConfig.from_dict(settings)
     start_err, end_err, ious = [], [], []
     n_true = n_matched = 0

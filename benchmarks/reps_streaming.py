@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repvision.bench import parse_settings
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import StreamingRepCounter, count_repetitions
@@ -59,12 +60,10 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, help="also write the figures and the per-video results (JSON) here")
     a = ap.parse_args()
-    kw = {}
-    for item in a.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--set expects NAME=VALUE, got {item!r}")
-        kw[name] = json.loads(value)
+    try:
+        kw = parse_settings(a.set)
+    except ValueError as exc:
+        ap.error(str(exc))
     StreamingRepCounter(**kw)   # unknown names fail here, before the workers start
     t0 = time.perf_counter()
     items = load_repcount_a(a.data)

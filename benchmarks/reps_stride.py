@@ -20,6 +20,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from repvision.bench import parse_settings
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
@@ -41,12 +42,10 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="change one counter setting (repeatable)")
     a = ap.parse_args()
-    changes = {}
-    for item in a.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            ap.error(f"--set expects NAME=VALUE, got {item!r}")
-        changes[name] = json.loads(value)
+    try:
+        changes = parse_settings(a.set)
+    except ValueError as exc:
+        ap.error(str(exc))
     cfg = RepCounterConfig.from_dict({**RepCounterConfig().to_dict(), **changes, "phase_votes": a.phase_votes})
     items = load_repcount_a(a.data)
     out = {}

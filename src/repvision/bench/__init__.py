@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import numpy as np
@@ -23,3 +24,48 @@ def choose_per_fold(folds: np.ndarray, n_options: int, train_loss: Callable[[int
         train = folds != f
         out[f] = min(range(n_options), key=lambda j: (train_loss(j, train), j))
     return out
+
+
+def parse_settings(items: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` strings (the benchmark scripts' ``--set`` options) as a dict, each value read as JSON
+    (``confirm=3`` -> 3, ``report=true`` -> True, ``mode='"x"'`` -> "x"). Raises ``ValueError`` naming an item
+    without ``=`` or with a value that is not JSON."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--set expects NAME=VALUE, got {item!r}")
+        try:
+            out[name] = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError(f"--set {name}: the value must be JSON (a number, true/false, or a quoted string), "
+                             f"got {value!r}") from None
+    return out
+
+
+def choose_binary_verdict(verdicts: list[np.ndarray], names: list[str], y: np.ndarray, groups: np.ndarray,
+                          seeds: int = 5, n_splits: int = 5) -> list[dict[str, Any]]:
+    """Choose among candidate binary verdicts by grouped cross-validation (needs scikit-learn).
+
+    ``verdicts``: one ``(N,)`` 0/1 array per option (list order = tie-break preference), ``names`` their names;
+    ``y`` ``(N,)`` 0/1 truth; ``groups`` ``(N,)`` group ids (all items of a group in one fold). For each seed
+    ``0..seeds-1``, ``StratifiedGroupKFold(n_splits, shuffle=True)``; per fold the option with the best accuracy on
+    the other folds (:func:`choose_per_fold`) is applied to the fold. Returns per seed ``{"seed", "chosen" (names
+    per fold), "held_out" (:func:`repvision.form_models.binary_metrics` of the pooled held-out verdicts)}``.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from repvision.form_models import binary_metrics
+
+    y = np.asarray(y)
+    runs = []
+    for seed in range(seeds):
+        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        folds = np.zeros(len(y), dtype=int)
+        for f, (_, te) in enumerate(cv.split(np.zeros(len(y)), y, groups)):
+            folds[te] = f
+        choice = choose_per_fold(folds, len(verdicts), lambda j, tr: -float(np.mean(verdicts[j][tr] == y[tr])))
+        pred = np.array([verdicts[choice[f]][i] for i, f in enumerate(folds)])
+        runs.append({"seed": seed, "chosen": [names[j] for j in choice.values()],
+                     "held_out": binary_metrics(y, pred)})
+    return runs

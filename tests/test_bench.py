@@ -1,0 +1,37 @@
+"""Helpers shared by the benchmarks (``repvision.bench``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repvision.bench import choose_binary_verdict, choose_per_fold, parse_settings
+
+
+def test_parse_settings_reads_json_values_and_names_bad_items():
+    assert parse_settings(["confirm=3", "release_backlog=true", 'report_by="count"', "step_s=0.1"]) == {
+        "confirm": 3, "release_backlog": True, "report_by": "count", "step_s": 0.1}
+    assert parse_settings([]) == {}
+    with pytest.raises(ValueError, match="NAME=VALUE.*'confirm'"):
+        parse_settings(["confirm"])
+    with pytest.raises(ValueError, match="confirm.*JSON.*'x'"):
+        parse_settings(["confirm=x"])
+
+
+def test_choose_per_fold_uses_the_other_folds_only():
+    # option 0 is right on fold 0 only, option 1 on folds 1 and 2: fold 0 gets option 1 (chosen on folds 1-2),
+    # folds 1 and 2 get the option best on the remaining folds (a tie there goes to the lower index)
+    folds = np.array([0, 0, 1, 1, 2, 2])
+    right = {0: np.array([1, 1, 0, 0, 0, 0], bool), 1: np.array([0, 0, 1, 1, 1, 1], bool)}
+    choice = choose_per_fold(folds, 2, lambda j, tr: -int(right[j][tr].sum()))
+    assert choice == {0: 1, 1: 0, 2: 0}
+
+
+def test_choose_binary_verdict_held_out_accuracy():
+    # 20 groups of 3 items; verdict "a" is the truth, "b" its opposite: every fold picks "a", held out 100%
+    pytest.importorskip("sklearn")
+    y = np.tile([0, 1], 30)
+    groups = np.repeat(np.arange(20), 3)
+    runs = choose_binary_verdict([1 - y, y.copy()], ["b", "a"], y, groups, seeds=2)
+    assert [r["seed"] for r in runs] == [0, 1]
+    assert all(set(r["chosen"]) == {"a"} and r["held_out"]["accuracy"] == 1.0 for r in runs)
