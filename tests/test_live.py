@@ -30,6 +30,8 @@ def test_live_on_a_clip_counts_and_reports():
     # when reporting from the first repetition); report latency on longer sets: tests/test_reps.py
     assert [e["count"] for e in reps] == list(range(1, len(reps) + 1))
     assert result.analysis is not None and abs(result.analysis.repetitions.count - result.reps_live) <= 1
+    # the end event sums up the session's offline analysis: one set, judged without a major fault
+    assert events[-1]["sets"] == 1 and events[-1]["form_verdict"] == result.analysis.form.verdict == "correct"
     assert result.frames_dropped == 0 and result.frames_processed == 143
 
 

@@ -464,6 +464,9 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     emit({"event": "end", "reps_live": n_live,
           "reps_final": None if result.analysis is None else result.analysis.repetitions.count,
           "exercise": None if result.analysis is None else result.analysis.exercise.label,
+          "sets": None if result.analysis is None else len(result.analysis.sets),
+          "form_verdict": None if result.analysis is None or result.analysis.form is None
+          else result.analysis.form.verdict,
           "frames_processed": result.frames_processed, "frames_dropped": result.frames_dropped,
           "latency_ms_p50": None if not latencies else round(float(np.percentile(latencies, 50)), 1),
           "latency_ms_p95": None if not latencies else round(float(np.percentile(latencies, 95)), 1),
