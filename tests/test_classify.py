@@ -200,6 +200,34 @@ def test_shipped_model_on_penn_action_test_clips():
             assert pred.label == "unknown", (f, pred)
 
 
+def _with_rest(pose: PoseSequence, rest_s: float, seed: int = 0) -> PoseSequence:
+    """The clip, then ``rest_s`` seconds standing still (its last pose with 0.1% jitter), then the clip again."""
+    import dataclasses
+
+    rng = np.random.default_rng(seed)
+    hold = np.repeat(pose.keypoints[-1:], int(rest_s * pose.fps), axis=0).copy()
+    hold[..., :2] += rng.normal(0, 0.001, hold[..., :2].shape)
+    kp = np.concatenate([pose.keypoints, hold, pose.keypoints]).astype(np.float32)
+    return dataclasses.replace(pose, keypoints=kp, timestamps=np.arange(len(kp)) / pose.fps, world=None)
+
+
+def test_a_rest_between_sets_does_not_change_the_exercise(clip_poses):
+    # regression: two sets of the 2-squat clip with a 20 s rest standing still between them were called
+    # shoulder_shrug (61%, squat 38%): the still windows outnumbered the squatting ones and averaged in equally.
+    # Windows are now weighted by how much the person moves (window_weights).
+    from repvision.classify import sequence_windows_ori, window_weights
+
+    _, pose = clip_poses["calimiro_squat_19.mp4"]
+    two = _with_rest(pose, 20.0)
+    pred = load_default_classifier().predict_sequence(two, top_k=3)
+    assert pred.label == "squat" and pred.confidence > 0.5, pred
+    w, dt, ori = sequence_windows_ori(two)
+    weights = window_weights(window_features(w, dt, ori))
+    assert weights.max() == 1.0 and np.sort(weights)[len(weights) // 3] < 0.1   # the rest weighs little
+    # a clip where nothing moves keeps equal weights
+    assert np.all(window_weights(np.zeros((4, len(feature_names())))) == 1.0)
+
+
 def test_predict_sequence_accepts_blazepose_with_gaps():
     seq = _synthetic()
     k = np.full((len(seq), 33, 4), np.nan, np.float32)

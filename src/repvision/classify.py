@@ -24,7 +24,8 @@ Method
    Kingma & Ba 2015; the shipped model averages the logits of 5 trained from different seeds) on
    standardised features gives window probabilities; the exported weights are evaluated
    with numpy only. A clip's probabilities are the average over its windows and over their left/right mirror
-   images (test-time augmentation).
+   images (test-time augmentation), each window weighted by how much the person moves in it
+   (:func:`window_weights`), so a rest between sets does not outvote the sets.
 5. :meth:`ExerciseClassifier.predict_sequence` answers ``"unknown"`` when the best probability is below the
    threshold chosen by cross-validation (stored in the model file) or the best class is not an exercise of the
    vocabulary (Penn Action sports negatives, ``other``).
@@ -268,6 +269,34 @@ def feature_names() -> list[str]:
     return names
 
 
+def window_weights(X: np.ndarray) -> np.ndarray:
+    """``(K,)`` weights in [0, 1] of a clip's windows from their features ``(K, F)`` (:func:`window_features`):
+    each window's movement -- the mean over the 26 box coordinates of their standard deviation in the window --
+    relative to the clip's busy windows (its 90th percentile), capped at 1. A window where the person stands
+    still between sets weighs about as much as pose jitter against the movement (a few per cent), so the exercise
+    is read from the windows where it happens. All ones when no window moves."""
+    X = np.asarray(X, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        act = np.nanmean(X[:, 26:52], axis=1)
+    act = np.where(np.isfinite(act), act, 0.0)
+    ref = float(np.percentile(act, 90)) if act.size else 0.0
+    if not ref > 0:
+        return np.ones(len(act))
+    return np.clip(act / ref, 0.0, 1.0)
+
+
+def clip_proba(window_proba: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``(C,)`` clip probabilities from ``(2K, C)`` probabilities of K windows followed by their K mirror
+    images, averaged with the ``(K,)`` window ``weights`` (:func:`window_weights`; each mirror image weighs as
+    its window)."""
+    p = np.asarray(window_proba, dtype=np.float64)
+    w = np.tile(np.asarray(weights, dtype=np.float64), 2)
+    if w.shape[0] != p.shape[0] or not w.sum() > 0:
+        return p.mean(axis=0)
+    return (w[:, None] * p).sum(axis=0) / w.sum()
+
+
 def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None = None) -> np.ndarray:
     """Summarise windows over time.
 
@@ -507,13 +536,15 @@ class ExerciseClassifier(ParamsMixin):
 
     # -- sequences ---------------------------------------------------------------------------------------
     def sequence_proba(self, seq: PoseSequence) -> np.ndarray:
-        """``(C,)`` clip probabilities: mean over windows and their mirror images of the window probabilities.
+        """``(C,)`` clip probabilities: the window probabilities (each window and its mirror image) averaged
+        with :func:`window_weights`, so still stretches (a rest between sets) weigh little.
 
         Raises :class:`TooFewDetectionsError` when no frame has a person, :class:`NotFittedError` before fit."""
         self._check_fitted()
         w, dt, ori = sequence_windows_ori(seq)
-        X = np.concatenate([window_features(w, dt, ori), window_features(mirror_windows(w), dt, ori)])
-        return self.predict_proba(X[:, : self.n_features_in_]).mean(axis=0)
+        X = window_features(w, dt, ori)
+        Xa = np.concatenate([X, window_features(mirror_windows(w), dt, ori)])
+        return clip_proba(self.predict_proba(Xa[:, : self.n_features_in_]), window_weights(X))
 
     def predict_sequence(self, seq: PoseSequence, top_k: int = 3, threshold: float | None = None
                          ) -> ExercisePrediction:
