@@ -36,7 +36,7 @@ def main() -> None:
     judged = [r.mode in ("reps", "hold") for r in reports]
     verdicts = {   # order = tie-break preference
         f"mean_score_below_{RULE_SCORE_THRESHOLD:g}": np.array([score_verdict(r) for r in reports]),
-        "major_fault": np.array([int(j and major_fault(r)) for j, r in zip(judged, reports)]),
+        "major_fault": np.array([int(major_fault(r)) for r in reports]),   # no verdict where nothing was judged
         "any_issue": np.array([int(j and bool(r.issues)) for j, r in zip(judged, reports)]),
     }
     names = list(verdicts)

@@ -9,7 +9,9 @@ intersection over union (IoU), greedily from the highest, each used once, pairs 
     .venv/bin/python benchmarks/reps_boundaries.py [--data ../shared/data/repcount_a] [--set NAME=VALUE ...]
 
 Figures (seconds, over matched pairs): median and 90th percentile of |start error| and |end error|, mean IoU,
-and the share of annotated repetitions matched. The last line is one JSON object with them.
+and the share of annotated repetitions matched; and, from the annotations alone, the pauses between consecutive
+annotated repetitions that are long enough to start a new set (>= ``repvision.reps.SET_GAP_S``). The last line
+is one JSON object with them.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from repvision.bench import parse_settings
+from repvision.bench import setting_arg
 from repvision.datasets.repcount import load_repcount_a
-from repvision.reps import RepCounterConfig, count_repetitions
+from repvision.reps import SET_GAP_S, RepCounterConfig, count_repetitions
 
 
 def match(pred: np.ndarray, true: np.ndarray, min_iou: float = 0.1) -> list[tuple[int, int, float]]:
@@ -52,21 +54,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path,
                     default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+    ap.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
                     help="a RepCounterConfig setting (repeatable)")
     a = ap.parse_args()
-    try:
-        settings = parse_settings(a.set)
-    except ValueError as exc:
-        ap.error(str(exc))
+    settings = dict(a.set)
     cfg = RepCounterConfig.from_dict(settings)
-    start_err, end_err, ious = [], [], []
+    start_err, end_err, ious, gaps = [], [], [], []
     n_true = n_matched = 0
     for it in load_repcount_a(a.data):
         fps = it.pose.fps
         reps = count_repetitions(it.pose, None, cfg).full
         pred = np.array([[r.start_frame, r.end_frame] for r in reps], dtype=np.float64).reshape(-1, 2) / fps
         true = np.asarray(it.boundaries, dtype=np.float64).reshape(-1, 2) / fps
+        gaps += (true[1:, 0] - true[:-1, 1]).tolist()
         pairs = match(pred, true)
         n_true += len(true)
         n_matched += len(pairs)
@@ -80,10 +80,13 @@ def main() -> None:
             "start_error_p50_s": round(float(np.median(s)), 3),
             "start_error_p90_s": round(float(np.percentile(s, 90)), 3),
             "end_error_p50_s": round(float(np.median(e)), 3), "end_error_p90_s": round(float(np.percentile(e, 90)), 3),
-            "iou_mean": round(float(np.mean(ious)), 4)}
+            "iou_mean": round(float(np.mean(ious)), 4), "n_gaps": len(gaps),
+            "gaps_at_least_set_gap_s": sorted(round(g, 2) for g in gaps if g >= SET_GAP_S), "set_gap_s": SET_GAP_S}
     print(f"{n_matched} of {n_true} annotated repetitions matched (IoU >= 0.1); |start error| p50 "
           f"{figs['start_error_p50_s']} s, p90 {figs['start_error_p90_s']} s; |end error| p50 "
-          f"{figs['end_error_p50_s']} s, p90 {figs['end_error_p90_s']} s; mean IoU {figs['iou_mean']}")
+          f"{figs['end_error_p50_s']} s, p90 {figs['end_error_p90_s']} s; mean IoU {figs['iou_mean']}; "
+          f"{len(figs['gaps_at_least_set_gap_s'])} of {len(gaps)} pauses between annotated repetitions are >= "
+          f"{SET_GAP_S:g} s ({figs['gaps_at_least_set_gap_s']})")
     print(json.dumps(figs))
 
 

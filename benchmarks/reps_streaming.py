@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repvision.bench import parse_settings
+from repvision.bench import setting_arg
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import StreamingRepCounter, count_repetitions
@@ -55,15 +55,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path,
                     default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+    ap.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
                     help="a StreamingRepCounter keyword argument (repeatable)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, help="also write the figures and the per-video results (JSON) here")
     a = ap.parse_args()
-    try:
-        kw = parse_settings(a.set)
-    except ValueError as exc:
-        ap.error(str(exc))
+    kw = dict(a.set)
     StreamingRepCounter(**kw)   # unknown names fail here, before the workers start
     t0 = time.perf_counter()
     items = load_repcount_a(a.data)

@@ -20,7 +20,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from repvision.bench import parse_settings
+from repvision.bench import setting_arg
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
@@ -39,13 +39,11 @@ def main() -> None:
     ap.add_argument("--strides", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--shifts", type=int, nargs="+", default=[0, 1, 2, 3])
     ap.add_argument("--phase-votes", type=int, default=RepCounterConfig().phase_votes)
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+    ap.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
                     help="change one counter setting (repeatable)")
     a = ap.parse_args()
-    try:
-        changes = parse_settings(a.set)
-    except ValueError as exc:
-        ap.error(str(exc))
+    changes = dict(a.set)
+    changed = "".join(f", {name}={json.dumps(value)}" for name, value in changes.items())
     cfg = RepCounterConfig.from_dict({**RepCounterConfig().to_dict(), **changes, "phase_votes": a.phase_votes})
     items = load_repcount_a(a.data)
     out = {}
@@ -55,7 +53,7 @@ def main() -> None:
             mae, obo = count_errors(pred, [it.count for it in items])
             out[f"stride{n}_shift{k}"] = {"mae": round(mae, 4), "obo": round(obo, 4)}
             print(f"stride {n}, first {k} frame(s) dropped: MAE {mae:.3f}  OBO {obo:.3f}  ({len(items)} videos, "
-                  f"phase_votes={a.phase_votes}{', ' + ', '.join(a.set) if a.set else ''})", flush=True)
+                  f"phase_votes={a.phase_votes}{changed})", flush=True)
     print(json.dumps(out))
 
 

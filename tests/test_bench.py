@@ -35,3 +35,16 @@ def test_choose_binary_verdict_held_out_accuracy():
     runs = choose_binary_verdict([1 - y, y.copy()], ["b", "a"], y, groups, seeds=2)
     assert [r["seed"] for r in runs] == [0, 1]
     assert all(set(r["chosen"]) == {"a"} and r["held_out"]["accuracy"] == 1.0 for r in runs)
+
+
+def test_setting_arg_in_argparse(capsys):
+    import argparse
+
+    from repvision.bench import setting_arg
+
+    ap = argparse.ArgumentParser(prog="bench")
+    ap.add_argument("--set", action="append", default=[], type=setting_arg)
+    assert dict(ap.parse_args(["--set", "confirm=3", "--set", "step_s=0.1"]).set) == {"confirm": 3, "step_s": 0.1}
+    with pytest.raises(SystemExit):
+        ap.parse_args(["--set", "confirm"])
+    assert "--set expects NAME=VALUE, got 'confirm'" in capsys.readouterr().err

@@ -244,8 +244,8 @@ def test_tempo_cue():
     rep = assess_form(_seq(k), "squat", _one_rep(len(k)))
     tempo = [i for i in rep.issues if i.check == "tempo"]
     assert len(tempo) == 1 and tempo[0].value == pytest.approx(14 / FPS) and "slow down" in tempo[0].cue
-    # tempo weighs 10 points: a cue, not a major fault
-    assert "tempo" not in rep.major_faults and rep.verdict == ("incorrect" if rep.major_faults else "correct")
+    # tempo weighs 10 points: a cue, not a major fault, and the only issue here, so the set is "correct"
+    assert [i.check for i in rep.issues] == ["tempo"] and rep.major_faults == () and rep.verdict == "correct"
 
 
 # ------------------------------------------------------------------------------------------ push-up / plank
@@ -447,7 +447,7 @@ def test_major_fault_verdict_follows_rule_weights():
     # (push-up: hip_sag 25 yes; lockout 15, tempo 10 no); the form benchmark's rule verdict is that verdict
     import dataclasses
 
-    from repvision.bench.form import _rule_verdict
+    from repvision.bench.form import major_fault
     from repvision.form import MAJOR_FAULT_WEIGHT, load_rules
 
     rules = load_rules("push_up")
@@ -457,13 +457,13 @@ def test_major_fault_verdict_follows_rule_weights():
     ph = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(T) / (T - 1))
     sagging = _seq(side_plank(np.full(T, 20.0), elbow_bottom=180 - ph * 95))
     rep = assess_form(sagging, "push_up", _one_rep(T))
-    assert rep.major_faults == ("hip_sag",) and _rule_verdict(rep) == 1
+    assert rep.major_faults == ("hip_sag",) and major_fault(rep)
     # the same set judged with hip sag weighing 15 points: still a cue, no longer a major fault
     light = dataclasses.replace(rules, checks={**rules.checks,
                                                "hip_sag": dataclasses.replace(rules.checks["hip_sag"], weight=15)})
     rep_light = assess_form(sagging, "push_up", _one_rep(T), rules=light)
     assert "hip_sag" in {i.check for i in rep_light.issues}
-    assert rep_light.major_faults == () and rep_light.verdict == "correct" and _rule_verdict(rep_light) == 0
+    assert rep_light.major_faults == () and rep_light.verdict == "correct" and not major_fault(rep_light)
     # nothing judged: no verdict (an exercise without rules, or no repetitions)
     assert assess_form(sagging, "pommel_horse").verdict is None
     assert assess_form(sagging, "push_up", None).verdict is None

@@ -46,7 +46,7 @@ import numpy as np
 from repvision.estimator import ParamsMixin
 from repvision.errors import ManifestError, NotFittedError, TooFewDetectionsError
 from repvision.features import ANGLES, interpolate_gaps, normalize_box
-from repvision.skeleton import JOINT_MIRROR
+from repvision.skeleton import JOINT_MIRROR, Joint
 from repvision.types import ExercisePrediction, ExerciseSegment, PoseSequence
 
 #: The exercise vocabulary of repvision (data README). ``other`` = an exercise outside the list.
@@ -257,7 +257,6 @@ def _angles(w: np.ndarray) -> np.ndarray:
 def feature_names() -> list[str]:
     """Names of the columns of :func:`window_features`, in order."""
     from repvision.features import ANGLE_NAMES
-    from repvision.skeleton import Joint
 
     coords = [f"{j.name.lower()}_{a}" for j in Joint for a in "xy"]
     names = [f"{s}_{c}" for s in ("mean", "std", "min", "max") for c in coords]
@@ -276,9 +275,10 @@ def window_weights(X: np.ndarray) -> np.ndarray:
     still between sets weighs about as much as pose jitter against the movement (a few per cent), so the exercise
     is read from the windows where it happens. All ones when no window moves."""
     X = np.asarray(X, dtype=np.float64)
+    n_coords = 2 * len(Joint)   # the coordinate std block follows the coordinate means (feature_names())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        act = np.nanmean(X[:, 26:52], axis=1)
+        act = np.nanmean(X[:, n_coords:2 * n_coords], axis=1)
     act = np.where(np.isfinite(act), act, 0.0)
     ref = float(np.percentile(act, 90)) if act.size else 0.0
     if not ref > 0:
@@ -292,9 +292,9 @@ def clip_proba(window_proba: np.ndarray, weights: np.ndarray) -> np.ndarray:
     its window)."""
     p = np.asarray(window_proba, dtype=np.float64)
     w = np.tile(np.asarray(weights, dtype=np.float64), 2)
-    if w.shape[0] != p.shape[0] or not w.sum() > 0:
-        return p.mean(axis=0)
-    return (w[:, None] * p).sum(axis=0) / w.sum()
+    if w.shape[0] != p.shape[0]:
+        raise ValueError(f"{p.shape[0]} window probabilities for {w.shape[0] // 2} weights (2 per weight expected)")
+    return (w[:, None] * p).sum(axis=0) / w.sum() if w.sum() > 0 else p.mean(axis=0)
 
 
 def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None = None) -> np.ndarray:
@@ -542,9 +542,15 @@ class ExerciseClassifier(ParamsMixin):
         Raises :class:`TooFewDetectionsError` when no frame has a person, :class:`NotFittedError` before fit."""
         self._check_fitted()
         w, dt, ori = sequence_windows_ori(seq)
-        X = window_features(w, dt, ori)
-        Xa = np.concatenate([X, window_features(mirror_windows(w), dt, ori)])
-        return clip_proba(self.predict_proba(Xa[:, : self.n_features_in_]), window_weights(X))
+        return self.windows_proba(window_features(w, dt, ori), window_features(mirror_windows(w), dt, ori))
+
+    def windows_proba(self, X: np.ndarray, X_mirror: np.ndarray) -> np.ndarray:
+        """``(C,)`` clip probabilities from the ``(K, F)`` features of its windows and ``(K, F)`` of their
+        mirror images (:func:`window_features`): the probabilities of all ``2K`` averaged with
+        :func:`window_weights` (:func:`clip_proba`). Used by :meth:`sequence_proba` and by training, which keeps
+        the features of its clips."""
+        Xa = np.concatenate([X, X_mirror])[:, : self.n_features_in_]
+        return clip_proba(self.predict_proba(Xa), window_weights(X))
 
     def predict_sequence(self, seq: PoseSequence, top_k: int = 3, threshold: float | None = None
                          ) -> ExercisePrediction:

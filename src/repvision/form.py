@@ -743,6 +743,11 @@ class FormReport:
         return "incorrect" if self.major_faults else "correct"
 
     @property
+    def major_faults_in_words(self) -> str:
+        """The major faults for people, e.g. ``"depth, hip sag"`` (empty without any)."""
+        return _faults_in_words(self.major_faults)
+
+    @property
     def issue_counts(self) -> dict[str, int]:
         """Check name -> number of repetitions (or hold segments) where it failed."""
         out: dict[str, int] = {}
@@ -958,6 +963,10 @@ def assess_form(seq: PoseSequence, exercise: str, repetitions: RepetitionCount |
                       msg, tuple(active), major)
 
 
+def _faults_in_words(checks: tuple[str, ...]) -> str:
+    return ", ".join(c.replace("_", " ") for c in checks)
+
+
 def _major_faults(active: dict[str, CheckRule], issues: list[FormIssue]) -> tuple[str, ...]:
     """Checks weighing >= :data:`MAJOR_FAULT_WEIGHT` with at least one issue, in rule-file order."""
     failed = {i.check for i in issues}
@@ -978,7 +987,7 @@ def _summary_message(exercise: str, reps: list[RepForm], issues: list[FormIssue]
         parts.append("most frequent: " + ", ".join(f"{k} in {n} of {len(reps)}" for k, n in top))
     else:
         parts.append("no form issues found")
-    parts.append("major fault: " + ", ".join(m.replace("_", " ") for m in major) if major else "no major fault")
+    parts.append("major fault: " + _faults_in_words(major) if major else "no major fault")
     if skipped:
         parts.append(f"{len(skipped)} check(s) skipped for the camera view")
     return "; ".join(parts) + "."
@@ -1051,6 +1060,6 @@ def _assess_hold(seq: PoseSequence, rs: RuleSet, active: dict[str, CheckRule], s
     major = _major_faults(active, issues)
     msg = (f"Held {hold_s:.1f} s seen from the {vest.view}; {good_s:.1f} s in good form"
            + (f"; {len(issues)} form issue(s)" if issues else "")
-           + ("; major fault: " + ", ".join(m.replace("_", " ") for m in major) if major else "") + ".")
+           + ("; major fault: " + _faults_in_words(major) if major else "") + ".")
     return FormReport(rs.exercise, "hold", vest, (), tuple(issues), tuple(skipped),
                       HoldSummary(hold_s, good_s, int(s0), int(e0)), score, msg, tuple(active), major)

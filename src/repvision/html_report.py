@@ -390,7 +390,7 @@ def _bars(pairs: list[tuple[str, float]], colour_fn) -> str:
 
 
 def _summary(analysis: Analysis) -> str:
-    from repvision.report import sets_in_words
+    from repvision.report import sets_detail
 
     ex = analysis.exercise
     reps = analysis.repetitions
@@ -401,7 +401,7 @@ def _summary(analysis: Analysis) -> str:
         ("Exercise", _esc(ex.label.replace("_", " ")), f"{ex.confidence:.0%} confidence"),
         ("Repetitions", str(reps.count), f"+{len(reps.partials)} partial" if reps.partials else "full repetitions"),
         ("Sets", f'<span id="sets">{len(analysis.sets)}</span>',
-         _esc(sets_in_words(analysis.sets).split(": ", 1)[-1])),
+         _esc(sets_detail(analysis.sets))),
         ("Form score", "&ndash;" if score is None else
          f'<span style="color:{_score_colour(score)}">{score:.0f}</span><span class="s">/100</span>',
          f"{view} view" if view else "not judged"),
@@ -410,7 +410,7 @@ def _summary(analysis: Analysis) -> str:
         bad = form.verdict == "incorrect"
         stats.append(("Form verdict", f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
                       f'{"needs work" if bad else "good"}</span>',
-                      "major fault: " + _esc(", ".join(m.replace("_", " ") for m in form.major_faults)) if bad
+                      "major fault: " + _esc(form.major_faults_in_words) if bad
                       else "no major fault"))
     if form is not None and form.hold is not None:
         stats.append(("Hold", f"{form.hold.hold_s:.1f} s", f"{form.hold.good_s:.1f} s in good form"))

@@ -219,13 +219,21 @@ def top_cues(analysis: Analysis, n: int = 3) -> list[tuple[str, int, str]]:
     return [(c, counts[c], worst[c].cue) for c in order[:n]]
 
 
-def sets_in_words(sets) -> str:
-    """Sets (:class:`repvision.types.ExerciseSet`) in words, e.g. ``2 sets: 10 + 8 repetitions, rests 45 s``."""
+def sets_detail(sets) -> str:
+    """Repetitions per set and the rests between them (:class:`repvision.types.ExerciseSet`), e.g. ``10 + 8
+    repetitions, rest 45 s``; ``no full repetitions`` without sets."""
     if not sets:
         return "no full repetitions"
     rests = [st.rest_before_s for st in sets if st.rest_before_s is not None]
-    return (f"{len(sets)} set{'s' if len(sets) != 1 else ''}: " + " + ".join(str(st.count) for st in sets)
-            + " repetitions" + (", rest " + ", ".join(f"{r:.0f} s" for r in rests) if rests else ""))
+    return (" + ".join(str(st.count) for st in sets) + " repetitions"
+            + (", rest " + ", ".join(f"{r:.0f} s" for r in rests) if rests else ""))
+
+
+def sets_in_words(sets) -> str:
+    """Sets in words, e.g. ``2 sets: 10 + 8 repetitions, rest 45 s`` (:func:`sets_detail` with the number)."""
+    if not sets:
+        return sets_detail(sets)
+    return f"{len(sets)} set{'s' if len(sets) != 1 else ''}: {sets_detail(sets)}"
 
 
 def _verdict_words(form) -> str:
@@ -235,7 +243,7 @@ def _verdict_words(form) -> str:
         return "not judged"
     if not form.major_faults:
         return "good (no major fault)"
-    return "needs work: major fault " + ", ".join(m.replace("_", " ") for m in form.major_faults)
+    return "needs work: major fault " + form.major_faults_in_words
 
 
 def print_summary(analysis: Analysis, console=None) -> None:

@@ -768,7 +768,8 @@ def count_repetitions(seq: PoseSequence, exercise: str | None = None,
 #: convention, not fitted (no data here labels sets): the shortest rest between sets that the NSCA prescribes is
 #: about 30 s (muscular-endurance training; Haff & Triplett, "Essentials of Strength Training and Conditioning",
 #: 4th ed., ch. 17), while pauses inside a set are a few seconds; 15 s lies between. In the 76 annotated
-#: RepCount-A videos, 2 of the 951 gaps between consecutive repetitions are longer (17.5 s and 22.1 s).
+#: RepCount-A videos, 2 of the 951 gaps between consecutive repetitions are longer (17.5 s and 22.1 s;
+#: ``benchmarks/reps_boundaries.py``, ``benchmarks/results/reps_boundaries.json``).
 SET_GAP_S = 15.0
 
 
@@ -875,6 +876,14 @@ class StreamingRepCounter:
     @property
     def repetitions(self) -> tuple[Repetition, ...]:
         return tuple(self._reps)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The reporting settings this counter runs with (window, step, confirmation, ...), e.g. for a
+        benchmark's record."""
+        return {"window_s": self.window_s, "step_s": self.step_s, "min_history_s": self.min_history_s,
+                "min_strength": self.min_strength, "confirm": self.confirm,
+                "release_backlog": self.release_backlog, "first_report_reps": self.first_report_reps}
 
     def _seq(self) -> PoseSequence:
         return PoseSequence(np.stack(self._kp), np.asarray(self._ts), self.skeleton, self.coordinates,

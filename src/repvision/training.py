@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, clip_proba, \
-    mirror_windows, sequence_windows_ori, window_features, window_weights
+from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, mirror_windows, \
+    sequence_windows_ori, window_features
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
 
@@ -139,7 +139,7 @@ def fit_clips(clips: list[_Clip], seed: int = SEED, unknown_threshold: float = 0
 
 
 def _clip_proba(clf: ExerciseClassifier, c: _Clip) -> np.ndarray:
-    return clip_proba(clf.predict_proba(np.concatenate([c.X, c.Xm])), window_weights(c.X))
+    return clf.windows_proba(c.X, c.Xm)
 
 
 def _answer(classes: np.ndarray, p: np.ndarray, thr: float) -> str:

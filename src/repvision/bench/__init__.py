@@ -43,6 +43,18 @@ def parse_settings(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def setting_arg(item: str) -> tuple[str, Any]:
+    """An argparse ``type`` for a repeatable ``--set NAME=VALUE`` option: ``(name, value)`` as
+    :func:`parse_settings` reads it (``dict(args.set)`` gives the settings); a bad item is an argparse error
+    with :func:`parse_settings`' message."""
+    import argparse
+
+    try:
+        return next(iter(parse_settings([item]).items()))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def choose_binary_verdict(verdicts: list[np.ndarray], names: list[str], y: np.ndarray, groups: np.ndarray,
                           seeds: int = 5, n_splits: int = 5) -> list[dict[str, Any]]:
     """Choose among candidate binary verdicts by grouped cross-validation (needs scikit-learn).

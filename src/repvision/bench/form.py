@@ -82,11 +82,6 @@ def major_fault(report) -> bool:
     return report.verdict == "incorrect"
 
 
-def _rule_verdict(report) -> int:
-    """1 (incorrect) when the report shows a major fault (:func:`major_fault`), else 0."""
-    return int(major_fault(report))
-
-
 def _videos(data_dir: Path, console, model) -> dict[str, Any]:
     items = load_labelled_videos(data_dir)
     # Learned model: videos the shipped model was trained on get out-of-fold predictions from a grouped
@@ -114,7 +109,7 @@ def _videos(data_dir: Path, console, model) -> dict[str, Any]:
     for it in items:
         bad = int(it.is_bad)
         rep = rule_report(it)
-        rp = _rule_verdict(rep)
+        rp = int(major_fault(rep))
         score_p.append(score_verdict(rep))
         lp = None
         if model is not None and it.exercise in model.params and it.exercise not in prefer_rules:
@@ -176,7 +171,7 @@ def _pose_trainer(data_dir: Path, console, model) -> dict[str, Any]:
         if load_rules(it.exercise) is None:
             continue
         rep = assess_form(it.pose, it.exercise, whole_sequence_repetition(it.pose, it.exercise))
-        pred = _rule_verdict(rep)
+        pred = int(major_fault(rep))
         y.append(int(it.is_bad))
         p.append(pred)
         per.setdefault(it.exercise, ([], []))

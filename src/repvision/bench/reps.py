@@ -52,14 +52,6 @@ def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | N
     return c.finish().count
 
 
-def _streaming_settings() -> dict[str, Any]:
-    """The :class:`StreamingRepCounter` defaults that :func:`stream_count` runs with (window, step, confirm, ...)."""
-    import inspect
-
-    return {k: p.default for k, p in inspect.signature(StreamingRepCounter.__init__).parameters.items()
-            if p.default is not inspect.Parameter.empty and isinstance(p.default, (int, float, bool))}
-
-
 #: Values of :attr:`RepCounterConfig.regularity_weight` compared by the cross-validation.
 CV_GRID: dict[str, tuple[float, ...]] = {"regularity_weight": (0.0, 0.25, 0.5, 0.75, 1.0)}
 CV_FOLDS = 5
@@ -201,6 +193,6 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
         "total_seconds": round(time.perf_counter() - t0, 2),
         "per_exercise": per_ex,
         "config": cfg.to_dict(),
-        "streaming_settings": _streaming_settings(),
+        "streaming_settings": StreamingRepCounter().settings,
         "fps_assumed": 30.0,
     }
