@@ -198,9 +198,7 @@ class _DefaultAdapter:
         return self
 
     def predict_proba(self, clips: list[Any]) -> np.ndarray:
-        from repvision.training import _clip_proba
-
-        return np.stack([_clip_proba(self.clf, c) for c in clips])
+        return np.stack([self.clf.windows_proba(c.X, c.Xm) for c in clips])
 
 
 def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[Any], list[int]]:

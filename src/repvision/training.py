@@ -138,10 +138,6 @@ def fit_clips(clips: list[_Clip], seed: int = SEED, unknown_threshold: float = 0
     return clf.fit(X, y, sample_weight=w)
 
 
-def _clip_proba(clf: ExerciseClassifier, c: _Clip) -> np.ndarray:
-    return clf.windows_proba(c.X, c.Xm)
-
-
 def _answer(classes: np.ndarray, p: np.ndarray, thr: float) -> str:
     i = int(np.argmax(p))
     return str(classes[i]) if (classes[i] in EXERCISES and p[i] >= thr) else UNKNOWN
@@ -281,7 +277,7 @@ def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N
             clf = fit_clips([clips[i] for i in tr], seed, params=params)
             cols = np.searchsorted(all_classes, clf.classes_)
             for i in te:
-                oof[i, cols] = _clip_proba(clf, clips[i])
+                oof[i, cols] = clf.windows_proba(clips[i].X, clips[i].Xm)
         console.print(f"fold {k + 1}/{n_folds} done ({time.perf_counter() - t0:.0f} s)")
     return oof, all_classes
 
@@ -289,7 +285,7 @@ def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N
 def penn_test_figures(clf: ExerciseClassifier, penn_test: list[_Clip], thr: float) -> dict[str, Any]:
     """Top-1 of ``clf`` on the Penn Action official test clips over the 8 exercise classes and over all 15,
     plus the unknown-rule figures of :func:`_summary` at threshold ``thr``."""
-    tp = np.stack([_clip_proba(clf, c) for c in penn_test])
+    tp = np.stack([clf.windows_proba(c.X, c.Xm) for c in penn_test])
     tl = [c.label for c in penn_test]
     top1 = [str(clf.classes_[int(np.argmax(p))]) for p in tp]
     return {
