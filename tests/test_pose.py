@@ -188,6 +188,10 @@ def test_two_people_in_view_are_reported(shared_data):
 
     res = analyze(shared_data / "videos" / "kaiakol" / "squat" / "correct" / "squat_correct_012.mp4")
     assert any(w.startswith("Several people are in view") for w in res.warnings), res.warnings
+    # the woman squatting is followed (hips at x ~ 0.5), not the man on the left (x ~ 0.3), whom MediaPipe's
+    # one-person tracking followed before repvision.tracking existed
+    assert np.nanmedian(res.pose.keypoints[:, [L.LEFT_HIP, L.RIGHT_HIP], 0]) > 0.42
+    assert res.exercise.label == "squat"
     single = analyze(DATA / "calimiro_squat_19.mp4")
     assert not any("Several people" in w for w in single.warnings)
 

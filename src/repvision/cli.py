@@ -80,6 +80,10 @@ def analyze(
     pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
                                                "each on a stretch of the video [default: one per core, at most 4]."),
     exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
+    follow_exerciser: Optional[bool] = typer.Option(
+        None, "--follow-exerciser/--no-follow-exerciser",
+        help="With several people in view, analyse the one exercising (a second, slower pose pass) "
+             "[default: follow]."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached poses."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
     progress: ProgressMode = typer.Option(ProgressMode.bar, "--progress",
@@ -94,7 +98,7 @@ def analyze(
     console = Console()
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
-                      pose_workers=pose_workers,
+                      pose_workers=pose_workers, follow_exerciser=follow_exerciser,
                       cache=False if no_cache else None)
         if progress is ProgressMode.json:
             def cb(stage, done, total):

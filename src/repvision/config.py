@@ -75,6 +75,10 @@ class AnalyzeConfig:
     set_gap_s:
         A pause of at least this many seconds between two repetitions starts a new set
         (:func:`repvision.reps.split_sets`; default :data:`repvision.reps.SET_GAP_S`).
+    follow_exerciser:
+        When several people are in view, tell them apart and analyse the one exercising (a second, slower
+        pose pass; :func:`repvision.pose.estimate_video`); False: whoever MediaPipe's one-person tracking
+        follows.
     """
 
     pose_model: str = "lite"
@@ -88,6 +92,7 @@ class AnalyzeConfig:
     unknown_threshold: float | None = None
     exercise: str | None = None
     set_gap_s: float = SET_GAP_S
+    follow_exerciser: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.stride, int) or self.stride < 1:
@@ -105,6 +110,9 @@ class AnalyzeConfig:
         if not isinstance(self.set_gap_s, (int, float)) or isinstance(self.set_gap_s, bool) or not self.set_gap_s > 0:
             raise ConfigError("set_gap_s: a number of seconds > 0", f"{self.set_gap_s!r}",
                               f"Use e.g. set_gap_s = {SET_GAP_S:g}.")
+        if not isinstance(self.follow_exerciser, bool):
+            raise ConfigError("follow_exerciser: true or false", f"{self.follow_exerciser!r}",
+                              "Use follow_exerciser = true to analyse the person exercising.")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AnalyzeConfig":

@@ -62,14 +62,15 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     t0 = time.perf_counter()
     cb = None if progress is None else (lambda done, total: progress("pose", done, total))
     info, pose, stats = estimate_video(path, cfg.pose_model, max_size=cfg.max_size, stride=cfg.stride,
-                                       cache=cfg.cache, progress=cb, workers=cfg.pose_workers)
+                                       cache=cfg.cache, progress=cb, workers=cfg.pose_workers,
+                                       follow_exerciser=cfg.follow_exerciser)
     timings["pose_s"] = time.perf_counter() - t0
     timings["pose_cached"] = float(stats["cached"])
     warnings: list[str] = []
     if stats.get("decode_error"):
         warnings.append(f"The video is damaged: {stats['decode_error']}. Frames that could not be decoded were "
                         "left out of the analysis.")
-    crowd = several_people(stats.get("people"))
+    crowd = several_people(stats.get("people"), followed=stats.get("followed"))
     if crowd:
         warnings.append(crowd)
 

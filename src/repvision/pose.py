@@ -8,6 +8,7 @@ shipped as the ``lite`` and ``full`` MediaPipe ``.task`` bundles inside this pac
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -25,6 +26,7 @@ import numpy as np
 
 from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
+from repvision.tracking import TRACKING_VERSION, Followed, exerciser, shape_change, track_people
 from repvision.types import PoseSequence, VideoInfo
 from repvision.video import VideoReader, prefetch, short_read, shrink
 
@@ -89,8 +91,10 @@ class PoseEstimator:
         ``"lite"``, ``"full"`` or a path to a ``.task`` file.
     min_detection_confidence, min_presence_confidence, min_tracking_confidence:
         MediaPipe's thresholds (0..1), defaults as MediaPipe's (0.5).
-    num_threads:
-        Not used by MediaPipe's Python API; kept for forward compatibility.
+    num_poses:
+        Most people found per frame (MediaPipe's ``num_poses``). With more than one, MediaPipe runs its person
+        detector on every frame that shows fewer, about halving the speed; :meth:`process_all` returns them
+        all (see :mod:`repvision.tracking` to follow one person), :meth:`process` the first.
 
     Raises
     ------
@@ -99,8 +103,13 @@ class PoseEstimator:
     """
 
     def __init__(self, model: str = "lite", *, min_detection_confidence: float = 0.5,
-                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 num_poses: int = 1) -> None:
+        if not isinstance(num_poses, int) or num_poses < 1:
+            raise ConfigError("num_poses: an integer >= 1", f"num_poses={num_poses!r}",
+                              "Use num_poses=1 to follow one person.")
         self.model = model
+        self.num_poses = num_poses
         self._path = model_path(model)
         self._options = dict(
             min_pose_detection_confidence=min_detection_confidence,
@@ -111,7 +120,7 @@ class PoseEstimator:
         self._last_ms = -1
 
     def __enter__(self) -> "PoseEstimator":
-        self._landmarker = _create_landmarker(self._path, "VIDEO", 1, **self._options)
+        self._landmarker = _create_landmarker(self._path, "VIDEO", self.num_poses, **self._options)
         self._last_ms = -1
         self._first = True
         return self
@@ -126,7 +135,8 @@ class PoseEstimator:
             self._landmarker = None
 
     def process(self, image: np.ndarray, timestamp_s: float) -> FramePose:
-        """Estimate the pose in one frame.
+        """Estimate the pose in one frame: the first person MediaPipe returns (an empty :class:`FramePose`
+        when nobody is found).
 
         Parameters
         ----------
@@ -136,6 +146,12 @@ class PoseEstimator:
             Presentation time in seconds; must increase from call to call (equal or earlier times are
             nudged forward by 1 ms, as MediaPipe's VIDEO mode requires strictly increasing timestamps).
         """
+        people = self.process_all(image, timestamp_s)
+        return people[0] if people else FramePose()
+
+    def process_all(self, image: np.ndarray, timestamp_s: float) -> list[FramePose]:
+        """Every person found in one frame (at most ``num_poses``; an empty list when nobody), in MediaPipe's
+        order, which is not stable from frame to frame. Arguments as :meth:`process`."""
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator.process called outside its 'with' block")
         ms = int(round(timestamp_s * 1000.0))
@@ -150,15 +166,15 @@ class PoseEstimator:
             self._first = False
         else:
             result = self._landmarker.detect_for_video(img, ms)
-        if not result.pose_landmarks:
-            return FramePose()
-        lms = result.pose_landmarks[0]
-        landmarks = np.array([(p.x, p.y, p.z, p.visibility if p.visibility is not None else 1.0) for p in lms],
-                             dtype=np.float32)
-        world = None
-        if result.pose_world_landmarks:
-            world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
-        return FramePose(landmarks, world)
+        out = []
+        for i, lms in enumerate(result.pose_landmarks):
+            landmarks = np.array([(p.x, p.y, p.z, p.visibility if p.visibility is not None else 1.0) for p in lms],
+                                 dtype=np.float32)
+            world = None
+            if i < len(result.pose_world_landmarks):
+                world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[i]], dtype=np.float32)
+            out.append(FramePose(landmarks, world))
+        return out
 
 
 class PeopleCounter:
@@ -458,8 +474,8 @@ def _estimate_stretch(st: _Stretch, reader: VideoReader, *, model: str, check_st
 
 def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: int | None = None,
                    stride: int = 1, cache: bool = True, progress: ProgressCallback | None = None,
-                   checkpoint_every: int = 600, people_every_s: float | None = 2.0, workers: int | None = None
-                   ) -> tuple[VideoInfo, PoseSequence, dict]:
+                   checkpoint_every: int = 600, people_every_s: float | None = 2.0, workers: int | None = None,
+                   follow_exerciser: bool = True) -> tuple[VideoInfo, PoseSequence, dict]:
     """Estimate the pose in every frame of a video.
 
     Parameters
@@ -489,6 +505,13 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         :func:`default_pose_workers`. Each stretch starts with a fresh landmarker, so the first frame of a
         stretch is found by the person detector instead of by tracking; elsewhere the poses are those of one
         sequential pass.
+    follow_exerciser:
+        When the people search finds several people in view (:func:`several_people`), estimate the poses
+        again in one pass with up to that many people per frame, tell them apart
+        (:class:`repvision.tracking.PersonTracker`) and keep the person exercising
+        (:func:`repvision.tracking.exerciser`) instead of whoever MediaPipe's one-person tracking followed
+        (often a coach beside the lifter). This second pass runs about half as fast as the first; its
+        result is cached too. Needs ``people_every_s``.
 
     Returns
     -------
@@ -496,7 +519,8 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     (x, y normalised image coords, z, visibility; NaN where no person), ``world`` ``(T, 33, 3)`` metres,
     ``timestamps`` ``(T,)`` seconds; and stats ``{"cached": bool, "decode_error": str | None,
     "pose_s": seconds spent, "people": [(time_s, number of people), ...] or None when not checked,
-    "workers": stretches estimated in parallel (0 when cached)}``.
+    "workers": stretches estimated in parallel (0 when cached), "followed": a
+    :class:`repvision.tracking.Followed` when the exerciser was picked among several people, else None}``.
 
     Raises
     ------
@@ -530,8 +554,10 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                 if progress is not None:  # one report, so a listener sees the stage even when it was cached
                     progress(len(seq), len(seq))
                 people = _read_people(people_file) if people_every_s else None
-                return info, _with_source(seq, str(path)), {"cached": True, "decode_error": None, "pose_s": 0.0,
-                                                            "people": people, "workers": 0}
+                stats = {"cached": True, "decode_error": None, "pose_s": 0.0, "people": people, "workers": 0,
+                         "followed": None}
+                return info, _follow(seq, people, stats, path, model, max_size, stride, follow_exerciser,
+                                     cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz", progress), stats
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
 
@@ -595,7 +621,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         decode_error = short_read(sum(p.frames_decoded for p in parts), info.n_frames)
     people = sorted(x for p in parts for x in p.people)
     stats = {"cached": False, "decode_error": decode_error, "pose_s": time.perf_counter() - t0,
-             "people": people if people_every_s else None, "workers": len(parts)}
+             "people": people if people_every_s else None, "workers": len(parts), "followed": None}
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         if people_every_s:
@@ -606,7 +632,78 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         for p in parts:
             if p.partial is not None:
                 p.partial.unlink(missing_ok=True)
+    followed_file = cache_file.with_name(f"{key}.exerciser_v{TRACKING_VERSION}.npz") if cache_file is not None else None
+    seq = _follow(seq, stats["people"], stats, path, model, max_size, stride, follow_exerciser, followed_file,
+                  progress)
     return info, seq, stats
+
+
+def _follow(seq: PoseSequence, people: list[tuple[float, int]] | None, stats: dict, path, model: str,
+            max_size: int | None, stride: int, follow: bool, cache_file: Path | None,
+            progress: ProgressCallback | None) -> PoseSequence:
+    """``seq``, or when several people are in view (and ``follow``) the poses of the person exercising
+    (:func:`estimate_exerciser`, read from / written to ``cache_file`` when given); sets ``stats["followed"]``
+    and adds the second pass's seconds to ``stats["pose_s"]``."""
+    if not follow or not several_people(people):
+        return seq
+    meta_file = cache_file.with_suffix(".json") if cache_file is not None else None
+    if cache_file is not None and cache_file.is_file():
+        try:
+            meta = json.loads(meta_file.read_text())
+            stats["followed"] = Followed(**{**meta, "shape_change": tuple(meta["shape_change"])})
+            return _with_source(PoseSequence.load(str(cache_file)), str(path))
+        except Exception:  # unreadable cache entry: recompute
+            cache_file.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    out, followed = estimate_exerciser(path, model, num_poses=min(max(n for _, n in people), 4),
+                                       max_size=max_size, stride=stride, progress=progress)
+    stats["pose_s"] += time.perf_counter() - t0
+    stats["followed"] = followed
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        meta_file.write_text(json.dumps(dataclasses.asdict(followed)))
+        tmp = cache_file.with_suffix(".tmp.npz")
+        out.save(str(tmp))
+        os.replace(tmp, cache_file)
+    return out
+
+
+def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_poses: int = 2,
+                       max_size: int | None = None, stride: int = 1, progress: ProgressCallback | None = None
+                       ) -> tuple[PoseSequence, Followed]:
+    """The poses of the person exercising in a video with several people in view: one sequential pass of
+    :class:`PoseEstimator` with up to ``num_poses`` people per frame, the people linked into tracks
+    (:func:`repvision.tracking.track_people`) and the track that :func:`repvision.tracking.exerciser` picks
+    kept. Arguments as :func:`estimate_video`. Returns ``(pose, followed)``: a :class:`PoseSequence` like
+    :func:`estimate_video`'s (NaN in the frames where the chosen person is not found) and a
+    :class:`repvision.tracking.Followed`. Raises what :class:`VideoReader` and :class:`PoseEstimator` raise."""
+    nan = np.full((33, 7), np.nan, np.float32)
+    people: list[list[np.ndarray]] = []
+    times: list[float] = []
+    with VideoReader(path, max_size=max_size, stride=stride) as reader, \
+            PoseEstimator(model, num_poses=num_poses) as estimator:
+        out_size = reader.output_size
+        expected = (reader.info.n_frames + stride - 1) // stride if reader.info.n_frames else 0
+        for frame in prefetch(iter(reader)):
+            found = estimator.process_all(frame.image, frame.timestamp_s)
+            people.append([np.concatenate([fp.landmarks, fp.world if fp.world is not None else nan[:, :3]], axis=1)
+                           for fp in found])
+            times.append(frame.timestamp_s)
+            if progress is not None:
+                progress(len(times), max(expected, len(times)))
+    ts = np.array(times)
+    tracks = track_people(people, ts)
+    if len(tracks) == 0:
+        chosen, track = 0, np.tile(nan, (len(ts), 1, 1))
+        followed = Followed(0, 0, 0.0, ())
+    else:
+        chosen = exerciser(tracks)
+        track = tracks[chosen]
+        seen = np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
+        followed = Followed(len(tracks), chosen, float(seen[chosen]), tuple(shape_change(t) for t in tracks))
+    seq = PoseSequence(track[:, :, :4].copy(), ts, BLAZEPOSE_33, "image", track[:, :, 4:].copy(), out_size,
+                       str(path))
+    return seq, followed
 
 
 def _read_people(path: Path) -> list[tuple[float, int]] | None:
@@ -617,19 +714,26 @@ def _read_people(path: Path) -> list[tuple[float, int]] | None:
         return None
 
 
-def several_people(people: list[tuple[float, int]] | None, min_share: float = 0.25) -> str | None:
+def several_people(people: list[tuple[float, int]] | None, min_share: float = 0.25,
+                   followed: Followed | None = None) -> str | None:
     """A warning when at least ``min_share`` of the checked frames (and at least 2 of them) show two or more
-    people, else None. ``people``: ``[(time_s, count), ...]`` as in :func:`estimate_video`'s stats."""
+    people, else None. ``people``: ``[(time_s, count), ...]`` as in :func:`estimate_video`'s stats;
+    ``followed``: its ``stats["followed"]`` when the person exercising was picked among them (the warning
+    then says so)."""
     if not people:
         return None
     many = [(t, n) for t, n in people if n >= 2]
     if len(many) < 2 or len(many) < min_share * len(people):
         return None
     most = max(n for _, n in many)
-    return (f"Several people are in view ({most} at most; two or more in {len(many)} of the {len(people)} frames "
-            f"checked, first at {many[0][0]:.1f} s). repvision follows one person, the most prominent, and may "
-            "switch between people, which breaks counts and form. Film one person at a time, or crop the video "
-            "to the person to analyse.")
+    seen = (f"Several people are in view ({most} at most; two or more in {len(many)} of the {len(people)} frames "
+            f"checked, first at {many[0][0]:.1f} s). ")
+    if followed is not None and followed.tracks > 1:
+        return seen + (f"repvision told {followed.tracks} people apart and followed the one whose body moved the "
+                       f"most (seen in {followed.seen_share:.0%} of the frames); check the annotated video "
+                       "(--video) that it is the person to analyse, or film one person at a time.")
+    return seen + ("repvision follows one person, the most prominent, and may switch between people, which breaks "
+                   "counts and form. Film one person at a time, or crop the video to the person to analyse.")
 
 
 def _with_source(seq: PoseSequence, source: str) -> PoseSequence:

@@ -1,0 +1,168 @@
+"""Following one person when several are in view: link each frame's poses into tracks, then pick the exerciser.
+
+MediaPipe's Pose Landmarker returns the people of a frame in no stable order, and in VIDEO mode with one pose
+it follows whoever it found first -- in a clip of a coach standing beside the lifter, often the coach. This
+stage keeps everybody apart and chooses the person to analyse:
+
+1. :class:`PersonTracker` -- a small state machine that gives each person a track id, frame by frame: the
+   poses of a frame are matched to the live tracks by the mean distance between their landmarks (relative to
+   the track's body height) with an optimal one-to-one assignment (Hungarian method, Kuhn 1955, via
+   :func:`scipy.optimize.linear_sum_assignment`); a pose that matches no track within ``max_distance``
+   starts a new one, a track unseen for ``max_gap_s`` seconds ends.
+2. :func:`exerciser` -- the track whose body *shape* changes the most over the clip, times the share of the
+   frames it is seen in. The shape change is the spread over time of the limb landmarks relative to the
+   hip centre, in torso lengths: walking across the frame or standing still barely changes it, a repetition
+   does. This is our own heuristic for "the person exercising" (no published source); it is checked on the
+   clips of ``../shared/data/videos`` with a coach beside the lifter (``tests/test_tracking.py``).
+
+Arrays: a track's poses are ``(T, 33, 4)`` (x, y normalised image coords, z, visibility), NaN where the person
+is not seen; all tracks together ``(K, T, 33, 4)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from repvision.skeleton import BlazePoseLandmark as L
+
+#: Part of the pose cache's name for a followed person (:func:`repvision.pose.estimate_video`): raise it when the
+#: tracking or the choice of the exerciser changes, so that cached choices are made again.
+TRACKING_VERSION = 2
+
+#: Landmarks whose spread around the hip centre measures how much a person's body shape changes.
+LIMB_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
+                  L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+
+
+def _body_height(landmarks: np.ndarray) -> float:
+    """Height (normalised image units) of the box around a ``(33, 4)`` pose's landmarks; at least 1e-3."""
+    y = landmarks[:, 1]
+    return float(max(np.nanmax(y) - np.nanmin(y), 1e-3))
+
+
+@dataclass
+class _Track:
+    id: int
+    last: np.ndarray        # (33, 4) the last pose seen
+    last_s: float           # when it was seen (seconds)
+    frames: list = field(default_factory=list)   # frame indices seen
+
+
+class PersonTracker:
+    """Gives each person in view a track id that stays with them from frame to frame.
+
+    Feed every frame's poses in time order with :meth:`update`; :attr:`tracks` then maps each track id to the
+    list of frame indices it was seen in.
+
+    Parameters
+    ----------
+    max_distance:
+        Largest mean landmark distance, in body heights of the track's last pose, for a pose to continue a
+        track (0.5: half a body height between two frames; a person moves far less at video frame rates).
+    max_gap_s:
+        A track not seen for longer than this (seconds) ends; a person seen again later gets a new id.
+    """
+
+    def __init__(self, *, max_distance: float = 0.25, max_gap_s: float = 1.0) -> None:
+        self.max_distance = float(max_distance)
+        self.max_gap_s = float(max_gap_s)
+        self._live: list[_Track] = []
+        self._ended: list[_Track] = []
+        self._next_id = 0
+        self._frame = 0
+
+    def update(self, poses: list[np.ndarray], timestamp_s: float) -> list[int]:
+        """Assign track ids to one frame's poses (each ``(33, 4)``); returns the id of each pose, in order."""
+        self._live, ended = ([t for t in self._live if timestamp_s - t.last_s <= self.max_gap_s],
+                             [t for t in self._live if timestamp_s - t.last_s > self.max_gap_s])
+        self._ended += ended
+        ids = [-1] * len(poses)
+        if poses and self._live:
+            cost = np.array([[np.nanmean(np.linalg.norm(p[:, :2] - t.last[:, :2], axis=1)) / _body_height(t.last)
+                              for t in self._live] for p in poses])
+            cost = np.where(np.isfinite(cost), cost, 1e6)
+            rows, cols = linear_sum_assignment(cost)
+            for r, c in zip(rows, cols):
+                if cost[r, c] <= self.max_distance:
+                    ids[r] = self._live[c].id
+                    self._live[c].last, self._live[c].last_s = poses[r], timestamp_s
+                    self._live[c].frames.append(self._frame)
+        for i, p in enumerate(poses):
+            if ids[i] < 0:
+                track = _Track(self._next_id, p, timestamp_s, [self._frame])
+                self._next_id += 1
+                self._live.append(track)
+                ids[i] = track.id
+        self._frame += 1
+        return ids
+
+    @property
+    def tracks(self) -> dict[int, list[int]]:
+        """Track id -> frame indices (0-based, in the order :meth:`update` was called) the person was seen in."""
+        return {t.id: list(t.frames) for t in sorted(self._ended + self._live, key=lambda t: t.id)}
+
+
+def track_people(people: list[list[np.ndarray]], timestamps_s: np.ndarray, *,
+                 tracker: PersonTracker | None = None) -> np.ndarray:
+    """Link per-frame poses into tracks.
+
+    ``people``: for each of T frames, the list of poses found (each ``(33, C)``); ``timestamps_s``: ``(T,)``
+    seconds. Returns ``(K, T, 33, C)``: track k's pose in each frame, NaN where it is not seen (K = 0 when
+    nobody was ever found). ``tracker``: a configured :class:`PersonTracker` (default settings otherwise).
+    """
+    tracker = tracker or PersonTracker()
+    n_ch = next((p.shape[1] for frame in people for p in frame), 4)
+    per_frame = [tracker.update(frame, float(t)) for frame, t in zip(people, timestamps_s)]
+    k = len(tracker.tracks)
+    out = np.full((k, len(people), 33, n_ch), np.nan, np.float32)
+    for f, (frame, ids) in enumerate(zip(people, per_frame)):
+        for pose, tid in zip(frame, ids):
+            out[tid, f] = pose
+    return out
+
+
+def shape_change(track: np.ndarray) -> float:
+    """How much a person's body shape changes over a ``(T, 33, C)`` track: the mean over
+    :data:`LIMB_LANDMARKS` of the spread (standard deviation over the frames seen, x and y pooled) of the
+    landmark's position relative to the hip centre, in median torso lengths (shoulder centre to hip centre).
+    0 when the track is seen in fewer than 3 frames."""
+    seen = np.isfinite(track[:, :, :2]).all(axis=(1, 2))
+    if seen.sum() < 3:
+        return 0.0
+    xy = track[seen, :, :2].astype(np.float64)
+    hip = xy[:, [L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=1)
+    shoulder = xy[:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(axis=1)
+    torso = float(np.median(np.linalg.norm(shoulder - hip, axis=1)))
+    if torso <= 1e-6:
+        return 0.0
+    rel = (xy[:, list(LIMB_LANDMARKS)] - hip[:, None]) / torso
+    spread = np.sqrt(rel.var(axis=0).sum(axis=1))          # per landmark: std of the 2-D position
+    return float(np.mean(spread))
+
+
+def exerciser(tracks: np.ndarray) -> int:
+    """Index of the track most likely to be the person exercising in ``(K, T, 33, C)`` tracks: the largest
+    :func:`shape_change` times the share of the T frames the track is seen in. Raises ``ValueError`` when
+    K = 0."""
+    if len(tracks) == 0:
+        raise ValueError("exerciser() needs at least one track; nobody was found in the video")
+    seen = np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
+    scores = [shape_change(t) * s for t, s in zip(tracks, seen)]
+    return int(np.argmax(scores))
+
+
+@dataclass(frozen=True)
+class Followed:
+    """Which person was followed in a video with several people in view.
+
+    ``tracks``: people told apart (track count); ``followed``: index of the chosen track; ``seen_share``: share
+    of the frames that person is seen in (0..1); ``shape_change``: each track's :func:`shape_change` (torso
+    lengths), in track order."""
+
+    tracks: int
+    followed: int
+    seen_share: float
+    shape_change: tuple[float, ...]

@@ -1,0 +1,126 @@
+"""Following the person exercising when several people are in view (repvision.tracking and its use in
+repvision.pose.estimate_video)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repvision.errors import ConfigError
+from repvision.skeleton import BlazePoseLandmark as L
+from repvision.tracking import PersonTracker, exerciser, shape_change, track_people
+
+from conftest import DATA
+
+
+def _standing(cx: float, height: float = 0.6) -> np.ndarray:
+    """A (33, 4) upright pose centred at x = cx: head at the top, ankles at the bottom of a `height` box."""
+    p = np.zeros((33, 4), np.float32)
+    top = 0.2
+    p[:, 0] = cx
+    p[:, 1] = top + 0.05 * height
+    p[:, 3] = 1.0
+    rows = {L.LEFT_SHOULDER: 0.2, L.RIGHT_SHOULDER: 0.2, L.LEFT_ELBOW: 0.35, L.RIGHT_ELBOW: 0.35,
+            L.LEFT_WRIST: 0.5, L.RIGHT_WRIST: 0.5, L.LEFT_HIP: 0.5, L.RIGHT_HIP: 0.5, L.LEFT_KNEE: 0.75,
+            L.RIGHT_KNEE: 0.75, L.LEFT_ANKLE: 1.0, L.RIGHT_ANKLE: 1.0, L.LEFT_HEEL: 1.0, L.RIGHT_HEEL: 1.0,
+            L.LEFT_FOOT_INDEX: 1.0, L.RIGHT_FOOT_INDEX: 1.0}
+    for lm, r in rows.items():
+        p[lm, 1] = top + r * height
+        p[lm, 0] = cx + (0.05 if lm % 2 else -0.05)
+    return p
+
+
+def _raise_arms(p: np.ndarray, amount: float) -> np.ndarray:
+    """The pose with both wrists and elbows lifted by `amount` (0..1) of the way to shoulder height and out."""
+    q = p.copy()
+    for lm, s in ((L.LEFT_WRIST, L.LEFT_SHOULDER), (L.RIGHT_WRIST, L.RIGHT_SHOULDER),
+                  (L.LEFT_ELBOW, L.LEFT_SHOULDER), (L.RIGHT_ELBOW, L.RIGHT_SHOULDER)):
+        q[lm, 1] = p[lm, 1] + amount * (p[s, 1] - p[lm, 1])
+        q[lm, 0] = p[lm, 0] + amount * 0.2 * (1 if lm % 2 else -1)
+    return q
+
+
+def test_track_ids_follow_people_when_the_detector_swaps_their_order():
+    t = np.arange(20) / 10.0
+    left, right = _standing(0.3), _standing(0.7)
+    # MediaPipe's order is not stable: the right person comes first in odd frames
+    frames = [[left, right] if i % 2 == 0 else [right, left] for i in range(20)]
+    tracks = track_people(frames, t)
+    assert tracks.shape == (2, 20, 33, 4)
+    hip_x = np.nanmean(tracks[:, :, [L.LEFT_HIP, L.RIGHT_HIP], 0], axis=(1, 2))
+    assert np.sort(hip_x) == pytest.approx([0.3, 0.7], abs=1e-6)
+    # every frame of a track holds the same person
+    for k in range(2):
+        xs = tracks[k, :, L.LEFT_HIP, 0]
+        assert np.nanmax(xs) - np.nanmin(xs) < 1e-6
+
+
+def test_a_person_away_too_long_gets_a_new_track_and_a_jump_starts_one():
+    tracker = PersonTracker(max_gap_s=0.5)
+    a = _standing(0.3)
+    assert tracker.update([a], 0.0) == [0]
+    assert tracker.update([a], 0.1) == [0]
+    assert tracker.update([], 0.2) == []
+    assert tracker.update([a], 1.0) == [1]           # unseen for 0.9 s > 0.5 s
+    assert tracker.update([_standing(0.8)], 1.1) == [2]   # half a frame away in one frame: someone else
+    assert tracker.tracks == {0: [0, 1], 1: [3], 2: [4]}
+
+
+def test_exerciser_is_the_person_whose_body_moves_not_the_one_who_walks():
+    t = np.arange(60) / 30.0
+    frames = []
+    for i in range(60):
+        walker = _standing(0.2 + 0.005 * i)                      # walks across, body shape unchanged
+        lifter = _raise_arms(_standing(0.7), 0.5 - 0.5 * np.cos(2 * np.pi * i / 30))   # two lateral raises
+        frames.append([walker, lifter] if i % 3 else [lifter, walker])
+    tracks = track_people(frames, t)
+    assert len(tracks) == 2
+    k = exerciser(tracks)
+    assert np.nanmean(tracks[k, :, L.LEFT_HIP, 0]) > 0.6          # the lifter
+    assert shape_change(tracks[1 - k]) < 0.01 < 0.1 < shape_change(tracks[k])
+
+
+def test_shape_change_edge_cases():
+    still = np.stack([_standing(0.5)] * 10)
+    assert shape_change(still) == pytest.approx(0.0, abs=1e-6)
+    assert shape_change(still[:2]) == 0.0                           # too few frames
+    assert shape_change(np.full((10, 33, 4), np.nan, np.float32)) == 0.0
+    with pytest.raises(ValueError, match="nobody"):
+        exerciser(np.zeros((0, 5, 33, 4)))
+
+
+def test_estimator_rejects_a_bad_number_of_people():
+    from repvision.pose import PoseEstimator
+
+    with pytest.raises(ConfigError, match="num_poses"):
+        PoseEstimator("lite", num_poses=0)
+
+
+def test_config_rejects_a_non_boolean_follow_setting():
+    from repvision.config import AnalyzeConfig
+
+    with pytest.raises(ConfigError, match="follow_exerciser"):
+        AnalyzeConfig(follow_exerciser="yes")
+
+
+def test_the_squatting_person_is_followed_not_the_one_standing_beside():
+    # tests/data/two_people_squat.mp4 (benchmarks/make_two_people_clip.py): the committed 2-squat clip on the
+    # left, its first frame frozen on the right (a person standing still). MediaPipe's one-person tracking
+    # follows the still person; following the exerciser finds the squats.
+    from repvision.config import AnalyzeConfig
+    from repvision.pipeline import analyze
+    from repvision.pose import estimate_video
+
+    clip = DATA / "two_people_squat.mp4"
+    res = analyze(clip, AnalyzeConfig())
+    hip_x = np.nanmedian(res.pose.keypoints[:, [L.LEFT_HIP, L.RIGHT_HIP], 0])
+    assert hip_x < 0.5                                             # the left person
+    assert res.exercise.label == "squat" and res.repetitions.count == 2
+    assert any("told 2 people apart" in w for w in res.warnings), res.warnings
+    _, _, stats = estimate_video(clip, "lite")                      # cached, with the same choice
+    assert stats["cached"] and stats["followed"].tracks == 2 and stats["followed"].seen_share > 0.9
+
+    one = analyze(clip, AnalyzeConfig(follow_exerciser=False))
+    assert np.nanmedian(one.pose.keypoints[:, [L.LEFT_HIP, L.RIGHT_HIP], 0]) > 0.5   # the still person
+    assert one.repetitions.count != 2
+    assert any("may switch between people" in w for w in one.warnings)
