@@ -8,7 +8,7 @@ import pytest
 
 from repvision.errors import ConfigError
 from repvision.skeleton import BlazePoseLandmark as L
-from repvision.tracking import PersonTracker, exerciser, shape_change, track_people
+from repvision.tracking import PersonTracker, exerciser, same_person_share, shape_change, track_people
 
 from conftest import DATA
 
@@ -89,6 +89,21 @@ def test_shape_change_edge_cases():
         exerciser(np.zeros((0, 5, 33, 4)))
 
 
+def test_same_person_share_tells_whether_the_one_person_pass_stayed_on_the_exerciser():
+    lifter = np.stack([_raise_arms(_standing(0.3), a) for a in np.linspace(0, 1, 10)])
+    other = np.stack([_standing(0.7)] * 10)
+    assert same_person_share(lifter, lifter) == 1.0
+    flicks = lifter.copy()
+    flicks[::2] = other[::2]                      # the one-person pass jumps to the bystander every other frame
+    assert same_person_share(lifter, flicks) == 0.5
+    missing = lifter.copy()
+    missing[:5] = np.nan                          # the chosen person unseen in half the frames: those don't count
+    assert same_person_share(missing, lifter) == 1.0
+    assert same_person_share(np.full_like(lifter, np.nan), lifter) == 0.0
+    with pytest.raises(ValueError, match="same frames"):
+        same_person_share(lifter, lifter[:5])
+
+
 def test_estimator_rejects_a_bad_number_of_people():
     from repvision.pose import PoseEstimator
 
@@ -118,9 +133,26 @@ def test_the_squatting_person_is_followed_not_the_one_standing_beside():
     assert res.exercise.label == "squat" and res.repetitions.count == 2
     assert any("told 2 people apart" in w for w in res.warnings), res.warnings
     _, _, stats = estimate_video(clip, "lite")                      # cached, with the same choice
-    assert stats["cached"] and stats["followed"].tracks == 2 and stats["followed"].seen_share > 0.9
+    followed = stats["followed"]
+    assert stats["cached"] and followed.tracks == 2 and followed.seen_share > 0.9
+    assert followed.switched and followed.same_as_one_person < 0.5   # the one-person pass was on the other
 
     one = analyze(clip, AnalyzeConfig(follow_exerciser=False))
     assert np.nanmedian(one.pose.keypoints[:, [L.LEFT_HIP, L.RIGHT_HIP], 0]) > 0.5   # the still person
     assert one.repetitions.count != 2
     assert any("may switch between people" in w for w in one.warnings)
+
+
+def test_a_false_second_person_keeps_the_one_person_poses(shared_data):
+    # pushfit wrong19: one man doing one push-up (checked by eye); the people search finds a second "person" in
+    # the first two checked frames. The several-people pass keeps losing him there, so the one-person pass,
+    # which stayed on him, is kept (it gave 1 repetition; the several-people track alone gave 2).
+    from repvision.pipeline import analyze
+    from repvision.pose import estimate_video
+
+    clip = shared_data / "videos" / "pushfit" / "wrong" / "wrong19.mp4"
+    _, _, stats = estimate_video(clip, "lite")
+    assert stats["followed"] is not None and not stats["followed"].switched
+    assert stats["followed"].same_as_one_person >= 0.8
+    res = analyze(clip)
+    assert res.exercise.label == "push_up" and res.repetitions.count == 1

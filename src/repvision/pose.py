@@ -26,7 +26,8 @@ import numpy as np
 
 from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
-from repvision.tracking import TRACKING_VERSION, Followed, exerciser, shape_change, track_people
+from repvision.tracking import (KEEP_ONE_PERSON_SHARE, TRACKING_VERSION, Followed, exerciser, same_person_share,
+                                shape_change, track_people)
 from repvision.types import PoseSequence, VideoInfo
 from repvision.video import VideoReader, prefetch, short_read, shrink
 
@@ -656,7 +657,7 @@ def _follow(seq: PoseSequence, people: list[tuple[float, int]] | None, stats: di
             cache_file.unlink(missing_ok=True)
     t0 = time.perf_counter()
     out, followed = estimate_exerciser(path, model, num_poses=min(max(n for _, n in people), 4),
-                                       max_size=max_size, stride=stride, progress=progress)
+                                       max_size=max_size, stride=stride, progress=progress, single=seq)
     stats["pose_s"] += time.perf_counter() - t0
     stats["followed"] = followed
     if cache_file is not None:
@@ -669,12 +670,15 @@ def _follow(seq: PoseSequence, people: list[tuple[float, int]] | None, stats: di
 
 
 def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_poses: int = 2,
-                       max_size: int | None = None, stride: int = 1, progress: ProgressCallback | None = None
-                       ) -> tuple[PoseSequence, Followed]:
+                       max_size: int | None = None, stride: int = 1, progress: ProgressCallback | None = None,
+                       single: PoseSequence | None = None) -> tuple[PoseSequence, Followed]:
     """The poses of the person exercising in a video with several people in view: one sequential pass of
     :class:`PoseEstimator` with up to ``num_poses`` people per frame, the people linked into tracks
     (:func:`repvision.tracking.track_people`) and the track that :func:`repvision.tracking.exerciser` picks
-    kept. Arguments as :func:`estimate_video`. Returns ``(pose, followed)``: a :class:`PoseSequence` like
+    kept. Arguments as :func:`estimate_video`; ``single``: the poses of a one-person pass over the same
+    frames, returned unchanged when it shows the chosen person in at least
+    :data:`repvision.tracking.KEEP_ONE_PERSON_SHARE` of the frames (:func:`repvision.tracking.same_person_share`).
+    Returns ``(pose, followed)``: a :class:`PoseSequence` like
     :func:`estimate_video`'s (NaN in the frames where the chosen person is not found) and a
     :class:`repvision.tracking.Followed`. Raises what :class:`VideoReader` and :class:`PoseEstimator` raise."""
     nan = np.full((33, 7), np.nan, np.float32)
@@ -693,14 +697,22 @@ def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_pose
                 progress(len(times), max(expected, len(times)))
     ts = np.array(times)
     tracks = track_people(people, ts)
-    if len(tracks) == 0:
-        chosen, track = 0, np.tile(nan, (len(ts), 1, 1))
-        followed = Followed(0, 0, 0.0, ())
-    else:
-        chosen = exerciser(tracks)
-        track = tracks[chosen]
-        seen = np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
-        followed = Followed(len(tracks), chosen, float(seen[chosen]), tuple(shape_change(t) for t in tracks))
+    if len(tracks) == 0:   # nobody found with several poses a frame: the one-person pass, if any
+        if single is not None:
+            return single, Followed(0, 0, 0.0, (), 0.0, False)
+        return (PoseSequence(np.full((len(ts), 33, 4), np.nan, np.float32), ts, BLAZEPOSE_33, "image",
+                             np.full((len(ts), 33, 3), np.nan, np.float32), out_size, str(path)),
+                Followed(0, 0, 0.0, (), 0.0, False))
+    chosen = exerciser(tracks)
+    track = tracks[chosen]
+    seen = np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
+    same = (same_person_share(track, single.keypoints) if single is not None and len(single) == len(ts)
+            else float("nan"))
+    switched = not same >= KEEP_ONE_PERSON_SHARE
+    followed = Followed(len(tracks), chosen, float(seen[chosen]), tuple(shape_change(t) for t in tracks), same,
+                        switched)
+    if not switched:
+        return single, followed
     seq = PoseSequence(track[:, :, :4].copy(), ts, BLAZEPOSE_33, "image", track[:, :, 4:].copy(), out_size,
                        str(path))
     return seq, followed

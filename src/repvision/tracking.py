@@ -30,7 +30,13 @@ from repvision.skeleton import BlazePoseLandmark as L
 
 #: Part of the pose cache's name for a followed person (:func:`repvision.pose.estimate_video`): raise it when the
 #: tracking or the choice of the exerciser changes, so that cached choices are made again.
-TRACKING_VERSION = 2
+TRACKING_VERSION = 5
+
+#: Smallest :func:`same_person_share` at which the one-person pass is kept: it followed the exerciser in at
+#: least this share of the frames showing them. Set by looking at the five clips of ``../shared/data/videos``
+#: where the people search finds several people (shares 0.19, 0.70, 0.73 where the one-person pass flicks to
+#: the bystander for whole stretches; 0.89, 1.0 where it stays on the exerciser); not checked on held-out clips.
+KEEP_ONE_PERSON_SHARE = 0.8
 
 #: Landmarks whose spread around the hip centre measures how much a person's body shape changes.
 LIMB_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
@@ -41,6 +47,15 @@ def _body_height(landmarks: np.ndarray) -> float:
     """Height (normalised image units) of the box around a ``(33, 4)`` pose's landmarks; at least 1e-3."""
     y = landmarks[:, 1]
     return float(max(np.nanmax(y) - np.nanmin(y), 1e-3))
+
+
+def pose_distance(pose: np.ndarray, reference: np.ndarray) -> float:
+    """Mean distance between the landmarks of two ``(33, C)`` poses (x, y in normalised image coords), in body
+    heights of ``reference`` (the height of the box around its landmarks); inf when either is missing."""
+    d = np.linalg.norm(pose[:, :2] - reference[:, :2], axis=1)
+    if not np.isfinite(d).any():
+        return float("inf")
+    return float(np.nanmean(d) / _body_height(reference))
 
 
 @dataclass
@@ -81,8 +96,7 @@ class PersonTracker:
         self._ended += ended
         ids = [-1] * len(poses)
         if poses and self._live:
-            cost = np.array([[np.nanmean(np.linalg.norm(p[:, :2] - t.last[:, :2], axis=1)) / _body_height(t.last)
-                              for t in self._live] for p in poses])
+            cost = np.array([[pose_distance(p, t.last) for t in self._live] for p in poses])
             cost = np.where(np.isfinite(cost), cost, 1e6)
             rows, cols = linear_sum_assignment(cost)
             for r, c in zip(rows, cols):
@@ -154,15 +168,35 @@ def exerciser(tracks: np.ndarray) -> int:
     return int(np.argmax(scores))
 
 
+def same_person_share(chosen: np.ndarray, single: np.ndarray, *, max_distance: float = 0.25) -> float:
+    """Share (0..1) of the frames showing the chosen person in which a one-person pass over the same frames
+    shows that person too (:func:`pose_distance` within ``max_distance`` body heights). ``chosen``, ``single``:
+    ``(T, 33, C)``, NaN where nobody. 0 when the chosen track is empty; raises ``ValueError`` when the shapes
+    differ. Used to keep the one-person pass when it followed the exerciser anyway: MediaPipe finds a person
+    more steadily when it looks for one (its tracking carries the pose from frame to frame) than when it
+    looks for several (its person detector runs on every frame that shows fewer)."""
+    if chosen.shape[:2] != single.shape[:2]:
+        raise ValueError(f"chosen {chosen.shape} and single {single.shape} must cover the same frames")
+    have = np.flatnonzero(np.isfinite(chosen[:, :, :2]).any(axis=(1, 2)))
+    if len(have) == 0:
+        return 0.0
+    same = [pose_distance(single[t], chosen[t]) <= max_distance for t in have]
+    return float(np.mean(same))
+
+
 @dataclass(frozen=True)
 class Followed:
     """Which person was followed in a video with several people in view.
 
     ``tracks``: people told apart (track count); ``followed``: index of the chosen track; ``seen_share``: share
     of the frames that person is seen in (0..1); ``shape_change``: each track's :func:`shape_change` (torso
-    lengths), in track order."""
+    lengths), in track order; ``same_as_one_person``: :func:`same_person_share` of the chosen track and the
+    one-person pass; ``switched``: True when the chosen track replaced the one-person pass's poses (it followed
+    someone else), False when that pass followed the exerciser anyway and was kept."""
 
     tracks: int
     followed: int
     seen_share: float
     shape_change: tuple[float, ...]
+    same_as_one_person: float = float("nan")
+    switched: bool = True
