@@ -6,6 +6,7 @@ reports the time from frame capture to finished overlay for every processed fram
 latest-frame grabber dropped instead of queueing.
 
     .venv/bin/python benchmarks/live_latency.py [--clip PATH] [--loops N] [--no-people-check] [--pose-only]
+                                                [--no-follow]
 
 Last line: one JSON object (p50/p95/max latency in ms, frames processed and dropped). ``--pose-only`` instead
 times the lite pose model alone on the same 640x480 frames, one after another (no playback, no threads): the
@@ -77,6 +78,8 @@ def main() -> None:
     ap.add_argument("--loops", type=int, default=3, help="play the clip this many times in a row")
     ap.add_argument("--no-people-check", action="store_true", help="turn off the several-people search")
     ap.add_argument("--pose-only", action="store_true", help="time the pose model alone on the same frames")
+    ap.add_argument("--no-follow", action="store_true",
+                    help="follow one person even when several are in view (no switch to several poses a frame)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         clip = Path(d) / "live_640x480.mp4"
@@ -85,10 +88,11 @@ def main() -> None:
             print(json.dumps({"clip": str(a.clip), "resolution": "640x480", "model": "lite", **pose_only(clip)}))
             return
         r = run_live(str(clip), pose_model="lite", window=False, countdown_s=0.0, realtime=True, max_size=None,
-                     people_check_s=None if a.no_people_check else PEOPLE_CHECK_S)
+                     people_check_s=None if a.no_people_check else PEOPLE_CHECK_S, follow_exerciser=not a.no_follow)
     lat = np.asarray(r.latencies_ms)
     fig = {"clip": str(a.clip), "resolution": "640x480", "model": "lite",
-           "people_check_s": None if a.no_people_check else PEOPLE_CHECK_S,
+           "people_check_s": None if a.no_people_check else PEOPLE_CHECK_S, "follow_exerciser": not a.no_follow,
+           "reps_live": r.reps_live, "people_max": max((n for _, n in r.people), default=0),
            "latency_ms_p50": round(float(np.percentile(lat, 50)), 1),
            "latency_ms_p95": round(float(np.percentile(lat, 95)), 1),
            "latency_ms_max": round(float(lat.max()), 1),

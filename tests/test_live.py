@@ -149,3 +149,21 @@ def test_analysis_thread_matches_the_counter_and_resets(squat_pose):
     assert [e["count"] for e in reps] == list(range(1, len(reps) + 1))
     assert any(e["event"] == "exercise" and e["label"] == "squat" for e in events)
     assert events[-1]["event"] == "reset" and live.n_live == 0 and not live.kps
+
+
+def test_live_follows_the_person_exercising():
+    # tests/data/two_people_squat.mp4: 2 squats on the left, a person standing still on the right. Once the
+    # people search sees both, live mode follows the squatting person (a "following" event); one-person
+    # tracking follows the still person.
+    events = []
+    result = run_live(DATA / "two_people_squat.mp4", window=False, countdown_s=0.0, realtime=False,
+                      emit=events.append)
+    assert [e["event"] for e in events if e["event"] in ("people", "following")] == ["people", "following"]
+    assert result.analysis.exercise.label == "squat" and result.analysis.repetitions.count == 2
+    assert result.reps_live == 2
+    assert np.nanmedian(result.analysis.pose.keypoints[:, 23:25, 0]) < 0.5
+    assert any("told 2 people apart" in w for w in result.analysis.warnings)
+    one = run_live(DATA / "two_people_squat.mp4", window=False, countdown_s=0.0, realtime=False,
+                   follow_exerciser=False)
+    assert np.nanmedian(one.analysis.pose.keypoints[:, 23:25, 0]) > 0.5
+    assert one.analysis.repetitions.count != 2

@@ -8,7 +8,8 @@ import pytest
 
 from repvision.errors import ConfigError
 from repvision.skeleton import BlazePoseLandmark as L
-from repvision.tracking import PersonTracker, exerciser, same_person_share, shape_change, track_people
+from repvision.tracking import (LiveFollower, PersonTracker, exerciser, same_person_share, shape_change,
+                                track_people)
 
 from conftest import DATA
 
@@ -156,3 +157,36 @@ def test_a_false_second_person_keeps_the_one_person_poses(shared_data):
     assert stats["followed"].same_as_one_person >= 0.8
     res = analyze(clip)
     assert res.exercise.label == "push_up" and res.repetitions.count == 1
+
+
+def test_live_follower_switches_to_the_person_exercising_and_holds_on():
+    follower = LiveFollower(window_s=2.0)
+    still, lifter_at = _standing(0.3), _standing(0.7)
+    got = []
+    for i in range(150):                                   # 5 s at 30 frames/s
+        t = i / 30.0
+        lifter = _raise_arms(lifter_at, 0.5 - 0.5 * np.cos(2 * np.pi * t))    # a lateral raise a second
+        if i >= 90:
+            lifter = _raise_arms(lifter_at, 0.0)           # the lifter rests from 3 s on
+        pose = follower.update([still, lifter] if i % 2 else [lifter, still], t)
+        got.append(pose[L.LEFT_HIP, 0])
+    got = np.array(got)
+    assert np.all(got[15:] > 0.6)        # the lifter from half a second on, and still while resting
+    assert follower.frames == 150 and follower.frames_followed == 150
+
+
+def test_live_follower_moves_on_when_the_person_leaves_and_ignores_jitter():
+    follower = LiveFollower(window_s=1.0)
+    a, b = _standing(0.3), _standing(0.7)
+    rng = np.random.default_rng(0)
+    first = None
+    for i in range(60):                  # two people at rest: landmark jitter only, the choice stays put
+        jitter = lambda p: p + rng.normal(0, 0.002, p.shape).astype(np.float32)   # noqa: E731
+        pose = follower.update([jitter(a), jitter(b)], i / 30.0)
+        first = first if first is not None else pose[L.LEFT_HIP, 0]
+        assert pose[L.LEFT_HIP, 0] == pytest.approx(first, abs=0.02)
+    other = 0.7 if first < 0.5 else 0.3
+    for i in range(60, 100):             # the followed person walks out of view
+        pose = follower.update([_standing(other)], i / 30.0)
+    assert pose is not None and pose[L.LEFT_HIP, 0] == pytest.approx(other + 0.05)
+    assert follower.update([], 100 / 30.0) is None

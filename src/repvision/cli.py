@@ -196,6 +196,9 @@ def live(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the final JSON report here."),
     report_out: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report here at the end "
                                               "(video-file sources only: a camera's frames are not recorded)."),
+    follow_exerciser: bool = typer.Option(True, "--follow-exerciser/--no-follow-exerciser",
+                                          help="Once several people are seen, follow the one exercising "
+                                               "(each frame then takes about twice as long)."),
 ) -> None:
     """Live analysis of a camera, with the skeleton, exercise and rep counter as they happen."""
     from repvision.live import run_live
@@ -211,7 +214,7 @@ def live(
     emit = (lambda e: print(json.dumps(e), flush=True)) if no_window else None
     try:
         result = run_live(source, pose_model=pose_model, window=not no_window, voice=voice, countdown_s=countdown,
-                          max_size=max_size, emit=emit)
+                          max_size=max_size, emit=emit, follow_exerciser=follow_exerciser)
     except RepvisionError as exc:
         _fail(exc)
         return

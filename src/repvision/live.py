@@ -331,7 +331,7 @@ PEOPLE_CHECK_S = 2.0
 def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = True, voice: bool = False,
              countdown_s: float = 3.0, realtime: bool = True, max_size: int | None = 640,
              emit: Callable[[dict], None] | None = None, max_seconds: float | None = None,
-             people_check_s: float | None = PEOPLE_CHECK_S) -> LiveResult:
+             people_check_s: float | None = PEOPLE_CHECK_S, follow_exerciser: bool = True) -> LiveResult:
     """Run live mode until the source ends, the user quits (``q``/Esc), or ``max_seconds`` pass.
 
     Keys (window mode): ``r`` reset the counter, ``p`` pause/resume, ``q``/Esc quit.
@@ -352,6 +352,10 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         analysis lists a warning when several people were in view much of the time.
     people_check_s:
         Interval (seconds of video) between the frames searched for several people; None: no search.
+    follow_exerciser:
+        Once a search finds several people, look for up to that many (at most 4) in every frame and follow the
+        one exercising (:class:`repvision.tracking.LiveFollower`; a ``following`` event is emitted); each frame
+        then takes about twice as long. False: follow whoever MediaPipe's one-person tracking follows.
 
     Raises
     ------
@@ -359,6 +363,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     """
     from repvision.classify import load_default_classifier
     from repvision.pose import PeopleWatch, PoseEstimator, several_people
+    from repvision.tracking import Followed, LiveFollower
     from repvision.report import draw_overlay
 
     emit = emit or (lambda e: None)
@@ -383,7 +388,9 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     src.start()
     try:
         with contextlib.ExitStack() as stack:
-            est = stack.enter_context(PoseEstimator(pose_model))
+            est = PoseEstimator(pose_model).__enter__()
+            stack.callback(lambda: est.close())   # the estimator in use at the end (it is replaced below)
+            follower = None
             live = _LiveAnalysis(clf, (w, h), speaker)
             stack.callback(live.close)  # on an error: the analysis thread stops too
             # several people: one frame every people_check_s seconds, searched on a worker thread; a frame that
@@ -407,8 +414,12 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                         elif key in (ord("q"), 27):
                             break
                     continue
-                fp = est.process(g.image, g.timestamp_s)
-                k = fp.landmarks if fp.found else None
+                if follower is None:
+                    fp = est.process(g.image, g.timestamp_s)
+                    k = fp.landmarks if fp.found else None
+                else:
+                    k = follower.update([p.landmarks for p in est.process_all(g.image, g.timestamp_s)],
+                                        g.timestamp_s)
                 if start_t is None:
                     start_t = g.timestamp_s
                 elapsed = g.timestamp_s - start_t
@@ -425,6 +436,12 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                         before = watch.people[-2][1] if len(watch.people) >= 2 else 0
                         if n_people >= 2 and before < 2:   # two or more people came into view
                             emit({"event": "people", "count": n_people, "at_s": at})
+                        if n_people >= 2 and follow_exerciser and follower is None:
+                            # from now on: every person in each frame, and the one exercising followed
+                            est.close()
+                            est = PoseEstimator(pose_model, num_poses=min(n_people, 4)).__enter__()
+                            follower = LiveFollower()
+                            emit({"event": "following", "people": n_people, "at_s": round(g.timestamp_s, 3)})
                 if counting:
                     live.add(k, g.timestamp_s)
                 for ev in live.events():
@@ -456,7 +473,11 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", None, (w, h), str(source))
         info = VideoInfo(str(source), w, h, src.info.fps, len(kps), seq.duration_s, src.info.codec,
                          src.info.container, src.info.rotation_deg)
-        crowd_warning = several_people(people)
+        followed = None
+        if follower is not None:
+            followed = Followed(len(follower.tracker.tracks), follower.followed or 0,
+                                follower.frames_followed / max(follower.frames, 1), ())
+        crowd_warning = several_people(people, followed=followed)
         try:
             result.analysis = analyze_poses(seq, info, warnings=[crowd_warning] if crowd_warning else None)
         except RepvisionError as exc:

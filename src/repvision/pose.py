@@ -742,8 +742,9 @@ def several_people(people: list[tuple[float, int]] | None, min_share: float = 0.
             f"checked, first at {many[0][0]:.1f} s). ")
     if followed is not None and followed.tracks > 1:
         return seen + (f"repvision told {followed.tracks} people apart and followed the one whose body moved the "
-                       f"most (seen in {followed.seen_share:.0%} of the frames); check the annotated video "
-                       "(--video) that it is the person to analyse, or film one person at a time.")
+                       f"most (seen in {followed.seen_share:.0%} of the frames); check on the annotated video "
+                       "(analyze --video) or the live view that it is the person to analyse, or film one person "
+                       "at a time.")
     return seen + ("repvision follows one person, the most prominent, and may switch between people, which breaks "
                    "counts and form. Film one person at a time, or crop the video to the person to analyse.")
 

@@ -14,6 +14,7 @@ stage keeps everybody apart and chooses the person to analyse:
    hip centre, in torso lengths: walking across the frame or standing still barely changes it, a repetition
    does. This is our own heuristic for "the person exercising" (no published source); it is checked on the
    clips of ``../shared/data/videos`` with a coach beside the lifter (``tests/test_tracking.py``).
+3. :class:`LiveFollower` -- the same choice made causally, over the last few seconds, for live mode.
 
 Arrays: a track's poses are ``(T, 33, 4)`` (x, y normalised image coords, z, visibility), NaN where the person
 is not seen; all tracks together ``(K, T, 33, 4)``.
@@ -21,6 +22,7 @@ is not seen; all tracks together ``(K, T, 33, 4)``.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -200,3 +202,72 @@ class Followed:
     shape_change: tuple[float, ...]
     same_as_one_person: float = float("nan")
     switched: bool = True
+
+
+class LiveFollower:
+    """Follows the person exercising frame by frame, for live mode (causal: only frames seen so far).
+
+    Each frame's poses get track ids from a :class:`PersonTracker`; every track keeps its poses of the last
+    ``window_s`` seconds, scored like :func:`exerciser` (:func:`shape_change` over the window times the share of
+    the window's frames it is seen in). The followed track changes when it disappears, or when another scores
+    more than ``switch_ratio`` times as much and at least ``min_score`` (hysteresis: two people at rest, whose
+    scores are landmark jitter, do not make the choice flip back and forth).
+
+    Parameters
+    ----------
+    window_s:
+        Seconds of history scored (about two slow repetitions).
+    switch_ratio, min_score:
+        See above; ``min_score`` in torso lengths.
+    tracker:
+        A configured :class:`PersonTracker` (default settings otherwise).
+    """
+
+    def __init__(self, *, window_s: float = 4.0, switch_ratio: float = 1.5, min_score: float = 0.03,
+                 tracker: PersonTracker | None = None) -> None:
+        self.window_s = float(window_s)
+        self.switch_ratio = float(switch_ratio)
+        self.min_score = float(min_score)
+        self.tracker = tracker or PersonTracker()
+        self.followed: int | None = None
+        self.frames = 0
+        self.frames_followed = 0
+        self._history: dict[int, deque] = {}
+        self._times: deque = deque()
+
+    def update(self, poses: list[np.ndarray], timestamp_s: float) -> np.ndarray | None:
+        """One frame's poses (each ``(33, C)``, MediaPipe's order) at ``timestamp_s`` seconds; returns the
+        followed person's pose, or None when they are not in this frame."""
+        ids = self.tracker.update(poses, timestamp_s)
+        self._times.append(timestamp_s)
+        for tid, pose in zip(ids, poses):
+            self._history.setdefault(tid, deque()).append((timestamp_s, pose))
+        while self._times and timestamp_s - self._times[0] > self.window_s:
+            self._times.popleft()
+        for tid in list(self._history):
+            h = self._history[tid]
+            while h and timestamp_s - h[0][0] > self.window_s:
+                h.popleft()
+            if not h:
+                del self._history[tid]
+        scores = {tid: self.score(tid) for tid in self._history}
+        if scores:
+            best = max(scores, key=scores.get)
+            if self.followed not in scores:
+                self.followed = best
+            elif (best != self.followed and scores[best] >= self.min_score
+                  and scores[best] > self.switch_ratio * scores[self.followed]):
+                self.followed = best
+        self.frames += 1
+        if self.followed in ids:
+            self.frames_followed += 1
+            return poses[ids.index(self.followed)]
+        return None
+
+    def score(self, track_id: int) -> float:
+        """The track's :func:`shape_change` over the window times the share of the window's frames it is in."""
+        h = self._history.get(track_id)
+        if not h:
+            return 0.0
+        arr = np.stack([p for _, p in h])
+        return shape_change(arr) * len(h) / max(len(self._times), 1)
