@@ -42,8 +42,8 @@ def main() -> None:
             found[k] = float(np.mean(n))
     for k in best:
         print(f"num_poses={k}: {best[k]:.1f} frames/s, {found[k]:.2f} people a frame")
-    print(json.dumps({"benchmark": "pose_num_poses", "clip": str(a.clip.relative_to(ROOT)) if a.clip.is_relative_to(ROOT)
-                      else str(a.clip), "frames": len(frames), "model": a.model, "repeats": a.repeats,
+    clip = str(a.clip.resolve().relative_to(ROOT)) if a.clip.resolve().is_relative_to(ROOT) else str(a.clip)
+    print(json.dumps({"benchmark": "pose_num_poses", "clip": clip, "frames": len(frames), "model": a.model, "repeats": a.repeats,
                       "fps": {str(k): round(v, 1) for k, v in best.items()},
                       "people_per_frame": {str(k): round(v, 2) for k, v in found.items()}}))
 

@@ -511,8 +511,8 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         again in one pass with up to that many people per frame, tell them apart
         (:class:`repvision.tracking.PersonTracker`) and keep the person exercising
         (:func:`repvision.tracking.exerciser`) instead of whoever MediaPipe's one-person tracking followed
-        (often a coach beside the lifter). This second pass runs about half as fast as the first; its
-        result is cached too. Needs ``people_every_s``.
+        (often a coach beside the lifter). This second pass runs on one thread at about half the speed of a
+        one-person pass (``benchmarks/pose_num_poses.py``); its result is cached too. Needs ``people_every_s``.
 
     Returns
     -------
@@ -633,7 +633,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         for p in parts:
             if p.partial is not None:
                 p.partial.unlink(missing_ok=True)
-    followed_file = cache_file.with_name(f"{key}.exerciser_v{TRACKING_VERSION}.npz") if cache_file is not None else None
+    followed_file = None if cache_file is None else cache_file.with_name(f"{key}.exerciser_v{TRACKING_VERSION}.npz")
     seq = _follow(seq, stats["people"], stats, path, model, max_size, stride, follow_exerciser, followed_file,
                   progress)
     return info, seq, stats
