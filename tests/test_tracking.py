@@ -190,3 +190,21 @@ def test_live_follower_moves_on_when_the_person_leaves_and_ignores_jitter():
         pose = follower.update([_standing(other)], i / 30.0)
     assert pose is not None and pose[L.LEFT_HIP, 0] == pytest.approx(other + 0.05)
     assert follower.update([], 100 / 30.0) is None
+
+
+def test_the_second_pass_runs_on_parallel_stretches_and_links_them(tmp_path, monkeypatch):
+    # the two-person clip three times in a row (17 s): two pose workers each take a stretch of the several-people
+    # pass; the tracks are linked across the cut, and the squatting person is followed in both halves
+    from clips import real_frames, write_clip
+    from repvision.config import AnalyzeConfig
+    from repvision.pipeline import analyze
+
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path / "cache"))
+    frames, fps = real_frames(DATA / "two_people_squat.mp4", 10_000)
+    clip = write_clip(tmp_path / "three_times.mp4", frames * 3, int(round(fps)))
+    res = analyze(clip, AnalyzeConfig(pose_workers=2))
+    hip_x = res.pose.keypoints[:, [L.LEFT_HIP, L.RIGHT_HIP], 0].mean(axis=1)
+    half = len(hip_x) // 2
+    assert np.nanmax(hip_x[:half]) < 0.5 and np.nanmax(hip_x[half:]) < 0.5   # the left person throughout
+    assert res.exercise.label == "squat" and res.repetitions.count == 6
+    assert any("told 2 people apart" in w for w in res.warnings), res.warnings

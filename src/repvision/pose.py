@@ -511,8 +511,9 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         again in one pass with up to that many people per frame, tell them apart
         (:class:`repvision.tracking.PersonTracker`) and keep the person exercising
         (:func:`repvision.tracking.exerciser`) instead of whoever MediaPipe's one-person tracking followed
-        (often a coach beside the lifter). This second pass runs on one thread at about half the speed of a
-        one-person pass (``benchmarks/pose_num_poses.py``); its result is cached too. Needs ``people_every_s``.
+        (often a coach beside the lifter). This second pass runs on the same parallel stretches, each at about
+        half the speed of a one-person pass (``benchmarks/pose_num_poses.py``); its result is cached too.
+        Needs ``people_every_s``.
 
     Returns
     -------
@@ -558,7 +559,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                 stats = {"cached": True, "decode_error": None, "pose_s": 0.0, "people": people, "workers": 0,
                          "followed": None}
                 return info, _follow(seq, people, stats, path, model, max_size, stride, follow_exerciser,
-                                     cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz", progress), stats
+                                     cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz", progress, workers), stats
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
 
@@ -635,13 +636,13 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                 p.partial.unlink(missing_ok=True)
     followed_file = None if cache_file is None else cache_file.with_name(f"{key}.exerciser_v{TRACKING_VERSION}.npz")
     seq = _follow(seq, stats["people"], stats, path, model, max_size, stride, follow_exerciser, followed_file,
-                  progress)
+                  progress, workers)
     return info, seq, stats
 
 
 def _follow(seq: PoseSequence, people: list[tuple[float, int]] | None, stats: dict, path, model: str,
             max_size: int | None, stride: int, follow: bool, cache_file: Path | None,
-            progress: ProgressCallback | None) -> PoseSequence:
+            progress: ProgressCallback | None, workers: int | None) -> PoseSequence:
     """``seq``, or when several people are in view (and ``follow``) the poses of the person exercising
     (:func:`estimate_exerciser`, read from / written to ``cache_file`` when given); sets ``stats["followed"]``
     and adds the second pass's seconds to ``stats["pose_s"]``."""
@@ -657,7 +658,8 @@ def _follow(seq: PoseSequence, people: list[tuple[float, int]] | None, stats: di
             cache_file.unlink(missing_ok=True)
     t0 = time.perf_counter()
     out, followed = estimate_exerciser(path, model, num_poses=min(max(n for _, n in people), 4),
-                                       max_size=max_size, stride=stride, progress=progress, single=seq)
+                                       max_size=max_size, stride=stride, progress=progress, single=seq,
+                                       workers=workers)
     stats["pose_s"] += time.perf_counter() - t0
     stats["followed"] = followed
     if cache_file is not None:
@@ -671,9 +673,11 @@ def _follow(seq: PoseSequence, people: list[tuple[float, int]] | None, stats: di
 
 def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_poses: int = 2,
                        max_size: int | None = None, stride: int = 1, progress: ProgressCallback | None = None,
-                       single: PoseSequence | None = None) -> tuple[PoseSequence, Followed]:
-    """The poses of the person exercising in a video with several people in view: one sequential pass of
-    :class:`PoseEstimator` with up to ``num_poses`` people per frame, the people linked into tracks
+                       single: PoseSequence | None = None, workers: int | None = None
+                       ) -> tuple[PoseSequence, Followed]:
+    """The poses of the person exercising in a video with several people in view: a pass of
+    :class:`PoseEstimator` with up to ``num_poses`` people per frame (stretches of the video on ``workers``
+    parallel threads, as :func:`estimate_video`), the people linked into tracks over the whole video
     (:func:`repvision.tracking.track_people`) and the track that :func:`repvision.tracking.exerciser` picks
     kept. Arguments as :func:`estimate_video`; ``single``: the poses of a one-person pass over the same
     frames, returned unchanged when it shows the chosen person in at least
@@ -682,19 +686,38 @@ def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_pose
     :func:`estimate_video`'s (NaN in the frames where the chosen person is not found) and a
     :class:`repvision.tracking.Followed`. Raises what :class:`VideoReader` and :class:`PoseEstimator` raise."""
     nan = np.full((33, 7), np.nan, np.float32)
-    people: list[list[np.ndarray]] = []
-    times: list[float] = []
-    with VideoReader(path, max_size=max_size, stride=stride) as reader, \
-            PoseEstimator(model, num_poses=num_poses) as estimator:
-        out_size = reader.output_size
-        expected = (reader.info.n_frames + stride - 1) // stride if reader.info.n_frames else 0
-        for frame in prefetch(iter(reader)):
-            found = estimator.process_all(frame.image, frame.timestamp_s)
-            people.append([np.concatenate([fp.landmarks, fp.world if fp.world is not None else nan[:, :3]], axis=1)
-                           for fp in found])
-            times.append(frame.timestamp_s)
-            if progress is not None:
-                progress(len(times), max(expected, len(times)))
+    first = VideoReader(path, max_size=max_size, stride=stride)
+    info, out_size = first.info, first.output_size
+    spans = stretches(info.duration_s, workers or default_pose_workers())
+    first.end_s = spans[0][1]
+    readers = [first] + [VideoReader(path, max_size=max_size, stride=stride, start_s=a, end_s=b)
+                         for a, b in spans[1:]]
+    expected = (info.n_frames + stride - 1) // stride if info.n_frames else 0
+    lock = threading.Lock()
+    done = 0
+
+    def run(reader: VideoReader) -> list[tuple[float, list[np.ndarray]]]:
+        nonlocal done
+        out = []
+        with reader, PoseEstimator(model, num_poses=num_poses) as estimator:
+            for frame in prefetch(iter(reader)):
+                found = estimator.process_all(frame.image, frame.timestamp_s)
+                out.append((frame.timestamp_s, [np.concatenate(
+                    [fp.landmarks, fp.world if fp.world is not None else nan[:, :3]], axis=1) for fp in found]))
+                with lock:
+                    done += 1
+                    now = done
+                if progress is not None:
+                    progress(now, max(expected, now))
+        return out
+
+    if len(readers) == 1:
+        parts = [run(first)]
+    else:   # each stretch on its own thread (MediaPipe releases the GIL); the tracks are linked afterwards
+        with ThreadPoolExecutor(max_workers=len(readers), thread_name_prefix="repvision-people") as pool:
+            parts = list(pool.map(run, readers))
+    times = [t for part in parts for t, _ in part]
+    people = [found for part in parts for _, found in part]
     ts = np.array(times)
     tracks = track_people(people, ts)
     if len(tracks) == 0:   # nobody found with several poses a frame: the one-person pass, if any

@@ -32,7 +32,7 @@ from repvision.skeleton import BlazePoseLandmark as L
 
 #: Part of the pose cache's name for a followed person (:func:`repvision.pose.estimate_video`): raise it when the
 #: tracking or the choice of the exerciser changes, so that cached choices are made again.
-TRACKING_VERSION = 5
+TRACKING_VERSION = 6
 
 #: Smallest :func:`same_person_share` at which the one-person pass is kept: it followed the exerciser in at
 #: least this share of the frames showing them. Set by looking at the five clips of ``../shared/data/videos``
