@@ -208,3 +208,13 @@ def test_the_second_pass_runs_on_parallel_stretches_and_links_them(tmp_path, mon
     assert np.nanmax(hip_x[:half]) < 0.5 and np.nanmax(hip_x[half:]) < 0.5   # the left person throughout
     assert res.exercise.label == "squat" and res.repetitions.count == 6
     assert any("told 2 people apart" in w for w in res.warnings), res.warnings
+
+
+def test_a_person_lying_down_moving_fast_keeps_one_track():
+    # a push-up seen from the side: the landmark box is long and flat. Distances are measured in the box's
+    # longer side; measured in its height (0.1 here) this 0.03-per-frame bob would start a new track each frame
+    lying = _standing(0.5)[:, [1, 0, 2, 3]].copy()          # x <-> y: the body runs along the image's x axis
+    lying[:, 1] = 0.6 + 0.2 * (lying[:, 1] - 0.5)            # flat: 0.1 high, 0.6 long
+    frames = [[lying + np.array([0, 0.03 * (i % 2), 0, 0], np.float32)] for i in range(30)]
+    tracks = track_people(frames, np.arange(30) / 30.0)
+    assert len(tracks) == 1

@@ -6,9 +6,9 @@ stage keeps everybody apart and chooses the person to analyse:
 
 1. :class:`PersonTracker` -- a small state machine that gives each person a track id, frame by frame: the
    poses of a frame are matched to the live tracks by the mean distance between their landmarks (relative to
-   the track's body height) with an optimal one-to-one assignment (Hungarian method, Kuhn 1955, via
-   :func:`scipy.optimize.linear_sum_assignment`); a pose that matches no track within ``max_distance``
-   starts a new one, a track unseen for ``max_gap_s`` seconds ends.
+   the track's body size: the longer side of its landmark box) with an optimal one-to-one assignment
+   (Hungarian method, Kuhn 1955, via :func:`scipy.optimize.linear_sum_assignment`); a pose that matches no
+   track within ``max_distance`` starts a new one, a track unseen for ``max_gap_s`` seconds ends.
 2. :func:`exerciser` -- the track whose body *shape* changes the most over the clip, times the share of the
    frames it is seen in. The shape change is the spread over time of the limb landmarks relative to the
    hip centre, in torso lengths: walking across the frame or standing still barely changes it, a repetition
@@ -32,7 +32,7 @@ from repvision.skeleton import BlazePoseLandmark as L
 
 #: Part of the pose cache's name for a followed person (:func:`repvision.pose.estimate_video`): raise it when the
 #: tracking or the choice of the exerciser changes, so that cached choices are made again.
-TRACKING_VERSION = 6
+TRACKING_VERSION = 7
 
 #: Smallest :func:`same_person_share` at which the one-person pass is kept: it followed the exerciser in at
 #: least this share of the frames showing them. Set by looking at the five clips of ``../shared/data/videos``
@@ -45,19 +45,23 @@ LIMB_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW
                   L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
 
 
-def _body_height(landmarks: np.ndarray) -> float:
-    """Height (normalised image units) of the box around a ``(33, 4)`` pose's landmarks; at least 1e-3."""
-    y = landmarks[:, 1]
-    return float(max(np.nanmax(y) - np.nanmin(y), 1e-3))
+def _body_size(landmarks: np.ndarray) -> float:
+    """Longer side (normalised image units) of the box around a ``(33, C)`` pose's landmarks, so that a person
+    lying down (push-up, sit-up) is measured by their length as one standing is by their height; at least
+    1e-3, NaN when no landmark is known."""
+    xy = landmarks[:, :2]
+    if not np.isfinite(xy).any():
+        return float("nan")
+    return float(max(np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1]), np.nanmax(xy[:, 0]) - np.nanmin(xy[:, 0]), 1e-3))
 
 
 def pose_distance(pose: np.ndarray, reference: np.ndarray) -> float:
     """Mean distance between the landmarks of two ``(33, C)`` poses (x, y in normalised image coords), in body
-    heights of ``reference`` (the height of the box around its landmarks); inf when either is missing."""
+    sizes of ``reference`` (the longer side of the box around its landmarks); inf when either is missing."""
     d = np.linalg.norm(pose[:, :2] - reference[:, :2], axis=1)
     if not np.isfinite(d).any():
         return float("inf")
-    return float(np.nanmean(d) / _body_height(reference))
+    return float(np.nanmean(d) / _body_size(reference))
 
 
 @dataclass
@@ -77,8 +81,9 @@ class PersonTracker:
     Parameters
     ----------
     max_distance:
-        Largest mean landmark distance, in body heights of the track's last pose, for a pose to continue a
-        track (0.5: half a body height between two frames; a person moves far less at video frame rates).
+        Largest mean landmark distance, in body sizes of the track's last pose (:func:`pose_distance`), for a
+        pose to continue a track (0.25: a quarter of the body's length between two frames; a person moves far
+        less at video frame rates, while a jump to someone standing beside them moves about that much).
     max_gap_s:
         A track not seen for longer than this (seconds) ends; a person seen again later gets a new id.
     """
@@ -172,7 +177,7 @@ def exerciser(tracks: np.ndarray) -> int:
 
 def same_person_share(chosen: np.ndarray, single: np.ndarray, *, max_distance: float = 0.25) -> float:
     """Share (0..1) of the frames showing the chosen person in which a one-person pass over the same frames
-    shows that person too (:func:`pose_distance` within ``max_distance`` body heights). ``chosen``, ``single``:
+    shows that person too (:func:`pose_distance` within ``max_distance`` body sizes). ``chosen``, ``single``:
     ``(T, 33, C)``, NaN where nobody. 0 when the chosen track is empty; raises ``ValueError`` when the shapes
     differ. Used to keep the one-person pass when it followed the exerciser anyway: MediaPipe finds a person
     more steadily when it looks for one (its tracking carries the pose from frame to frame) than when it
