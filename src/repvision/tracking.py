@@ -36,7 +36,7 @@ TRACKING_VERSION = 7
 
 #: Smallest :func:`same_person_share` at which the one-person pass is kept: it followed the exerciser in at
 #: least this share of the frames showing them. Set by looking at the five clips of ``../shared/data/videos``
-#: where the people search finds several people (shares 0.19, 0.70, 0.73 where the one-person pass flicks to
+#: where the people search finds several people (shares 0.19, 0.70, 0.71 where the one-person pass flicks to
 #: the bystander for whole stretches; 0.89, 1.0 where it stays on the exerciser); not checked on held-out clips.
 KEEP_ONE_PERSON_SHARE = 0.8
 
