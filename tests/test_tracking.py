@@ -218,3 +218,18 @@ def test_a_person_lying_down_moving_fast_keeps_one_track():
     frames = [[lying + np.array([0, 0.03 * (i % 2), 0, 0], np.float32)] for i in range(30)]
     tracks = track_people(frames, np.arange(30) / 30.0)
     assert len(tracks) == 1
+
+
+def test_the_second_pass_reports_its_own_progress_stage():
+    # a program reading `--progress json` sees the second pose pass as its own stage, not "pose" starting over
+    from repvision.config import AnalyzeConfig
+    from repvision.pipeline import analyze
+
+    seen = []
+    analyze(DATA / "two_people_squat.mp4", AnalyzeConfig(cache=False), progress=lambda s, d, t: seen.append((s, d, t)))
+    stages = [s for s, _, _ in seen]
+    assert stages[0] == "pose" and stages[-1] == "pose_people"
+    assert stages.index("pose_people") > len(stages) - 1 - stages[::-1].index("pose")   # one after the other
+    pose_done = [d for s, d, _ in seen if s == "pose"]
+    people_done = [(d, t) for s, d, t in seen if s == "pose_people"]
+    assert pose_done == sorted(pose_done) and people_done[-1][0] == people_done[-1][1] == 143

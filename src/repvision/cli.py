@@ -109,7 +109,9 @@ def analyze(
             with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeRemainingColumn(), console=err_console, transient=True) as bar:
                 task = bar.add_task("pose estimation", total=None)
-                analysis = run(video, cfg, progress=lambda s, d, t: bar.update(task, completed=d, total=t))
+                stages = {"pose": "pose estimation", "pose_people": "pose estimation, several people"}
+                analysis = run(video, cfg, progress=lambda s, d, t: bar.update(
+                    task, description=stages.get(s, s), completed=d, total=t))
         else:
             analysis = run(video, cfg)
         json_path = json_out or _next_to(video, ".repvision.json")

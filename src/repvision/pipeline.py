@@ -26,7 +26,8 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     config:
         :class:`AnalyzeConfig`, a mapping of its keys, or None for the defaults.
     progress:
-        Called as ``progress(stage, done, total)`` while frames are processed (stage ``"pose"``).
+        Called as ``progress(stage, done, total)`` while frames are processed (stage ``"pose"``, then
+        ``"pose_people"`` for the second pose pass when several people are in view and the exerciser is followed).
     **overrides:
         Individual settings, e.g. ``pose_model="full"``, ``stride=2``.
 
@@ -61,9 +62,10 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cb = None if progress is None else (lambda done, total: progress("pose", done, total))
+    cb_people = None if progress is None else (lambda done, total: progress("pose_people", done, total))
     info, pose, stats = estimate_video(path, cfg.pose_model, max_size=cfg.max_size, stride=cfg.stride,
                                        cache=cfg.cache, progress=cb, workers=cfg.pose_workers,
-                                       follow_exerciser=cfg.follow_exerciser)
+                                       follow_exerciser=cfg.follow_exerciser, follow_progress=cb_people)
     timings["pose_s"] = time.perf_counter() - t0
     timings["pose_cached"] = float(stats["cached"])
     warnings: list[str] = []

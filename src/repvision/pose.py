@@ -476,7 +476,8 @@ def _estimate_stretch(st: _Stretch, reader: VideoReader, *, model: str, check_st
 def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: int | None = None,
                    stride: int = 1, cache: bool = True, progress: ProgressCallback | None = None,
                    checkpoint_every: int = 600, people_every_s: float | None = 2.0, workers: int | None = None,
-                   follow_exerciser: bool = True) -> tuple[VideoInfo, PoseSequence, dict]:
+                   follow_exerciser: bool = True, follow_progress: ProgressCallback | None = None
+                   ) -> tuple[VideoInfo, PoseSequence, dict]:
     """Estimate the pose in every frame of a video.
 
     Parameters
@@ -514,6 +515,9 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         (often a coach beside the lifter). This second pass runs on the same parallel stretches, each at about
         half the speed of a one-person pass (``benchmarks/pose_num_poses.py``); its result is cached too.
         Needs ``people_every_s``.
+    follow_progress:
+        Called as ``follow_progress(frames_done, frames_expected)`` during that second pass (None: ``progress``
+        is called, counting from 0 again).
 
     Returns
     -------
@@ -559,7 +563,8 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                 stats = {"cached": True, "decode_error": None, "pose_s": 0.0, "people": people, "workers": 0,
                          "followed": None}
                 return info, _follow(seq, people, stats, path, model, max_size, stride, follow_exerciser,
-                                     cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz", progress, workers), stats
+                                     cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz", follow_progress or progress,
+                                     workers), stats
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
 
@@ -636,7 +641,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                 p.partial.unlink(missing_ok=True)
     followed_file = None if cache_file is None else cache_file.with_name(f"{key}.exerciser_v{TRACKING_VERSION}.npz")
     seq = _follow(seq, stats["people"], stats, path, model, max_size, stride, follow_exerciser, followed_file,
-                  progress, workers)
+                  follow_progress or progress, workers)
     return info, seq, stats
 
 
