@@ -398,3 +398,12 @@ def test_first_report_reps_holds_back_ghost_reps(repcount, name):
     patient, _ = _stream(s.pose, first_report_reps=3)
     assert abs(patient.count - off) <= 1
     assert eager.count > patient.count
+
+
+@pytest.mark.xfail(strict=True, reason="known bug, not fixed yet: a lone repetition between idle stretches is "
+                   "counted twice (the autocorrelation finds a spurious ~0.9 s period at strength ~0.25 and the "
+                   "period-relative detrending splits the one repetition into two lobes); seen on 1-3 s kaiakol "
+                   "squat clips of ../shared/data/videos")
+def test_a_single_repetition_counts_once():
+    q = _profile(30, [("idle", 2, 0), ("rep", 2.0, 1.0), ("idle", 3, 0)])
+    assert count_repetitions(_sequence(q)).count == 1
