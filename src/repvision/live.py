@@ -363,7 +363,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     """
     from repvision.classify import load_default_classifier
     from repvision.pose import PeopleWatch, PoseEstimator, several_people
-    from repvision.tracking import Followed, LiveFollower
+    from repvision.tracking import LiveFollower
     from repvision.report import draw_overlay
 
     emit = emit or (lambda e: None)
@@ -473,11 +473,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", None, (w, h), str(source))
         info = VideoInfo(str(source), w, h, src.info.fps, len(kps), seq.duration_s, src.info.codec,
                          src.info.container, src.info.rotation_deg)
-        followed = None
-        if follower is not None:
-            followed = Followed(len(follower.tracker.tracks), follower.followed or 0,
-                                follower.frames_followed / max(follower.frames, 1), ())
-        crowd_warning = several_people(people, followed=followed)
+        crowd_warning = several_people(people, followed=None if follower is None else follower.summary())
         try:
             result.analysis = analyze_poses(seq, info, warnings=[crowd_warning] if crowd_warning else None)
         except RepvisionError as exc:

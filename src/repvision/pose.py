@@ -26,8 +26,7 @@ import numpy as np
 
 from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
-from repvision.tracking import (KEEP_ONE_PERSON_SHARE, TRACKING_VERSION, Followed, exerciser, same_person_share,
-                                shape_change, track_people)
+from repvision.tracking import TRACKING_VERSION, Followed, choose_followed, track_people
 from repvision.types import PoseSequence, VideoInfo
 from repvision.video import VideoReader, prefetch, short_read, shrink
 
@@ -390,6 +389,32 @@ def stretches(duration_s: float, workers: int, min_stretch_s: float = MIN_STRETC
     return [(cuts[i], cuts[i + 1] if i + 1 < n else None) for i in range(n)]
 
 
+def _stretch_readers(first: VideoReader, spans: list[tuple[float, float | None]]) -> list[VideoReader]:
+    """One reader per stretch of :func:`stretches`: ``first`` (opened, not yet iterated) limited to the first
+    stretch, new readers with its settings for the others."""
+    first.end_s = spans[0][1]
+    return [first] + [VideoReader(first.path, max_size=first.max_size, stride=first.stride, start_s=a, end_s=b)
+                      for a, b in spans[1:]]
+
+
+class _FrameCounter:
+    """Frames estimated so far by several threads, reported as ``progress(done, expected)`` (``expected``: the
+    video's frame count at ``stride``, or ``done`` when unknown or passed)."""
+
+    def __init__(self, progress: ProgressCallback | None, info: VideoInfo, stride: int, done: int = 0) -> None:
+        self.progress = progress
+        self.expected = (info.n_frames + stride - 1) // stride if info.n_frames else 0
+        self.done = done
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        with self._lock:
+            self.done += 1
+            now = self.done
+        if self.progress is not None:
+            self.progress(now, max(self.expected, now))
+
+
 class _Stopped(Exception):
     """Another pose worker failed or the caller was interrupted: this one stops (after saving its part)."""
 
@@ -541,7 +566,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
     first = VideoReader(path, max_size=max_size, stride=stride)   # reads the first stretch (below)
     info, out_size = first.info, first.output_size
     key = None
-    cache_file = people_file = None
+    cache_file = people_file = followed_file = None
     # the poses after a stretch cut differ slightly from one pass (a fresh landmarker starts there), so the
     # number of stretches is part of the cache key (absent for one stretch, as in keys written before it)
     spans = stretches(info.duration_s, workers or default_pose_workers())
@@ -553,6 +578,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         cdir = cache_dir()
         cache_file = cdir / f"{key}.npz"
         people_file = cdir / f"{key}.people.json"
+        followed_file = cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz"
         if cache_file.is_file():
             try:
                 seq = PoseSequence.load(str(cache_file))
@@ -563,14 +589,11 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
                 stats = {"cached": True, "decode_error": None, "pose_s": 0.0, "people": people, "workers": 0,
                          "followed": None}
                 return info, _follow(seq, people, stats, path, model, max_size, stride, follow_exerciser,
-                                     cdir / f"{key}.exerciser_v{TRACKING_VERSION}.npz", follow_progress or progress,
-                                     workers), stats
+                                     followed_file, follow_progress or progress, workers), stats
             except Exception:  # unreadable cache entry: recompute
                 cache_file.unlink(missing_ok=True)
 
-    first.end_s = spans[0][1]   # not yet iterated: the first reader reads the first stretch
-    readers = [first] + [VideoReader(path, max_size=max_size, stride=stride, start_s=a, end_s=b)
-                         for a, b in spans[1:]]
+    readers = _stretch_readers(first, spans)
 
     def partial_path(i: int) -> Path | None:
         if key is None:
@@ -579,17 +602,7 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         return cache_dir() / f"{key}.partial{tag}.npz"
 
     parts = [_Stretch(a, b, partial_path(i)) for i, (a, b) in enumerate(spans)]
-    expected = (info.n_frames + stride - 1) // stride if info.n_frames else 0
-    lock = threading.Lock()
-    done = sum(p.done for p in parts)
-
-    def tick() -> None:
-        nonlocal done
-        with lock:
-            done += 1
-            now = done
-        if progress is not None:
-            progress(now, max(expected, now))
+    tick = _FrameCounter(progress, info, stride, done=sum(p.done for p in parts)).tick
 
     # about 8 checks in a short clip (at most 4 a second), one every people_every_s seconds in a long one
     check_step = people_every_s or None
@@ -639,7 +652,6 @@ def estimate_video(path: str | os.PathLike, model: str = "lite", *, max_size: in
         for p in parts:
             if p.partial is not None:
                 p.partial.unlink(missing_ok=True)
-    followed_file = None if cache_file is None else cache_file.with_name(f"{key}.exerciser_v{TRACKING_VERSION}.npz")
     seq = _follow(seq, stats["people"], stats, path, model, max_size, stride, follow_exerciser, followed_file,
                   follow_progress or progress, workers)
     return info, seq, stats
@@ -683,37 +695,25 @@ def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_pose
     """The poses of the person exercising in a video with several people in view: a pass of
     :class:`PoseEstimator` with up to ``num_poses`` people per frame (stretches of the video on ``workers``
     parallel threads, as :func:`estimate_video`), the people linked into tracks over the whole video
-    (:func:`repvision.tracking.track_people`) and the track that :func:`repvision.tracking.exerciser` picks
-    kept. Arguments as :func:`estimate_video`; ``single``: the poses of a one-person pass over the same
-    frames, returned unchanged when it shows the chosen person in at least
-    :data:`repvision.tracking.KEEP_ONE_PERSON_SHARE` of the frames (:func:`repvision.tracking.same_person_share`).
-    Returns ``(pose, followed)``: a :class:`PoseSequence` like
+    (:func:`repvision.tracking.track_people`) and the track that :func:`repvision.tracking.choose_followed`
+    picks kept. Arguments as :func:`estimate_video`; ``single``: the poses of a one-person pass over the same
+    frames, returned unchanged when ``choose_followed`` keeps it (it stayed on the chosen person). Returns ``(pose, followed)``: a :class:`PoseSequence` like
     :func:`estimate_video`'s (NaN in the frames where the chosen person is not found) and a
     :class:`repvision.tracking.Followed`. Raises what :class:`VideoReader` and :class:`PoseEstimator` raise."""
     nan = np.full((33, 7), np.nan, np.float32)
     first = VideoReader(path, max_size=max_size, stride=stride)
     info, out_size = first.info, first.output_size
-    spans = stretches(info.duration_s, workers or default_pose_workers())
-    first.end_s = spans[0][1]
-    readers = [first] + [VideoReader(path, max_size=max_size, stride=stride, start_s=a, end_s=b)
-                         for a, b in spans[1:]]
-    expected = (info.n_frames + stride - 1) // stride if info.n_frames else 0
-    lock = threading.Lock()
-    done = 0
+    readers = _stretch_readers(first, stretches(info.duration_s, workers or default_pose_workers()))
+    tick = _FrameCounter(progress, info, stride).tick
 
     def run(reader: VideoReader) -> list[tuple[float, list[np.ndarray]]]:
-        nonlocal done
         out = []
         with reader, PoseEstimator(model, num_poses=num_poses) as estimator:
             for frame in prefetch(iter(reader)):
                 found = estimator.process_all(frame.image, frame.timestamp_s)
                 out.append((frame.timestamp_s, [np.concatenate(
                     [fp.landmarks, fp.world if fp.world is not None else nan[:, :3]], axis=1) for fp in found]))
-                with lock:
-                    done += 1
-                    now = done
-                if progress is not None:
-                    progress(now, max(expected, now))
+                tick()
         return out
 
     if len(readers) == 1:
@@ -731,15 +731,10 @@ def estimate_exerciser(path: str | os.PathLike, model: str = "lite", *, num_pose
         return (PoseSequence(np.full((len(ts), 33, 4), np.nan, np.float32), ts, BLAZEPOSE_33, "image",
                              np.full((len(ts), 33, 3), np.nan, np.float32), out_size, str(path)),
                 Followed(0, 0, 0.0, (), 0.0, False))
-    chosen = exerciser(tracks)
-    track = tracks[chosen]
-    seen = np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
-    same = (same_person_share(track, single.keypoints) if single is not None and len(single) == len(ts)
-            else float("nan"))
-    switched = not same >= KEEP_ONE_PERSON_SHARE
-    followed = Followed(len(tracks), chosen, float(seen[chosen]), tuple(shape_change(t) for t in tracks), same,
-                        switched)
-    if not switched:
+    one = single.keypoints if single is not None and len(single) == len(ts) else None
+    followed = choose_followed(tracks, one)
+    track = tracks[followed.followed]
+    if not followed.switched:
         return single, followed
     seq = PoseSequence(track[:, :, :4].copy(), ts, BLAZEPOSE_33, "image", track[:, :, 4:].copy(), out_size,
                        str(path))

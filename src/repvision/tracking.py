@@ -164,15 +164,16 @@ def shape_change(track: np.ndarray) -> float:
     return float(np.mean(spread))
 
 
+def _seen_shares(tracks: np.ndarray) -> np.ndarray:
+    """``(K,)`` share of the T frames each of ``(K, T, 33, C)`` tracks is seen in."""
+    return np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
+
+
 def exerciser(tracks: np.ndarray) -> int:
     """Index of the track most likely to be the person exercising in ``(K, T, 33, C)`` tracks: the largest
     :func:`shape_change` times the share of the T frames the track is seen in. Raises ``ValueError`` when
     K = 0."""
-    if len(tracks) == 0:
-        raise ValueError("exerciser() needs at least one track; nobody was found in the video")
-    seen = np.isfinite(tracks[:, :, :, :2]).all(axis=(2, 3)).mean(axis=1)
-    scores = [shape_change(t) * s for t, s in zip(tracks, seen)]
-    return int(np.argmax(scores))
+    return choose_followed(tracks).followed
 
 
 def same_person_share(chosen: np.ndarray, single: np.ndarray, *, max_distance: float = 0.25) -> float:
@@ -189,6 +190,20 @@ def same_person_share(chosen: np.ndarray, single: np.ndarray, *, max_distance: f
         return 0.0
     same = [pose_distance(single[t], chosen[t]) <= max_distance for t in have]
     return float(np.mean(same))
+
+
+def choose_followed(tracks: np.ndarray, single: np.ndarray | None = None) -> "Followed":
+    """Pick the person exercising among ``(K, T, 33, C)`` tracks (:func:`exerciser`'s rule) and, given the
+    ``(T, 33, C')`` poses of a one-person pass over the same frames, decide whether that pass is kept: it is
+    when it shows the chosen person in at least :data:`KEEP_ONE_PERSON_SHARE` of their frames
+    (:func:`same_person_share`). Returns a :class:`Followed`. Raises ``ValueError`` when K = 0."""
+    if len(tracks) == 0:
+        raise ValueError("exerciser() needs at least one track; nobody was found in the video")
+    shapes = tuple(shape_change(t) for t in tracks)
+    seen = _seen_shares(tracks)
+    chosen = int(np.argmax([c * s for c, s in zip(shapes, seen)]))
+    same = float("nan") if single is None else same_person_share(tracks[chosen], single)
+    return Followed(len(tracks), chosen, float(seen[chosen]), shapes, same, not same >= KEEP_ONE_PERSON_SHARE)
 
 
 @dataclass(frozen=True)
@@ -268,6 +283,12 @@ class LiveFollower:
             self.frames_followed += 1
             return poses[ids.index(self.followed)]
         return None
+
+    def summary(self) -> Followed:
+        """What was followed so far, as a :class:`Followed`: people told apart, the followed track id, and the
+        share of the frames since following began in which that person was found (no per-track shape change
+        or one-person comparison: live mode keeps neither)."""
+        return Followed(len(self.tracker.tracks), self.followed or 0, self.frames_followed / max(self.frames, 1), ())
 
     def score(self, track_id: int) -> float:
         """The track's :func:`shape_change` over the window times the share of the window's frames it is in."""
