@@ -30,7 +30,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from repvision.bench import choose_binary_verdict
+from repvision.bench import choose_binary_verdict, mean_held_out_accuracy
 from repvision.form import assess_form, load_rules
 from repvision.form_models import binary_metrics, load_labelled_videos
 from repvision.reps import count_repetitions
@@ -72,7 +72,7 @@ def main() -> None:
         print(f"seed {r['seed']}: chosen {r['chosen']}; held-out accuracy {r['held_out']['accuracy']:.4f}")
     print(json.dumps({"benchmark": "form_thresholds_cv", "exercise": "push_up", "n_videos": len(items),
                       "shipped": name[0],
-                      "held_out_accuracy_mean": round(float(np.mean([r["held_out"]["accuracy"] for r in runs])), 4),
+                      "held_out_accuracy_mean": mean_held_out_accuracy(runs),
                       "in_sample": in_sample, "runs": runs,
                       "cv_scheme": "StratifiedGroupKFold(5) by group_id, seeds 0-4; per fold the setting with the "
                                    "best training-fold accuracy (ties: shipped first)"}, default=float))

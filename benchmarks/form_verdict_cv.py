@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from repvision.bench import choose_binary_verdict
+from repvision.bench import choose_binary_verdict, mean_held_out_accuracy
 from repvision.bench.form import RULE_SCORE_THRESHOLD, rule_report, score_verdict, major_fault
 from repvision.form_models import binary_metrics, load_labelled_videos
 
@@ -63,7 +63,7 @@ def main() -> None:
               + ", ".join(f"{c} {v['correct']}/{v['incorrect']}" for c, v in d.items()))
     print(json.dumps({"benchmark": "form_verdict_cv", "n_videos": len(items),
                       "checks_fired": checks_fired, "videos_per_exercise": n_by,
-                      "held_out_accuracy_mean": round(float(np.mean([r["held_out"]["accuracy"] for r in runs])), 4),
+                      "held_out_accuracy_mean": mean_held_out_accuracy(runs),
                       "in_sample": in_sample, "runs": runs,
                       "cv_scheme": "StratifiedGroupKFold(5) by group_id, seeds 0-4; per fold the verdict with the "
                                    "best training-fold accuracy"}, default=float))

@@ -48,3 +48,10 @@ def test_setting_arg_in_argparse(capsys):
     with pytest.raises(SystemExit):
         ap.parse_args(["--set", "confirm"])
     assert "--set expects NAME=VALUE, got 'confirm'" in capsys.readouterr().err
+
+
+def test_mean_held_out_accuracy_averages_the_seeds():
+    from repvision.bench import mean_held_out_accuracy
+
+    runs = [{"held_out": {"accuracy": 0.5}}, {"held_out": {"accuracy": 0.75}}, {"held_out": {"accuracy": 1 / 3}}]
+    assert mean_held_out_accuracy(runs) == 0.5278

@@ -81,3 +81,8 @@ def choose_binary_verdict(verdicts: list[np.ndarray], names: list[str], y: np.nd
         runs.append({"seed": seed, "chosen": [names[j] for j in choice.values()],
                      "held_out": binary_metrics(y, pred)})
     return runs
+
+
+def mean_held_out_accuracy(runs: list[dict[str, Any]]) -> float:
+    """Mean over the seeds of :func:`choose_binary_verdict`'s pooled held-out accuracy, rounded to 4 places."""
+    return round(float(np.mean([r["held_out"]["accuracy"] for r in runs])), 4)
