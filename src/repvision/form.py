@@ -705,8 +705,9 @@ class HoldSummary:
 #: (push-up: lockout 15, elbow flare 15, symmetry 10, tempo 10) are cues only. Chosen by grouped 5-fold
 #: cross-validation on the labelled push-up / squat / plank videos of ``../shared/data/videos`` among three set
 #: verdicts (a major fault, a mean repetition score below 80, any issue): the major fault won in every fold, 77.1%
-#: held out when chosen, 78.0% since clips with several people in view are analysed on the person exercising
-#: (``benchmarks/form_verdict_cv.py``, ``benchmarks/results/form_verdict_cv.json``).
+#: held out when chosen, 78.0% once clips with several people in view were analysed on the person exercising,
+#: 77.1% since the repetition counter joins half cycles (one push-up clip counted as 3 cycles; the choice is the
+#: same in every fold) (``benchmarks/form_verdict_cv.py``, ``benchmarks/results/form_verdict_cv.json``).
 MAJOR_FAULT_WEIGHT = 20.0
 
 

@@ -25,6 +25,14 @@ Method (class-agnostic; numpy only)
    PoseRAC's action trigger (Yao et al., "PoseRAC", arXiv:2303.08450, enter/exit thresholds). Segments whose
    local amplitude is a small fraction of the set's robust amplitude are idle and never count. One
    repetition = rest -> turn -> rest, the rest side being where the signal spends more time.
+   4b. **Halves joined.** A counting signal can swing twice within one repetition (a component that goes up on
+   the way down and again on the way up), most visibly on a lone repetition between idle stretches, where the
+   autocorrelation then finds a period of half the repetition. Each detected cycle should come back to the
+   pose it started from; two consecutive cycles that each end further from their own start pose than their
+   turn pose is from either end, and that together come back to the first one's start pose (closer than
+   ``half_merge`` times their own start-to-end distances), are joined into one repetition turning where the
+   first ended. A pose-space check in the spirit of the self-similarity of RepNet (Dwibedi et al., CVPR 2020):
+   a repetition ends in the pose it began in.
 5. **Partial repetitions** are cycles whose amplitude is below ``partial_fraction`` of the median amplitude
    of the sequence's cycles; they are listed but not counted.
 6. **Frame rate and phase votes.** Steps 1-5 run on a uniform 30 Hz grid (:data:`COUNTING_RATE_HZ`): a
@@ -125,6 +133,11 @@ class RepCounterConfig:
         starts one frame later (on RepCount-A, start shifts of 0-3 frames: single-run MAE 0.186-0.236, median of
         5 runs 0.187-0.215; ``benchmarks/reps_stride.py --strides 1 --phase-votes N``). 1 = a single run. The
         streaming counter always makes a single run.
+    half_merge: two consecutive cycles that are each a half of one repetition are joined when, together, they
+        come back to within this fraction of their own start-to-end pose distance (module docstring, step
+        4b); 0 = never join. On RepCount-A it changes 3 of 76 counts (all to the annotated count; offline MAE
+        0.200 -> 0.189); 0.3 was chosen there and cross-validated with ``regularity_weight``
+        (:data:`repvision.bench.reps.CV_GRID`).
     """
 
     min_visibility: float = 0.5
@@ -153,6 +166,7 @@ class RepCounterConfig:
     envelope_min_s: float = 2.0
     regularity_weight: float = 0.5
     phase_votes: int = 5
+    half_merge: float = 0.3
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exit < self.enter <= 1.0:
@@ -170,6 +184,9 @@ class RepCounterConfig:
             raise ConfigError(expected="phase_votes >= 1", found=str(self.phase_votes), fix="Use 1 or more.")
         if self.n_components < 1:
             raise ConfigError(expected="n_components >= 1", found=str(self.n_components), fix="Use 1 or more.")
+        if not 0.0 <= self.half_merge <= 1.0:
+            raise ConfigError(expected="0 <= half_merge <= 1", found=str(self.half_merge),
+                              fix="Use 0 to turn the joining of half cycles off, or a ratio up to 1.")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "RepCounterConfig":
@@ -504,6 +521,37 @@ def _pose_dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.sum(d * d, axis=1))))
 
 
+def _is_half(c: _Cycle, p: np.ndarray) -> bool:
+    """True when cycle ``c`` does not come back to where it started: its start and end poses are further apart
+    than its turn pose is from either (``p``: ``(T, 26)`` box-normalised joints)."""
+    ends = _pose_dist(p[c.start], p[c.end])
+    return ends > max(_pose_dist(p[c.turn], p[c.start]), _pose_dist(p[c.turn], p[c.end]))
+
+
+def _merge_halves(cycles: list[_Cycle], p: np.ndarray, ratio: float) -> list[_Cycle]:
+    """Join two consecutive cycles that are the two halves of one repetition (module docstring, step 4b).
+
+    Both must be halves (:func:`_is_half`) and, joined, must come back to the starting pose: the distance
+    between the first one's start pose and the second one's end pose is below ``ratio`` times the smaller of
+    their own start-to-end distances. The joined cycle turns where the first half ended."""
+    out: list[_Cycle] = []
+    i = 0
+    while i < len(cycles):
+        a = cycles[i]
+        if i + 1 < len(cycles):
+            b = cycles[i + 1]
+            gap = min(_pose_dist(p[a.start], p[a.end]), _pose_dist(p[b.start], p[b.end]))
+            if (b.start <= a.end + 1 and _is_half(a, p) and _is_half(b, p)
+                    and _pose_dist(p[a.start], p[b.end]) < ratio * gap):
+                out.append(_Cycle(a.start, a.end, b.end, max(a.amplitude, b.amplitude),
+                                  max(a.displacement, b.displacement, gap), b.closed))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
     """Hysteresis cycle detection on the envelope-normalised signal (module docstring, step 4)."""
     s, valid, per = sig.signal, sig.valid, sig.period
@@ -574,6 +622,8 @@ def _detect_cycles(sig: _Signal, cfg: RepCounterConfig) -> list[_Cycle]:
             d = max(_pose_dist(p[c.turn], p[c.start]), _pose_dist(p[c.turn], p[c.end]))
             c.displacement = d
     cycles = [c for c in cycles if sig.pose is None or c.displacement >= cfg.min_displacement]
+    if sig.pose is not None and cfg.half_merge > 0:
+        cycles = _merge_halves(cycles, sig.pose, cfg.half_merge)
     # merge cycles much shorter than the period into neighbours (keep the larger)
     min_len = cfg.min_rep_fraction * per
     out: list[_Cycle] = []
@@ -843,13 +893,20 @@ class StreamingRepCounter:
         4 and 5: in every fold, the lowest MAE of the count reported live among the settings whose median report
         latency stays within 0.5 s
         (``benchmarks/reps_streaming_cv.py``, ``benchmarks/results/reps_streaming_cv_live.json``).
+    live_half_merge: whether the analyses before :meth:`finish` join half cycles as the offline counter does
+        (:attr:`RepCounterConfig.half_merge`); the final analysis always does. Off by default: in a running
+        analysis the last cycle's end is cut short by the end of the history, so a full repetition can look
+        like a half, and a count lowered by a join only delays the next report (a report is never withdrawn).
+        On RepCount-A, joining live changed the live count of 6 of 76 videos and raised its MAE
+        (``benchmarks/reps_streaming.py --set live_half_merge=true``,
+        ``benchmarks/results/reps_streaming_live_half_merge.json``).
     """
 
     def __init__(self, exercise: str | None = None, config: RepCounterConfig | None = None,
                  skeleton=None, coordinates: str = "image", image_size: tuple[int, int] | None = None,
                  window_s: float = 60.0, step_s: float = 0.15,
                  min_history_s: float = 1.0, min_strength: float = 0.0, confirm: int = 2,
-                 release_backlog: bool = False, first_report_reps: int = 3) -> None:
+                 release_backlog: bool = False, first_report_reps: int = 3, live_half_merge: bool = False) -> None:
         from repvision.skeleton import BLAZEPOSE_33
 
         self.exercise = exercise
@@ -864,6 +921,8 @@ class StreamingRepCounter:
         self.confirm = max(1, int(confirm))
         self.release_backlog = bool(release_backlog)
         self.first_report_reps = max(1, int(first_report_reps))
+        self.live_half_merge = bool(live_half_merge)
+        self._live_config = self.config if live_half_merge else dataclasses.replace(self.config, half_merge=0.0)
         # full counts of the consecutive analyses (at most `confirm`) that counted more than was reported
         self._recent: deque[int] = deque(maxlen=self.confirm)
         self._kp: list[np.ndarray] = []
@@ -883,7 +942,8 @@ class StreamingRepCounter:
         benchmark's record."""
         return {"window_s": self.window_s, "step_s": self.step_s, "min_history_s": self.min_history_s,
                 "min_strength": self.min_strength, "confirm": self.confirm,
-                "release_backlog": self.release_backlog, "first_report_reps": self.first_report_reps}
+                "release_backlog": self.release_backlog, "first_report_reps": self.first_report_reps,
+                "live_half_merge": self.live_half_merge}
 
     def _seq(self) -> PoseSequence:
         return PoseSequence(np.stack(self._kp), np.asarray(self._ts), self.skeleton, self.coordinates,
@@ -905,7 +965,7 @@ class StreamingRepCounter:
         # one run per analysis, also at the end: using the offline counter's phase votes in the final analysis
         # was tried once on RepCount-A and did not bring the final count closer to the offline one (that run was
         # not kept; no figure is claimed)
-        sig, cycles = _count_cycles(*_on_grid(seq), cfg)
+        sig, cycles = _count_cycles(*_on_grid(seq), cfg if final else self._live_config)
         if not final and sig.strength < self.min_strength:
             self._recent.clear()
             return []

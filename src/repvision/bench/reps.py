@@ -52,8 +52,10 @@ def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | N
     return c.finish().count
 
 
-#: Values of :attr:`RepCounterConfig.regularity_weight` compared by the cross-validation.
-CV_GRID: dict[str, tuple[float, ...]] = {"regularity_weight": (0.0, 0.25, 0.5, 0.75, 1.0)}
+#: Values of :attr:`RepCounterConfig.regularity_weight` and :attr:`RepCounterConfig.half_merge` compared by the
+#: cross-validation (every combination).
+CV_GRID: dict[str, tuple[float, ...]] = {"regularity_weight": (0.0, 0.25, 0.5, 0.75, 1.0),
+                                         "half_merge": (0.0, 0.3, 0.5)}
 CV_FOLDS = 5
 CV_SEED = 0
 
