@@ -44,7 +44,8 @@ Method (class-agnostic; numpy only)
 The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysis on the history every few
 frames (causal: only frames already seen) and reports by count: when the running analysis holds more full
 repetitions than were reported, in two consecutive analyses, one more is reported. This keeps the live count
-close to the offline count of the same frames and never reports one repetition twice. Nothing is reported
+close to the offline count of the same frames and never reports one repetition twice. Its running analyses do
+not join half cycles (step 4b; the end of the history cuts the last cycle short), its final one does. Nothing is reported
 before the analysis holds three full repetitions (``first_report_reps``): analyses of a short history find
 "ghost" cycles while the person gets into position, and a report is never withdrawn.
 """
