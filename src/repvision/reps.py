@@ -137,8 +137,9 @@ class RepCounterConfig:
     half_merge: two consecutive cycles that are each a half of one repetition are joined when, together, they
         come back to within this fraction of their own start-to-end pose distance (module docstring, step
         4b); 0 = never join. On RepCount-A it changes 3 of 76 counts (all to the annotated count; offline MAE
-        0.200 -> 0.189); 0.3 was chosen there and cross-validated with ``regularity_weight``
-        (:data:`repvision.bench.reps.CV_GRID`).
+        0.200 -> 0.189). 0.3 was picked there in-sample among 0.2-1.0 (0.2 and 0.3 give the same counts, 0.4-1.0
+        put one count further off) and is cross-validated with ``regularity_weight`` (:data:`repvision.bench.reps.CV_GRID`;
+        grouped 5-fold CV MAE 0.206 -> 0.199).
     """
 
     min_visibility: float = 0.5
@@ -898,8 +899,8 @@ class StreamingRepCounter:
         (:attr:`RepCounterConfig.half_merge`); the final analysis always does. Off by default: in a running
         analysis the last cycle's end is cut short by the end of the history, so a full repetition can look
         like a half, and a count lowered by a join only delays the next report (a report is never withdrawn).
-        On RepCount-A, joining live changed the live count of 6 of 76 videos and raised its MAE
-        (``benchmarks/reps_streaming.py --set live_half_merge=true``,
+        On RepCount-A, joining live changed the live count of 5 of 76 videos, each away from the annotated
+        count (live MAE 0.277 -> 0.309; ``benchmarks/reps_streaming.py --set live_half_merge=true``,
         ``benchmarks/results/reps_streaming_live_half_merge.json``).
     """
 
