@@ -45,8 +45,8 @@ The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysi
 frames (causal: only frames already seen) and reports by count: when the running analysis holds more full
 repetitions than were reported, in two consecutive analyses, one more is reported. This keeps the live count
 close to the offline count of the same frames and never reports one repetition twice. Its running analyses do
-not join half cycles (step 4b; the end of the history cuts the last cycle short), its final one does. Nothing is reported
-before the analysis holds three full repetitions (``first_report_reps``): analyses of a short history find
+not join half cycles (step 4b; the end of the history cuts the last cycle short), its final one does. Nothing is
+reported before the analysis holds three full repetitions (``first_report_reps``): analyses of a short history find
 "ghost" cycles while the person gets into position, and a report is never withdrawn.
 """
 
@@ -138,8 +138,8 @@ class RepCounterConfig:
         come back to within this fraction of their own start-to-end pose distance (module docstring, step
         4b); 0 = never join. On RepCount-A it changes 3 of 76 counts (all to the annotated count; offline MAE
         0.200 -> 0.189). 0.3 was picked there in-sample among 0.2-1.0 (0.2 and 0.3 give the same counts, 0.4-1.0
-        put one count further off) and is cross-validated with ``regularity_weight`` (:data:`repvision.bench.reps.CV_GRID`;
-        grouped 5-fold CV MAE 0.206 -> 0.199).
+        put one count further off) and is cross-validated with ``regularity_weight``
+        (:data:`repvision.bench.reps.CV_GRID`; grouped 5-fold CV MAE 0.206 -> 0.199).
     """
 
     min_visibility: float = 0.5
