@@ -1,0 +1,97 @@
+"""One repetition alone: how often the offline counter counts it as exactly 1 (RepCount-A).
+
+A user checking their form often records a single repetition. RepCount-A annotates where every repetition
+starts and ends, so each annotated repetition can be cut out of its video and counted on its own. The cut is
+the annotated start to end frame; ``--hold S`` seconds of stillness are added on both sides by repeating the
+first and last frame (a person standing still before and after the repetition; 0 = the bare cut).
+
+    .venv/bin/python benchmarks/reps_single.py [--data ../shared/data/repcount_a] [--hold 0.5] [--set NAME=VALUE]
+        [--jobs 2]
+
+Prints the share of repetitions counted 0, 1 and 2 or more, overall and per exercise; the last line is one JSON
+object with them. Repetitions shorter than 0.3 s are left out (too few frames to count anything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from repvision.bench import setting_arg
+from repvision.datasets.repcount import load_repcount_a
+from repvision.reps import RepCounterConfig, count_repetitions
+
+_ITEMS: list = []
+_CFG: RepCounterConfig | None = None
+_HOLD = 0.5
+
+
+def _init(data: str, settings: dict, hold: float) -> None:
+    global _ITEMS, _CFG, _HOLD
+    _ITEMS, _CFG, _HOLD = load_repcount_a(data), RepCounterConfig(**settings), hold
+
+
+def cut(pose, start: int, end: int, hold_s: float):
+    """Frames ``start..end`` (inclusive) of ``pose``, with ``hold_s`` seconds of the first and last frame held
+    before and after (timestamps continue at the median frame interval)."""
+    kp = np.asarray(pose.keypoints[start:end + 1])
+    t = np.asarray(pose.timestamps[start:end + 1], dtype=np.float64)
+    dt = float(np.median(np.diff(pose.timestamps))) if len(pose) > 1 else 1 / 30
+    n = int(round(hold_s / dt))
+    if n:
+        kp = np.concatenate([np.repeat(kp[:1], n, axis=0), kp, np.repeat(kp[-1:], n, axis=0)])
+        t = np.concatenate([t[0] - dt * np.arange(n, 0, -1), t, t[-1] + dt * np.arange(1, n + 1)])
+    return dataclasses.replace(pose, keypoints=kp, timestamps=t - t[0], world=None)
+
+
+def _one(i: int) -> list[tuple[str, int]]:
+    it = _ITEMS[i]
+    fps = it.pose.fps if it.pose.fps > 0 else 30.0
+    out = []
+    for s, e in np.asarray(it.boundaries, dtype=int).reshape(-1, 2):
+        if (e - s) / fps < 0.3 or e >= len(it.pose):
+            continue
+        out.append((it.exercise, count_repetitions(cut(it.pose, int(s), int(e), _HOLD), config=_CFG).count))
+    return out
+
+
+def _shares(counts: list[int]) -> dict:
+    c = np.asarray(counts)
+    return {"n": int(c.size), "counted_0": round(float(np.mean(c == 0)), 4),
+            "counted_1": round(float(np.mean(c == 1)), 4), "counted_2_or_more": round(float(np.mean(c >= 2)), 4)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path,
+                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    ap.add_argument("--hold", type=float, default=0.5, help="seconds of stillness added on each side")
+    ap.add_argument("--set", type=setting_arg, action="append", default=[], metavar="NAME=VALUE",
+                    help="change one counter setting (repeatable)")
+    ap.add_argument("--jobs", type=int, default=2)
+    a = ap.parse_args()
+    settings = dict(a.set)
+    RepCounterConfig(**settings)  # unknown names fail here, before the workers start
+    n = len(load_repcount_a(a.data))
+    with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data), settings, a.hold)) as ex:
+        rows = [r for res in ex.map(_one, range(n)) for r in res]
+    per = defaultdict(list)
+    for ex_name, c in rows:
+        per[ex_name].append(c)
+    figs = {"benchmark": "reps_single", "settings": settings, "hold_s": a.hold, **_shares([c for _, c in rows]),
+            "per_exercise": {k: _shares(v) for k, v in sorted(per.items())}}
+    print(f"{'exercise':<16}{'n':>6}{'0':>8}{'1':>8}{'>=2':>8}")
+    for k, v in figs["per_exercise"].items():
+        print(f"{k:<16}{v['n']:>6}{v['counted_0']:>8.1%}{v['counted_1']:>8.1%}{v['counted_2_or_more']:>8.1%}")
+    print(f"{'all':<16}{figs['n']:>6}{figs['counted_0']:>8.1%}{figs['counted_1']:>8.1%}{figs['counted_2_or_more']:>8.1%}")
+    print(json.dumps(figs))
+
+
+if __name__ == "__main__":
+    main()
