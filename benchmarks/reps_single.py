@@ -34,7 +34,7 @@ _HOLD = 0.5
 
 def _init(data: str, settings: dict, hold: float) -> None:
     global _ITEMS, _CFG, _HOLD
-    _ITEMS, _CFG, _HOLD = load_repcount_a(data), RepCounterConfig(**settings), hold
+    _ITEMS, _CFG, _HOLD = load_repcount_a(data), RepCounterConfig.from_dict(settings), hold
 
 
 def cut(pose, start: int, end: int, hold_s: float):
@@ -77,7 +77,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     settings = dict(a.set)
-    RepCounterConfig(**settings)  # unknown names fail here, before the workers start
+    RepCounterConfig.from_dict(settings)  # unknown names fail here (ConfigError naming them), before the workers
     n = len(load_repcount_a(a.data))
     with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data), settings, a.hold)) as ex:
         rows = [r for res in ex.map(_one, range(n)) for r in res]
