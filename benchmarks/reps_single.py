@@ -40,14 +40,14 @@ def _init(data: str, settings: dict, hold: float) -> None:
 def cut(pose, start: int, end: int, hold_s: float):
     """Frames ``start..end`` (inclusive) of ``pose``, with ``hold_s`` seconds of the first and last frame held
     before and after (timestamps continue at the median frame interval)."""
-    kp = np.asarray(pose.keypoints[start:end + 1])
-    t = np.asarray(pose.timestamps[start:end + 1], dtype=np.float64)
+    rep = pose.slice(start, end + 1)
     dt = float(np.median(np.diff(pose.timestamps))) if len(pose) > 1 else 1 / 30
     n = int(round(hold_s / dt))
-    if n:
-        kp = np.concatenate([np.repeat(kp[:1], n, axis=0), kp, np.repeat(kp[-1:], n, axis=0)])
-        t = np.concatenate([t[0] - dt * np.arange(n, 0, -1), t, t[-1] + dt * np.arange(1, n + 1)])
-    return dataclasses.replace(pose, keypoints=kp, timestamps=t - t[0], world=None)
+    kp = np.concatenate([np.repeat(rep.keypoints[:1], n, axis=0), rep.keypoints,
+                         np.repeat(rep.keypoints[-1:], n, axis=0)])
+    t = np.concatenate([rep.timestamps[0] - dt * np.arange(n, 0, -1), rep.timestamps,
+                        rep.timestamps[-1] + dt * np.arange(1, n + 1)])
+    return dataclasses.replace(rep, keypoints=kp, timestamps=t - t[0], world=None)
 
 
 def _one(i: int) -> list[tuple[str, int]]:
@@ -89,7 +89,8 @@ def main() -> None:
     print(f"{'exercise':<16}{'n':>6}{'0':>8}{'1':>8}{'>=2':>8}")
     for k, v in figs["per_exercise"].items():
         print(f"{k:<16}{v['n']:>6}{v['counted_0']:>8.1%}{v['counted_1']:>8.1%}{v['counted_2_or_more']:>8.1%}")
-    print(f"{'all':<16}{figs['n']:>6}{figs['counted_0']:>8.1%}{figs['counted_1']:>8.1%}{figs['counted_2_or_more']:>8.1%}")
+    print(f"{'all':<16}{figs['n']:>6}{figs['counted_0']:>8.1%}{figs['counted_1']:>8.1%}"
+          f"{figs['counted_2_or_more']:>8.1%}")
     print(json.dumps(figs))
 
 

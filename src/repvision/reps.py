@@ -523,30 +523,27 @@ def _pose_dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.sum(d * d, axis=1))))
 
 
-def _is_half(c: _Cycle, p: np.ndarray) -> bool:
-    """True when cycle ``c`` does not come back to where it started: its start and end poses are further apart
-    than its turn pose is from either (``p``: ``(T, 26)`` box-normalised joints)."""
-    ends = _pose_dist(p[c.start], p[c.end])
-    return ends > max(_pose_dist(p[c.turn], p[c.start]), _pose_dist(p[c.turn], p[c.end]))
-
-
 def _merge_halves(cycles: list[_Cycle], p: np.ndarray, ratio: float) -> list[_Cycle]:
     """Join two consecutive cycles that are the two halves of one repetition (module docstring, step 4b).
 
-    Both must be halves (:func:`_is_half`) and, joined, must come back to the starting pose: the distance
-    between the first one's start pose and the second one's end pose is below ``ratio`` times the smaller of
-    their own start-to-end distances. The joined cycle turns where the first half ended."""
+    ``p``: ``(T, 26)`` box-normalised joints; every cycle's ``displacement`` (its turn pose's larger distance
+    from its start and end poses) already set. A cycle is a half when it does not come back to where it
+    started: its start and end poses are further apart than its displacement. Two consecutive halves are
+    joined when, together, they come back to the starting pose: the first one's start pose and the second
+    one's end pose are closer than ``ratio`` times the smaller of their own start-to-end distances. The joined
+    cycle turns where the first half ended."""
+    ends = [_pose_dist(p[c.start], p[c.end]) for c in cycles]
     out: list[_Cycle] = []
     i = 0
     while i < len(cycles):
         a = cycles[i]
         if i + 1 < len(cycles):
             b = cycles[i + 1]
-            gap = min(_pose_dist(p[a.start], p[a.end]), _pose_dist(p[b.start], p[b.end]))
-            if (b.start <= a.end + 1 and _is_half(a, p) and _is_half(b, p)
-                    and _pose_dist(p[a.start], p[b.end]) < ratio * gap):
+            if (b.start <= a.end + 1 and ends[i] > a.displacement and ends[i + 1] > b.displacement
+                    and _pose_dist(p[a.start], p[b.end]) < ratio * min(ends[i], ends[i + 1])):
+                # the joined cycle's turn (a.end) lies ends[i] from its start and ends[i + 1] from its end
                 out.append(_Cycle(a.start, a.end, b.end, max(a.amplitude, b.amplitude),
-                                  max(a.displacement, b.displacement, gap), b.closed))
+                                  max(ends[i], ends[i + 1]), b.closed))
                 i += 2
                 continue
         out.append(a)
