@@ -109,6 +109,14 @@ def test_bench_videos_bad_manifest(tmp_path):
     assert r.exit_code == 2 and "path, exercise" in r.output
 
 
+def test_bench_form_unknown_pose_model_fails_before_any_video(tmp_path):
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "manifest.csv").write_text(
+        "path,exercise,form_label,group_id,variant\nvideos/a.mp4,squat,correct,g1,main\n")
+    r = _run("bench", "form", "--data", tmp_path, "--pose-model", "heavy")
+    assert r.exit_code == 2 and "heavy" in r.output and "--pose-model lite" in r.output
+
+
 def test_json_progress_lines_when_poses_are_cached(tmp_path):
     # Regression: a second run took poses from the cache and printed no progress line at all.
     args = ("analyze", DATA / "repcount_test2021_sit_up.mp4", "--json", tmp_path / "r.json", "--progress", "json")

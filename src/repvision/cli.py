@@ -287,7 +287,9 @@ def bench_segments(
 
 @bench_app.command("form")
 def bench_form(data: Path = typer.Option(..., "--data", help="Folder with the layout of shared/data (uses "
-                                                              "pose_trainer/, form_frames/, videos/manifest.csv).")) -> None:
+                                                              "pose_trainer/, form_frames/, videos/manifest.csv)."),
+               pose_model: str = typer.Option("lite", "--pose-model", help="lite | full | path.task: the pose "
+                                              "model run on the videos/ clips.")) -> None:
     """Form feedback (rules and learned models): accuracy, F1 and confusion matrix per labelled dataset."""
     from repvision.bench.form import run_form_benchmark
 
@@ -295,7 +297,7 @@ def bench_form(data: Path = typer.Option(..., "--data", help="Folder with the la
         _fail(ManifestError(f"a data folder with pose_trainer/, form_frames/ or videos/manifest.csv at {data}",
                             "no such folder", "Pass --data pointing at a folder with the layout of shared/data."))
         return
-    _print_figures(lambda: run_form_benchmark(data, console=Console()))
+    _print_figures(lambda: run_form_benchmark(data, console=Console(), pose_model=pose_model))
 
 
 @bench_app.command("speed")

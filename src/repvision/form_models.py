@@ -124,15 +124,22 @@ def load_pose_trainer(data_dir: str | Path) -> list[LabelledSequence]:
 
 
 def load_labelled_videos(data_dir: str | Path, exercises: Iterable[str] | None = None, model: str = "lite",
-                         progress: Any = None) -> list[LabelledSequence]:
+                         progress: Any = None, skipped: list[tuple[str, str]] | None = None
+                         ) -> list[LabelledSequence]:
     """Rows of ``<data_dir>/videos/manifest.csv`` with a ``form_label`` (``variant == main``), with poses from
-    :func:`repvision.pose.estimate_video` (cached on disk, so a second call is fast).
+    :func:`repvision.pose.estimate_video` and pose model ``model`` (``"lite"``, ``"full"`` or a ``.task``
+    path; cached on disk, so a second call is fast).
 
     ``exercises``: keep only these labels (None: all). ``progress``: called as ``progress(i, n, path)``.
-    Videos that cannot be decoded are skipped. Raises :class:`ManifestError` without a manifest.
-    """
-    from repvision.pose import estimate_video
+    Videos that cannot be analysed (missing, corrupt, nobody in view) are left out, and when ``skipped`` is a
+    list, ``(path, reason)`` is appended to it for each of them.
 
+    Raises :class:`ManifestError` without a manifest; :class:`repvision.errors.ConfigError` (unknown model
+    name) or :class:`repvision.errors.PoseModelError` (no such ``.task`` file) before any video is read.
+    """
+    from repvision.pose import estimate_video, model_path
+
+    model_path(model)  # a wrong model name fails here, not as one skipped video after another
     man = Path(data_dir) / "videos" / "manifest.csv"
     if not man.is_file():
         raise ManifestError(f"{man}", "no manifest", "Point --data at a folder with videos/manifest.csv.")
@@ -148,7 +155,9 @@ def load_labelled_videos(data_dir: str | Path, exercises: Iterable[str] | None =
             progress(i, len(rows), r["path"])
         try:
             _, seq, _ = estimate_video(Path(data_dir) / r["path"], model)
-        except Exception:  # noqa: BLE001 - a broken file is skipped, the rest is evaluated
+        except Exception as exc:  # noqa: BLE001 - a broken file is reported and skipped, the rest is evaluated
+            if skipped is not None:
+                skipped.append((r["path"], f"{type(exc).__name__}: {exc}"))
             continue
         out.append(LabelledSequence(r["path"], r["exercise"], r["form_label"], r.get("group_id") or r["path"],
                                     seq))

@@ -82,14 +82,18 @@ def major_fault(report) -> bool:
     return report.verdict == "incorrect"
 
 
-def _videos(data_dir: Path, console, model) -> dict[str, Any]:
-    items = load_labelled_videos(data_dir)
+def _videos(data_dir: Path, console, model, pose_model: str = "lite") -> dict[str, Any]:
+    skipped: list[tuple[str, str]] = []
+    items = load_labelled_videos(data_dir, model=pose_model, skipped=skipped)
     # Learned model: videos the shipped model was trained on get out-of-fold predictions from a grouped
     # cross-validation instead (so the development figure is not a training-set figure).
     trained_on = set(model.meta.get("trained_on", [])) if model is not None else set()
     prefer_rules = set(model.meta.get("prefer_rules", {})) if model is not None else set()
     oof: dict[str, float] = {}
-    res: dict[str, Any] = {"n": len(items)}
+    res: dict[str, Any] = {"n": len(items), "pose_model": pose_model,
+                           "skipped": [{"path": p, "reason": why} for p, why in skipped]}
+    for p, why in skipped:
+        console.print(f"[yellow]left out {p}: {why}[/yellow]")
     try:
         trainable = [it for it in items if len({i.label for i in items if i.exercise == it.exercise}) > 1]
         if trainable:
@@ -287,12 +291,16 @@ def _form_frames(data_dir: Path, console) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ entry point
 
 
-def run_form_benchmark(data_dir: str | Path, console: Any | None = None) -> dict[str, Any]:
+def run_form_benchmark(data_dir: str | Path, console: Any | None = None, pose_model: str = "lite"
+                       ) -> dict[str, Any]:
     """Evaluate rule-based and learned form feedback on every labelled form dataset in ``data_dir``.
 
     Prints rich tables (accuracy, F1, confusion matrix per dataset) to ``console`` (a new one when None) and
     returns a dict whose **first key** is ``videos_accuracy`` (pipeline video-level accuracy on ``videos/``)
     when that folder has labelled rows, followed by per-dataset results. Missing datasets are skipped.
+    ``pose_model`` (``"lite"``, ``"full"`` or a ``.task`` path) is the MediaPipe model run on the ``videos/``
+    clips (the other datasets come with their poses); videos that cannot be analysed are listed under
+    ``videos.skipped``. Raises :class:`repvision.errors.ConfigError` for an unknown model name.
     """
     from rich.console import Console
 
@@ -303,7 +311,7 @@ def run_form_benchmark(data_dir: str | Path, console: Any | None = None) -> dict
     out: dict[str, Any] = {}
     videos = None
     if (d / "videos" / "manifest.csv").is_file():
-        videos = _videos(d, console, model)
+        videos = _videos(d, console, model, pose_model)
         out["videos_accuracy"] = videos["pipeline"]["accuracy"] if videos["n"] else float("nan")
         out["videos_f1"] = videos["pipeline"]["f1"] if videos["n"] else float("nan")
     out["benchmark"] = "form"
