@@ -53,12 +53,13 @@ def main() -> int:
         for k in range(a.seeds):
             seed = tr.SEED + k
             oof, classes = tr.cross_validated_proba(cut, seed, console=console, params=params)
-            thr, _ = tr._choose_threshold(labels, oof, classes)
+            thr, _ = tr.choose_unknown_threshold(labels, oof, classes)
             run = {"seed": seed, "threshold": thr}
             for src in SOURCES:
                 idx = [i for i, c in enumerate(cut) if c.source == src]
                 if idx:
-                    run[f"cv_top1_{src}"] = tr._summary([labels[i] for i in idx], oof[idx], classes, thr)["top1"]
+                    run[f"cv_top1_{src}"] = tr.figures_at_threshold(
+                        [labels[i] for i in idx], oof[idx], classes, thr)["top1"]
             final = tr.fit_clips(cut, seed, thr, params=params)
             pf = tr.penn_test_figures(final, cut_test, thr)
             run["penn_test_top1_8"] = pf["top1_8_exercise_classes"]

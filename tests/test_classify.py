@@ -304,6 +304,24 @@ def test_unknown_threshold_prefers_a_plateau_to_a_spike():
     assert _smoothed_pick(grid, raw) == 0.85
 
 
+def test_unknown_threshold_and_figures_on_known_probabilities():
+    """Exercise clips answered at 0.9 and sports clips whose best class reaches 0.6: any threshold from 0.65 to
+    0.9 scores all clips right; the pick is 0.7, the lowest threshold whose two neighbours do too, and the
+    figures count one wrong exercise clip."""
+    from repvision.training import choose_unknown_threshold, figures_at_threshold
+
+    classes = np.array(["golf_swing", "push_up", "squat"])
+    labels = ["squat"] * 4 + ["push_up"] * 4 + ["golf_swing"] * 4
+    probs = np.array([[0.05, 0.05, 0.9]] * 4 + [[0.05, 0.9, 0.05]] * 4 + [[0.2, 0.6, 0.2]] * 4)
+    thr, scores = choose_unknown_threshold(labels, probs, classes)
+    assert thr == 0.7 and scores[0.65] == scores[0.9] == 12.0 and scores[0.6] < 12.0
+    probs[0] = [0.05, 0.9, 0.05]  # one squat called a push-up
+    f = figures_at_threshold(labels, probs, classes, thr)
+    assert f["n_exercise_clips"] == 8 and f["top1"] == 0.875 and f["wrong_label_rate_exercise"] == 0.125
+    assert f["n_negative_clips"] == 4 and f["unknown_rate_negatives"] == 1.0
+    assert figures_at_threshold(labels, probs, classes, thr, restrict=("push_up",))["top1"] == 1.0
+
+
 def test_repcount_copies_of_videos_clips_share_their_group():
     """Regression: test2021 and test2315 are in RepCount-A (its poses) and in videos/ (ours) under different group
     ids, so the grouped cross-validation could train on one copy of a recording and test on the other."""

@@ -48,7 +48,7 @@ MAX_TRAIN_WINDOWS: int = 12
 CUE_DROPOUT: float = 0.3
 #: Wrong-label penalty of the threshold choice: the threshold maximises
 #: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels),
-#: averaged with the scores of the two neighbouring thresholds (:func:`_choose_threshold`).
+#: averaged with the scores of the two neighbouring thresholds (:func:`choose_unknown_threshold`).
 WRONG_PENALTY: float = 2.0
 #: MLP settings of the shipped model (5 seeds, logits averaged: :class:`repvision.classify.ExerciseClassifier`).
 MODEL_PARAMS: dict[str, Any] = {"hidden_layer_sizes": (128,), "alpha": 1e-3, "max_iter": 200, "n_members": 5}
@@ -143,11 +143,14 @@ def _answer(classes: np.ndarray, p: np.ndarray, thr: float) -> str:
     return str(classes[i]) if (classes[i] in EXERCISES and p[i] >= thr) else UNKNOWN
 
 
-def _choose_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray) -> tuple[float, dict]:
+def choose_unknown_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray) -> tuple[float, dict]:
     """Unknown threshold on a 0.05 grid from 0.20 to 0.95 maximising the score (#correct - WRONG_PENALTY *
     #wrong, "unknown" correct for non-exercise clips) averaged with its two neighbours on the grid (one at the
     ends): the score curve is flat near its top, and a lone spike is more likely out-of-fold luck than a
-    better threshold. Returns ``(threshold, {threshold: raw score})``."""
+    better threshold.
+
+    ``labels``: the N clips' true labels; ``probs``: ``(N, C)`` out-of-fold clip probabilities whose columns
+    follow ``classes`` ``(C,)``. Returns ``(threshold, {threshold: raw score})``."""
     grid = np.round(np.arange(0.20, 0.951, 0.05), 2)
     raw = []
     for thr in grid:
@@ -170,9 +173,13 @@ def _rate(x: list[bool]) -> float | None:
     return round(float(np.mean(x)), 4) if x else None
 
 
-def _summary(labels: list[str], probs: np.ndarray, classes: np.ndarray, thr: float,
-             restrict: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """top-1 (argmax over all classes) on in-vocabulary clips, accuracy with the unknown rule, unknown rates."""
+def figures_at_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray, thr: float,
+                         restrict: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Figures of ``(N, C)`` clip probabilities ``probs`` (columns follow ``classes``) against the N true
+    ``labels`` at unknown threshold ``thr``: top-1 (argmax over all classes) on the clips of an exercise of
+    the vocabulary (only those in ``restrict`` when given), accuracy with the unknown rule, the shares of
+    those clips called "unknown" or another exercise, and the share of non-exercise clips called "unknown".
+    Rates are None where there are no clips."""
     top1 = [str(classes[int(np.argmax(p))]) for p in probs]
     ans = [_answer(classes, p, thr) for p in probs]
     pos = [i for i, y in enumerate(labels) if y in EXERCISES and (restrict is None or y in restrict)]
@@ -284,14 +291,14 @@ def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N
 
 def penn_test_figures(clf: ExerciseClassifier, penn_test: list[_Clip], thr: float) -> dict[str, Any]:
     """Top-1 of ``clf`` on the Penn Action official test clips over the 8 exercise classes and over all 15,
-    plus the unknown-rule figures of :func:`_summary` at threshold ``thr``."""
+    plus the unknown-rule figures of :func:`figures_at_threshold` at threshold ``thr``."""
     tp = np.stack([clf.windows_proba(c.X, c.Xm) for c in penn_test])
     tl = [c.label for c in penn_test]
     top1 = [str(clf.classes_[int(np.argmax(p))]) for p in tp]
     return {
         "top1_8_exercise_classes": _rate([a == b for a, b in zip(top1, tl) if b in PENN_EXERCISES]),
         "top1_15_classes": _rate([a == b for a, b in zip(top1, tl)]),
-        **{k: v for k, v in _summary(tl, tp, clf.classes_, thr).items() if k != "top1"},
+        **{k: v for k, v in figures_at_threshold(tl, tp, clf.classes_, thr).items() if k != "top1"},
         "n_clips": len(tl),
     }
 
@@ -336,7 +343,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     # ---- grouped cross-validation over the training pool (out-of-fold clip probabilities)
     labels = np.array([c.label for c in clips])
     oof, all_classes = cross_validated_proba(clips, SEED, N_FOLDS, console)
-    thr, thr_table = _choose_threshold(list(labels), oof, all_classes)
+    thr, thr_table = choose_unknown_threshold(list(labels), oof, all_classes)
 
     # ---- final model on the whole pool, evaluated on the Penn Action official test split
     with console.status("Training the final model"):
@@ -345,7 +352,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     cv_fig = {}
     for src in sources + ["all"]:
         idx = [i for i, c in enumerate(clips) if src == "all" or c.source == src]
-        cv_fig[src] = _summary([clips[i].label for i in idx], oof[idx], all_classes, thr)
+        cv_fig[src] = figures_at_threshold([clips[i].label for i in idx], oof[idx], all_classes, thr)
     per_class = {}
     for lab in all_classes:
         idx = [i for i, c in enumerate(clips) if c.label == lab and c.source != "penn_action"]
