@@ -56,6 +56,20 @@ def test_no_person_is_an_empty_result():
         assert not r2.found
 
 
+def test_an_estimator_closed_early_can_be_closed_again():
+    """run_live closes its one-person estimator when it switches to several people and leaves the closing at
+    the end to its ExitStack, which closes it a second time: that must be harmless."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        est = stack.enter_context(PoseEstimator("lite"))
+        assert not est.process(np.zeros((240, 320, 3), np.uint8), 0.0).found
+        est.close()
+        est = stack.enter_context(PoseEstimator("lite", num_poses=2))
+        assert est.process_all(np.zeros((240, 320, 3), np.uint8), 0.0) == []
+    assert est._landmarker is None
+
+
 def test_odd_width_video_finds_person():
     # Regression for padded PyAV rows (see test_video): most frames of this 568-px clip show the person.
     _, seq, _ = estimate_video(DATA / "repcount_test2315_squat.mp4", "lite", stride=3)

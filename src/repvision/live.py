@@ -388,8 +388,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     src.start()
     try:
         with contextlib.ExitStack() as stack:
-            est = PoseEstimator(pose_model).__enter__()
-            stack.callback(lambda: est.close())   # the estimator in use at the end (it is replaced below)
+            est = stack.enter_context(PoseEstimator(pose_model))
             follower = None
             live = _LiveAnalysis(clf, (w, h), speaker)
             stack.callback(live.close)  # on an error: the analysis thread stops too
@@ -438,8 +437,9 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                             emit({"event": "people", "count": n_people, "at_s": at})
                         if n_people >= 2 and follow_exerciser and follower is None:
                             # from now on: every person in each frame, and the one exercising followed
+                            # (closing is idempotent: the stack closes the one-person estimator again at the end)
                             est.close()
-                            est = PoseEstimator(pose_model, num_poses=min(n_people, 4)).__enter__()
+                            est = stack.enter_context(PoseEstimator(pose_model, num_poses=min(n_people, 4)))
                             follower = LiveFollower()
                             emit({"event": "following", "people": n_people, "at_s": round(g.timestamp_s, 3)})
                 if counting:
