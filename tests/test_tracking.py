@@ -159,6 +159,31 @@ def test_a_false_second_person_keeps_the_one_person_poses(shared_data):
     assert res.exercise.label == "push_up" and res.repetitions.count == 1
 
 
+def test_live_window_score_equals_shape_change_of_the_window(monkeypatch):
+    """The live follower keeps running sums instead of re-stacking a track's window every frame; its shape
+    change must equal :func:`shape_change` of the same poses, with frames the person is not seen in, frames
+    leaving the window, and the periodic re-summing (made frequent here) included."""
+    from repvision.tracking import _ShapeWindow
+
+    monkeypatch.setattr(_ShapeWindow, "RESUM_EVERY", 25)
+    rng = np.random.default_rng(3)
+    w, kept = _ShapeWindow(), []
+    base = _standing(0.4)
+    for i in range(200):
+        t = i / 30.0
+        pose = base + rng.normal(0, 0.02, base.shape).astype(np.float32)
+        pose[:, :2] += 0.1 * np.sin(t)                     # the whole body drifts: no shape change from that
+        pose[L.LEFT_WRIST, 1] -= 0.2 * np.sin(2 * t)       # the arm moves: shape change
+        if i % 17 == 5:
+            pose[L.LEFT_KNEE, 0] = np.nan                  # a frame where the person is not fully seen
+        w.push(t, pose)
+        kept.append((t, pose))
+        w.expire(t, 1.5)
+        kept = [(u, p) for u, p in kept if t - u <= 1.5]
+        assert len(w.items) == len(kept)
+        assert w.shape_change() == pytest.approx(shape_change(np.stack([p for _, p in kept])), rel=1e-9, abs=1e-12)
+
+
 def test_live_follower_switches_to_the_person_exercising_and_holds_on():
     follower = LiveFollower(window_s=2.0)
     still, lifter_at = _standing(0.3), _standing(0.7)

@@ -224,6 +224,65 @@ class Followed:
     switched: bool = True
 
 
+class _ShapeWindow:
+    """One track's poses of the last seconds with running sums, so that :func:`shape_change` of the window
+    costs the same whatever its length: per seen frame, the limb landmarks relative to the hip centre ``(L, 2)``
+    and the torso length are kept; their sums and sums of squares are updated as frames come and go, and the
+    variances follow as E[d^2] - E[d]^2 (the median torso length is taken over the kept values). Equal to
+    :func:`shape_change` of the window's stacked poses up to rounding (``tests/test_tracking.py``). The sums are
+    recomputed from the kept values every :attr:`RESUM_EVERY` frames, so rounding cannot accumulate."""
+
+    RESUM_EVERY = 1000
+
+    def __init__(self) -> None:
+        self.items: deque[tuple[float, np.ndarray | None, float]] = deque()
+        self._s1 = np.zeros((len(LIMB_LANDMARKS), 2))
+        self._s2 = np.zeros((len(LIMB_LANDMARKS), 2))
+        self._seen = 0
+        self._pushed = 0
+
+    def push(self, timestamp_s: float, pose: np.ndarray) -> None:
+        xy = np.asarray(pose[:, :2], dtype=np.float64)
+        if not np.isfinite(xy).all():
+            self.items.append((timestamp_s, None, np.nan))
+            return
+        hip = xy[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)
+        torso = float(np.linalg.norm(xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(axis=0) - hip))
+        d = xy[list(LIMB_LANDMARKS)] - hip
+        self.items.append((timestamp_s, d, torso))
+        self._s1 += d
+        self._s2 += d * d
+        self._seen += 1
+        self._pushed += 1
+        if self._pushed % self.RESUM_EVERY == 0:
+            self._resum()
+
+    def expire(self, now_s: float, window_s: float) -> None:
+        """Drop the poses more than ``window_s`` seconds older than ``now_s``."""
+        while self.items and now_s - self.items[0][0] > window_s:
+            _, d, _ = self.items.popleft()
+            if d is not None:
+                self._s1 -= d
+                self._s2 -= d * d
+                self._seen -= 1
+
+    def _resum(self) -> None:
+        ds = [d for _, d, _ in self.items if d is not None]
+        self._s1 = np.sum(ds, axis=0) if ds else np.zeros_like(self._s1)
+        self._s2 = np.sum([d * d for d in ds], axis=0) if ds else np.zeros_like(self._s2)
+
+    def shape_change(self) -> float:
+        """:func:`shape_change` of the poses in the window."""
+        if self._seen < 3:
+            return 0.0
+        torso = float(np.median([t for _, d, t in self.items if d is not None]))
+        if torso <= 1e-6:
+            return 0.0
+        mean = self._s1 / self._seen
+        var = np.maximum(self._s2 / self._seen - mean * mean, 0.0)
+        return float(np.mean(np.sqrt(var.sum(axis=1)))) / torso
+
+
 class LiveFollower:
     """Follows the person exercising frame by frame, for live mode (causal: only frames seen so far).
 
@@ -252,7 +311,7 @@ class LiveFollower:
         self.followed: int | None = None
         self.frames = 0
         self.frames_followed = 0
-        self._history: dict[int, deque] = {}
+        self._history: dict[int, _ShapeWindow] = {}
         self._times: deque = deque()
 
     def update(self, poses: list[np.ndarray], timestamp_s: float) -> np.ndarray | None:
@@ -261,14 +320,13 @@ class LiveFollower:
         ids = self.tracker.update(poses, timestamp_s)
         self._times.append(timestamp_s)
         for tid, pose in zip(ids, poses):
-            self._history.setdefault(tid, deque()).append((timestamp_s, pose))
+            self._history.setdefault(tid, _ShapeWindow()).push(timestamp_s, pose)
         while self._times and timestamp_s - self._times[0] > self.window_s:
             self._times.popleft()
         for tid in list(self._history):
             h = self._history[tid]
-            while h and timestamp_s - h[0][0] > self.window_s:
-                h.popleft()
-            if not h:
+            h.expire(timestamp_s, self.window_s)
+            if not h.items:
                 del self._history[tid]
         scores = {tid: self.score(tid) for tid in self._history}
         if scores:
@@ -291,9 +349,9 @@ class LiveFollower:
         return Followed(len(self.tracker.tracks), self.followed or 0, self.frames_followed / max(self.frames, 1), ())
 
     def score(self, track_id: int) -> float:
-        """The track's :func:`shape_change` over the window times the share of the window's frames it is in."""
+        """The track's :func:`shape_change` over the window times the share of the window's frames it is in
+        (running sums: the cost does not grow with the window)."""
         h = self._history.get(track_id)
-        if not h:
+        if h is None or not h.items:
             return 0.0
-        arr = np.stack([p for _, p in h])
-        return shape_change(arr) * len(h) / max(len(self._times), 1)
+        return h.shape_change() * len(h.items) / max(len(self._times), 1)
