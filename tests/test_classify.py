@@ -322,6 +322,29 @@ def test_unknown_threshold_and_figures_on_known_probabilities():
     assert figures_at_threshold(labels, probs, classes, thr, restrict=("push_up",))["top1"] == 1.0
 
 
+def test_class_weights_of_the_training_windows():
+    """Every clip weighs the same with power 0 (the shipped recipe), every class the same with power 1, whatever
+    the number of windows of each clip."""
+    from repvision.classify import N_BOX_FEATURES
+    from repvision.training import _Clip, _training_matrix
+
+    rng = np.random.default_rng(0)
+
+    def clip(label: str, k: int) -> "_Clip":
+        x = rng.random((k, N_BOX_FEATURES + 4))
+        return _Clip(f"{label}{k}", label, label, "test", x, x.copy())
+
+    clips = [clip("squat", 3), clip("squat", 12), clip("squat", 5), clip("dip", 7)]
+    for power, dip_share in ((0.0, 0.25), (1.0, 0.5), (0.5, 1 / (1 + 3 ** 0.5))):
+        _, y, w = _training_matrix(clips, power)
+        assert w.mean() == pytest.approx(1.0)
+        assert w[y == "dip"].sum() / w.sum() == pytest.approx(dip_share)
+        squat = w[y == "squat"]
+        sizes = [2 * 3, 2 * 12, 2 * 5]   # windows and their mirror images, clip by clip
+        per_clip = [squat[a:a + n].sum() for a, n in zip(np.cumsum([0] + sizes[:-1]), sizes)]
+        assert per_clip == pytest.approx([per_clip[0]] * 3)
+
+
 def test_repcount_copies_of_videos_clips_share_their_group():
     """Regression: test2021 and test2315 are in RepCount-A (its poses) and in videos/ (ours) under different group
     ids, so the grouped cross-validation could train on one copy of a recording and test on the other."""

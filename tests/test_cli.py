@@ -117,6 +117,11 @@ def test_bench_form_unknown_pose_model_fails_before_any_video(tmp_path):
     assert r.exit_code == 2 and "heavy" in r.output and "--pose-model lite" in r.output
 
 
+def test_train_rejects_negative_class_weights(tmp_path):
+    r = _run("train", "--data", tmp_path, "--class-weight-power", "-1")
+    assert r.exit_code == 2 and "class-weight-power" in r.output
+
+
 def test_json_progress_lines_when_poses_are_cached(tmp_path):
     # Regression: a second run took poses from the cache and printed no progress line at all.
     args = ("analyze", DATA / "repcount_test2021_sit_up.mp4", "--json", tmp_path / "r.json", "--progress", "json")

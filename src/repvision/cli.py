@@ -324,6 +324,10 @@ def train(
                                        "src/repvision/models/exercise_classifier.npz; torch: MODEL_classifier.pt]."),
     model: Optional[str] = typer.Option(None, "--model", help="mlp | lstm | conv1d_lstm | stgcn | ensemble: train a PyTorch "
                                         "sequence model instead of the default classifier."),
+    class_weight_power: float = typer.Option(0.0, "--class-weight-power", min=0.0, help="Default classifier: each "
+                                             "clip weighs (clips of its class) ** -P; 0 = none (the shipped "
+                                             "recipe), 1 = every class the same in total. PyTorch models always "
+                                             "weigh classes by inverse frequency."),
 ) -> None:
     """Train the default exercise classifier, or a PyTorch sequence model with --model (needs the 'train' extra)."""
     if model is not None and model != "default":
@@ -331,7 +335,8 @@ def train(
             model, data, out or Path(f"{model}_classifier.pt"), console=err_console))
         return
     _print_figures(lambda: _from_train_extra("repvision.training", "train_default_classifier")(
-        data, out or Path("src/repvision/models/exercise_classifier.npz"), console=Console()))
+        data, out or Path("src/repvision/models/exercise_classifier.npz"), console=Console(),
+        class_weight_power=class_weight_power))
 
 
 @app.command()

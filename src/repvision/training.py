@@ -46,6 +46,13 @@ MAX_TRAIN_WINDOWS: int = 12
 #: coordinates) are blanked (NaN), so the model also works for sources without them (RepCount-A box poses),
 #: where they are always NaN.
 CUE_DROPOUT: float = 0.3
+#: Class weights of the shipped recipe: each clip's total weight is multiplied by (clips of its class) ** -power,
+#: so 0 = none (every clip weighs the same) and 1 = every class weighs the same in total. 0, because class weights
+#: did not help on the whole: ``videos/`` grouped CV 93.5% -> 92.8% with 0.5 and with 1 (the same 9 clips missed,
+#: plus the push-up clip wrong79), Penn Action test 8 / 15 classes 95.4 / 95.6% -> 95.6 / 95.5% and 95.1 / 95.4%,
+#: RepCount-A poses out of fold 64.0% -> 65.3% and 66.7% (``python -m repvision.training --class-weight-power P``,
+#: ``benchmarks/results/training_class_weight_power_*.json``).
+CLASS_WEIGHT_POWER: float = 0.0
 #: Wrong-label penalty of the threshold choice: the threshold maximises
 #: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels),
 #: averaged with the scores of the two neighbouring thresholds (:func:`choose_unknown_threshold`).
@@ -110,17 +117,22 @@ def _repcount_samples(d: Path) -> list[Sample]:
     return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(d)]
 
 
-def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to 1; the
-    orientation and motion features of CUE_DROPOUT of the windows are blanked (seeded)."""
+def _training_matrix(clips: list[_Clip], class_weight_power: float = CLASS_WEIGHT_POWER
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to
+    (clips of its class) ** -class_weight_power (1 with the default 0); the orientation and motion features of
+    CUE_DROPOUT of the windows are blanked (seeded)."""
     xs, ys, ws = [], [], []
+    n_class: dict[str, int] = {}
+    for c in clips:
+        n_class[c.label] = n_class.get(c.label, 0) + 1
     for c in clips:
         k = len(c.X)
         idx = np.unique(np.round(np.linspace(0, k - 1, min(k, MAX_TRAIN_WINDOWS))).astype(int))
         x = np.concatenate([c.X[idx], c.Xm[idx]])
         xs.append(x)
         ys += [c.label] * len(x)
-        ws.append(np.full(len(x), 1.0 / len(x)))
+        ws.append(np.full(len(x), n_class[c.label] ** -class_weight_power / len(x)))
     w = np.concatenate(ws)
     X = np.concatenate(xs)
     drop = np.random.default_rng(SEED).random(len(X)) < CUE_DROPOUT
@@ -129,10 +141,12 @@ def _training_matrix(clips: list[_Clip]) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def fit_clips(clips: list[_Clip], seed: int = SEED, unknown_threshold: float = 0.5,
-              params: dict[str, Any] | None = None) -> ExerciseClassifier:
-    """The shipped recipe: :func:`_training_matrix` of ``clips`` and an :class:`ExerciseClassifier` with
-    :data:`MODEL_PARAMS` (updated by ``params``) fitted on it (needs scikit-learn)."""
-    X, y, w = _training_matrix(clips)
+              params: dict[str, Any] | None = None, class_weight_power: float = CLASS_WEIGHT_POWER
+              ) -> ExerciseClassifier:
+    """The shipped recipe: :func:`_training_matrix` of ``clips`` (class weights: :data:`CLASS_WEIGHT_POWER`) and
+    an :class:`ExerciseClassifier` with :data:`MODEL_PARAMS` (updated by ``params``) fitted on it (needs
+    scikit-learn)."""
+    X, y, w = _training_matrix(clips, class_weight_power)
     clf = ExerciseClassifier(**{**MODEL_PARAMS, **(params or {})}, random_state=seed % (2 ** 31),
                              unknown_threshold=unknown_threshold)
     return clf.fit(X, y, sample_weight=w)
@@ -263,10 +277,12 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
 
 
 def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N_FOLDS, console: Any = None,
-                          params: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          params: dict[str, Any] | None = None, class_weight_power: float = CLASS_WEIGHT_POWER
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold clip probabilities of the shipped recipe (:func:`fit_clips`, ``params`` overriding
-    :data:`MODEL_PARAMS`) under stratified k-fold cross-validation grouped by ``_Clip.group`` (never split by
-    frame or window); the folds depend on ``seed`` only, not on the model settings.
+    :data:`MODEL_PARAMS`, ``class_weight_power`` as there) under stratified k-fold cross-validation grouped by
+    ``_Clip.group`` (never split by frame or window); the folds depend on ``seed`` only, not on the model
+    settings.
 
     Returns ``(proba (N, C), classes (C,))``; the columns follow ``classes``, all labels of ``clips`` sorted."""
     from rich.console import Console
@@ -281,7 +297,7 @@ def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N
     cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed % (2 ** 31))
     for k, (tr, te) in enumerate(cv.split(np.zeros(len(clips)), labels, groups)):
         with console.status(f"Cross-validation fold {k + 1}/{n_folds}"):
-            clf = fit_clips([clips[i] for i in tr], seed, params=params)
+            clf = fit_clips([clips[i] for i in tr], seed, params=params, class_weight_power=class_weight_power)
             cols = np.searchsorted(all_classes, clf.classes_)
             for i in te:
                 oof[i, cols] = clf.windows_proba(clips[i].X, clips[i].Xm)
@@ -304,7 +320,8 @@ def penn_test_figures(clf: ExerciseClassifier, penn_test: list[_Clip], thr: floa
 
 
 def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
-                             extract_video_poses: bool = True) -> dict[str, Any]:
+                             extract_video_poses: bool = True, class_weight_power: float = CLASS_WEIGHT_POWER
+                             ) -> dict[str, Any]:
     """Build the training set, cross-validate, train the shipped classifier and write it to ``out_path``.
 
     Parameters
@@ -317,6 +334,9 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         A ``rich.console.Console`` for progress and result tables (a new one if None).
     extract_video_poses:
         Run MediaPipe on the ``videos/manifest.csv`` main rows (cached); False skips the videos.
+    class_weight_power:
+        Class weights of the training windows (:data:`CLASS_WEIGHT_POWER`), in the cross-validation and the
+        final model alike.
 
     Returns
     -------
@@ -342,12 +362,12 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
 
     # ---- grouped cross-validation over the training pool (out-of-fold clip probabilities)
     labels = np.array([c.label for c in clips])
-    oof, all_classes = cross_validated_proba(clips, SEED, N_FOLDS, console)
+    oof, all_classes = cross_validated_proba(clips, SEED, N_FOLDS, console, class_weight_power=class_weight_power)
     thr, thr_table = choose_unknown_threshold(list(labels), oof, all_classes)
 
     # ---- final model on the whole pool, evaluated on the Penn Action official test split
     with console.status("Training the final model"):
-        final = fit_clips(clips, SEED, unknown_threshold=thr)
+        final = fit_clips(clips, SEED, unknown_threshold=thr, class_weight_power=class_weight_power)
     penn_fig = penn_test_figures(final, penn_test, thr)
     cv_fig = {}
     for src in sources + ["all"]:
@@ -366,6 +386,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     figures: dict[str, Any] = {
         "penn_test": penn_fig, "cv": cv_fig, "cv_per_class_non_penn": per_class, "cv_wrong_non_penn": wrong,
         "threshold": thr, "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": N_FOLDS, "seed": SEED,
+        "class_weight_power": class_weight_power,
         "classes": [str(c) for c in final.classes_],
     }
     final.metadata_ = {"figures": figures, "trained_on": sorted(sources), "model_params": {
@@ -402,7 +423,8 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m repvision.training --data DIR --out FILE [--no-videos]``."""
+    """Command line: ``python -m repvision.training --data DIR --out FILE [--no-videos] [--json FILE]
+    [--class-weight-power P]``."""
     import json
 
     ap = argparse.ArgumentParser(description="Train the default repvision exercise classifier.")
@@ -410,8 +432,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="src/repvision/models/exercise_classifier.npz", help="model file to write")
     ap.add_argument("--no-videos", action="store_true", help="skip pose extraction from videos/manifest.csv")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--class-weight-power", type=float, default=CLASS_WEIGHT_POWER,
+                    help="class weights: each clip weighs (clips of its class) ** -P; 0 = none (the shipped recipe), "
+                         "1 = every class the same in total")
     a = ap.parse_args(argv)
-    figures = train_default_classifier(a.data, a.out, extract_video_poses=not a.no_videos)
+    if a.class_weight_power < 0:
+        ap.error(f"--class-weight-power must be >= 0 (0 = no class weights), got {a.class_weight_power}")
+    figures = train_default_classifier(a.data, a.out, extract_video_poses=not a.no_videos,
+                                       class_weight_power=a.class_weight_power)
     if a.json:
         Path(a.json).write_text(json.dumps(figures, indent=2))
     return 0
