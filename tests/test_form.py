@@ -409,6 +409,9 @@ def test_form_benchmark_first_key_and_tables(tmp_path, squat_pose):
     assert res["videos"]["pose_model"] == "lite"
     assert res["pose_trainer"]["rules"]["n"] == 80
     assert res["form_frames"]["plank_hips"]["accuracy"] > 0.85
+    # the knee-valgus measure per label: on these rows the "caved in" knees are not closer together (README)
+    kr = res["form_frames"]["squat_knee_valgus"]["knee_ratio_median"]
+    assert kr["caved_in_knees"] > kr["correct"] > 1.0
     text = console.export_text()
     assert "pose_trainer/" in text and "form_frames/" in text and "F1" in text
     assert "left out videos/broken.mp4" in text

@@ -282,6 +282,10 @@ def _form_frames(data_dir: Path, console) -> dict[str, Any]:
             pred = (np.nan_to_num(kr, nan=9.0) < squat.checks["knee_valgus"].min).astype(int)
             lab = np.array([r["class"] == "s_caved_in_knees_down" for r in rows], int)
             res["squat_knee_valgus"] = _rnd(binary_metrics(lab, pred))
+            # where the measure itself lies for each label (it explains a low score better than the threshold)
+            res["squat_knee_valgus"]["knee_ratio_median"] = {
+                name: round(float(np.nanmedian(kr[lab == v])), 3) if np.isfinite(kr[lab == v]).any() else None
+                for name, v in (("correct", 0), ("caved_in_knees", 1))}
             rows_out["squat knees caving in (bottom rows)"] = res["squat_knee_valgus"]
     if rows_out:
         _table(console, "form_frames/: rule checks per frame", rows_out)
