@@ -122,6 +122,20 @@ def test_train_rejects_negative_class_weights(tmp_path):
     assert r.exit_code == 2 and "class-weight-power" in r.output
 
 
+def test_paths_with_square_brackets_are_printed_as_they_are(tmp_path):
+    # Regression: messages and titles went through rich markup unescaped, so a path holding "[/b]" crashed the
+    # error handler with a MarkupError, and "[bold]" in a file name vanished from the summary.
+    import shutil
+
+    r = _run("analyze", tmp_path / "a[" / "b].mp4")        # the path reads ".../a[/b].mp4"
+    assert r.exit_code == 2 and "a[/b].mp4" in r.output.replace("\n", "")
+    clip = tmp_path / "set [bold]1.mp4"
+    shutil.copy(DATA / "calimiro_squat_19.mp4", clip)
+    r = _run("analyze", clip, "--json", tmp_path / "r [red].json")
+    assert r.exit_code == 0 and (tmp_path / "r [red].json").is_file()
+    assert "repvision: set [bold]1.mp4" in r.output and "r [red].json" in r.output.replace("\n", "")
+
+
 def test_json_progress_lines_when_poses_are_cached(tmp_path):
     # Regression: a second run took poses from the cache and printed no progress line at all.
     args = ("analyze", DATA / "repcount_test2021_sit_up.mp4", "--json", tmp_path / "r.json", "--progress", "json")

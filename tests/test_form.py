@@ -395,17 +395,19 @@ def test_form_benchmark_first_key_and_tables(tmp_path, squat_pose):
 
     (tmp_path / "videos").mkdir()
     shutil.copy(DATA / "calimiro_squat_19.mp4", tmp_path / "videos" / "a.mp4")
-    (tmp_path / "videos" / "broken.mp4").write_bytes(b"not a video")
+    # a folder "broken[" holding "old].mp4": the path reads "broken[/old].mp4", a closing tag to rich markup
+    (tmp_path / "videos" / "broken[").mkdir()
+    (tmp_path / "videos" / "broken[" / "old].mp4").write_bytes(b"not a video")
     (tmp_path / "videos" / "manifest.csv").write_text(
         "path,exercise,form_label,group_id,variant\nvideos/a.mp4,squat,correct,g1,main\n"
-        "videos/broken.mp4,squat,incorrect,g2,main\n")
+        "videos/broken[/old].mp4,squat,incorrect,g2,main\n")
     (tmp_path / "pose_trainer").symlink_to(SHARED / "pose_trainer")
     (tmp_path / "form_frames").symlink_to(SHARED / "form_frames")
     console = Console(record=True, width=120)
     res = run_form_benchmark(tmp_path, console)
     assert next(iter(res)) == "videos_accuracy" and res["videos"]["n"] == 1
     # the video that cannot be read is reported, not silently dropped
-    assert [s["path"] for s in res["videos"]["skipped"]] == ["videos/broken.mp4"]
+    assert [s["path"] for s in res["videos"]["skipped"]] == ["videos/broken[/old].mp4"]
     assert res["videos"]["pose_model"] == "lite"
     assert res["pose_trainer"]["rules"]["n"] == 80
     assert res["form_frames"]["plank_hips"]["accuracy"] > 0.85
@@ -414,7 +416,7 @@ def test_form_benchmark_first_key_and_tables(tmp_path, squat_pose):
     assert kr["caved_in_knees"] > kr["correct"] > 1.0
     text = console.export_text()
     assert "pose_trainer/" in text and "form_frames/" in text and "F1" in text
-    assert "left out videos/broken.mp4" in text
+    assert "left out videos/broken[/old].mp4" in text
     json.dumps(res)
 
 

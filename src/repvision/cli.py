@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from repvision.errors import ConfigError, ManifestError, OptionalDependencyError, RepvisionError
 
@@ -32,7 +33,8 @@ class ProgressMode(str, Enum):
 
 
 def _fail(exc: RepvisionError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    # the message quotes user input (paths, keys): escaped, so "[bold]" or "[/x]" in it is shown, not parsed
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code=exc.exit_code)
 
 
@@ -130,7 +132,7 @@ def analyze(
         print(json.dumps({"event": "done", "report": analysis.to_dict(), "files": written}), flush=True)
     else:
         print_summary(analysis, console)
-        console.print("wrote " + ", ".join(written), soft_wrap=True)
+        console.print("wrote " + escape(", ".join(written)), soft_wrap=True)
 
 
 @app.command()
@@ -162,7 +164,7 @@ def batch(
                 nonlocal failed
                 failed += item.error is not None
                 status = "skipped (report exists)" if item.skipped else (item.error or f"-> {item.report}")
-                bar.console.print(f"{item.video}: {status}", highlight=False, soft_wrap=True)
+                bar.console.print(escape(f"{item.video}: {status}"), highlight=False, soft_wrap=True)
                 bar.advance(task)
 
             items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done)
@@ -232,7 +234,7 @@ def live(
         if result.analysis is not None:
             print_summary(result.analysis, console)
         elif result.error is not None:
-            err_console.print(f"[yellow]no analysis:[/] {result.error}")
+            err_console.print(f"[yellow]no analysis:[/] {escape(str(result.error))}")
 
 
 @bench_app.command("videos")

@@ -255,7 +255,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
     console = console or Console()
     ex = analysis.exercise
     v = analysis.video
-    head = Table(title=f"repvision: {Path(v.path).name}", show_header=False, title_justify="left")
+    head = Table(title=f"repvision: {escape(Path(v.path).name)}", show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column()
     top = ", ".join(f"{lab} {p:.0%}" for lab, p in ex.top)
@@ -320,7 +320,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
             console.print(f"[dim]not checked from the {view} view: {escape(', '.join(checks))}; "
                           f"{escape(advice)}[/]")
     for w in analysis.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 #: Seconds a form cue stays on the annotated video before and after the frame where it was measured.

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rich.markup import escape
 
 from repvision.form import (
     MAJOR_FAULT_WEIGHT, MIN_VISIBILITY, assess_form, load_rules, measure_series, whole_sequence_repetition,
@@ -92,8 +93,8 @@ def _videos(data_dir: Path, console, model, pose_model: str = "lite") -> dict[st
     oof: dict[str, float] = {}
     res: dict[str, Any] = {"n": len(items), "pose_model": pose_model,
                            "skipped": [{"path": p, "reason": why} for p, why in skipped]}
-    for p, why in skipped:
-        console.print(f"[yellow]left out {p}: {why}[/yellow]")
+    for p, why in skipped:   # escaped: a path or message with "[/...]" in it is not rich markup
+        console.print(f"[yellow]left out {escape(p)}: {escape(why)}[/yellow]")
     try:
         trainable = [it for it in items if len({i.label for i in items if i.exercise == it.exercise}) > 1]
         if trainable:
