@@ -102,6 +102,19 @@ def test_bench_videos_on_small_manifest(tmp_path):
     assert len(results.read_text().splitlines()) == 2
 
 
+def test_bench_videos_prints_bracketed_paths_and_errors_as_they_are(tmp_path):
+    # Regression: the per-clip table took manifest paths and error messages as rich markup, so a clip path
+    # holding "[/b]" crashed the benchmark after every clip had been analysed.
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path,exercise,rep_count,variant\n"
+                        f"{DATA / 'calimiro_squat_19.mp4'},squat,2,main\n"
+                        f"{tmp_path / 'a[' / 'b].mp4'},squat [bold],,main\n")
+    r = _run("bench", "videos", "--manifest", manifest)
+    assert r.exit_code == 0, r.output
+    assert "[bold]" in r.output   # the label as written, not a style
+    assert json.loads(r.output.strip().splitlines()[-1])["n_clips"] == 2
+
+
 def test_bench_videos_bad_manifest(tmp_path):
     m = tmp_path / "m.csv"
     m.write_text("file,label\nx.mp4,squat\n")

@@ -351,6 +351,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         A dataset folder is missing or malformed.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
@@ -418,7 +419,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     for lab, f in per_class.items():
         tab.add_row(lab, str(f["n"]), str(f["top1"]))
     console.print(tab)
-    console.print(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s")
+    console.print(escape(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s"))
     return figures
 
 

@@ -118,6 +118,7 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
     Raises :class:`repvision.errors.ManifestError` when the folder lacks the expected files/columns.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
@@ -143,7 +144,7 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
         table.add_column(col, justify="right" if col in ("true", "offline", "streaming") else "left")
     for name, ex, true, off, st in rows:
         mark = "" if abs(off - true) <= 1 else " *"
-        table.add_row(name, ex, str(true), f"{off}{mark}", str(st))
+        table.add_row(escape(name), escape(ex), str(true), f"{off}{mark}", str(st))   # names are data, not markup
     console.print(table)
 
     per_ex: dict[str, dict[str, float]] = {}

@@ -77,6 +77,7 @@ def run_videos_benchmark(manifest: str | Path, config: AnalyzeConfig | None = No
     Figures: ``n_clips, n_failed, top1_accuracy, n_with_count, count_mae, count_obo, fps, frames_timed``.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import Progress
     from rich.table import Table
 
@@ -126,7 +127,9 @@ def run_videos_benchmark(manifest: str | Path, config: AnalyzeConfig | None = No
     for c in ("clip", "exercise", "predicted", "conf", "reps true", "reps pred", "frames", "s"):
         table.add_column(c)
     for r in out:
-        table.add_row(r["path"], r["exercise"], str(r["pred_exercise"]) if not r["error"] else f"[red]{r['error'][:60]}",
+        # manifest paths and error messages are data, not rich markup
+        table.add_row(escape(r["path"]), escape(r["exercise"]),
+                      str(r["pred_exercise"]) if not r["error"] else f"[red]{escape(r['error'][:60])}",
                       "" if r["confidence"] is None else f"{r['confidence']:.2f}",
                       "" if r["rep_count"] is None else str(r["rep_count"]),
                       "" if r["pred_count"] is None else str(r["pred_count"]), str(r["frames"]), f"{r['seconds']:.1f}")
@@ -148,7 +151,7 @@ def run_videos_benchmark(manifest: str | Path, config: AnalyzeConfig | None = No
     for c in ("exercise", "clips", "top-1"):
         t2.add_column(c)
     for ex, (k, c) in sorted(per_ex.items()):
-        t2.add_row(ex, str(k), f"{c / k:.1%}")
+        t2.add_row(escape(ex), str(k), f"{c / k:.1%}")
     console.print(t2)
     figures = {
         "n_clips": n, "n_failed": sum(1 for r in out if r["error"]),
