@@ -238,6 +238,7 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
         A dataset folder is missing or malformed.
     """
     from rich.console import Console
+    from rich.markup import escape
 
     from repvision.datasets.penn_action import load_penn_action
     from repvision.datasets.pose_trainer import load_pose_trainer
@@ -260,7 +261,7 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
         manifest = d / "videos" / "manifest.csv"
         with console.status("Extracting video poses (cached after the first run)") as st:
             sources["videos"] = load_videos(
-                manifest, progress=lambda i, n, p: st.update(f"Video poses {i + 1}/{n}: {Path(p).name}"))
+                manifest, progress=lambda i, n, p: st.update(escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
     clips: list[_Clip] = []
     dropped: dict[str, int] = {}
     linked = shared_video_groups(sources)
