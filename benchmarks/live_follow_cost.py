@@ -8,7 +8,8 @@ does once following has started, and every ``update`` is timed. Best of ``--repe
 
     .venv/bin/python benchmarks/live_follow_cost.py [--clip PATH] [--loops 6] [--repeats 3]
 
-Last line: one JSON object (p50/p95 milliseconds per update, frames, people found per frame).
+Last line: one JSON object (p50/p95 milliseconds per update, frames, people found per frame, and what was
+followed: the track id chosen in each frame, run-length coded, so two versions of the follower can be compared).
 """
 
 from __future__ import annotations
@@ -41,19 +42,26 @@ def main() -> None:
     span = frames[-1][0] + (frames[1][0] - frames[0][0])
     runs = []
     for _ in range(a.repeats):
-        follower, ms = LiveFollower(), []
+        follower, ms, chosen = LiveFollower(), [], []
         for k in range(a.loops):
             for t, poses in frames:
                 t0 = time.perf_counter()
                 follower.update(poses, t + k * span)
                 ms.append((time.perf_counter() - t0) * 1000.0)
+                chosen.append(follower.followed)
         runs.append(np.asarray(ms))
+    followed: list[list] = []   # [[track id, frames], ...] in order
+    for tid in chosen:
+        if followed and followed[-1][0] == tid:
+            followed[-1][1] += 1
+        else:
+            followed.append([tid, 1])
     best = min(runs, key=lambda m: float(np.median(m)))
     people = float(np.mean([len(p) for _, p in frames]))
     print(json.dumps({"benchmark": "live_follow_cost", "clip": os.path.relpath(a.clip), "loops": a.loops, "repeats": a.repeats,
                       "updates": int(best.size), "people_per_frame": round(people, 2),
                       "update_ms_p50": round(float(np.median(best)), 3),
-                      "update_ms_p95": round(float(np.percentile(best, 95)), 3)}))
+                      "update_ms_p95": round(float(np.percentile(best, 95)), 3), "followed": followed}))
 
 
 if __name__ == "__main__":

@@ -132,7 +132,7 @@ def analyze(
         print(json.dumps({"event": "done", "report": analysis.to_dict(), "files": written}), flush=True)
     else:
         print_summary(analysis, console)
-        console.print("wrote " + escape(", ".join(written)), soft_wrap=True)
+        console.print("wrote " + ", ".join(written), soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -164,7 +164,7 @@ def batch(
                 nonlocal failed
                 failed += item.error is not None
                 status = "skipped (report exists)" if item.skipped else (item.error or f"-> {item.report}")
-                bar.console.print(escape(f"{item.video}: {status}"), highlight=False, soft_wrap=True)
+                bar.console.print(f"{item.video}: {status}", highlight=False, soft_wrap=True, markup=False)
                 bar.advance(task)
 
             items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done)

@@ -388,7 +388,6 @@ def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, data
     file is already there is read back instead of being repeated, so an interrupted benchmark resumes. Raises
     :class:`repvision.errors.ManifestError` when ``data`` holds none of the datasets."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
@@ -405,7 +404,7 @@ def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, data
             done = None if sub is None else sub / "metrics.json"
             if done is not None and done.is_file():
                 f = json.loads(done.read_text())
-                console.print(escape(f"{m} on {ds}: read from {done} (finished earlier)"), soft_wrap=True)
+                console.print(f"{m} on {ds}: read from {done} (finished earlier)", soft_wrap=True, markup=False)
             else:
                 if samples is None:
                     with console.status(f"loading {ds}"):

@@ -145,6 +145,15 @@ def track_people(people: list[list[np.ndarray]], timestamps_s: np.ndarray, *,
     return out
 
 
+def _limb_offsets(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Limb landmarks (:data:`LIMB_LANDMARKS`) relative to the hip centre, ``(..., L, 2)``, and the torso length
+    (shoulder centre to hip centre), ``(...)``, of ``(..., 33, 2)`` poses (one frame or a track), in the poses'
+    units: what :func:`shape_change` measures, per frame."""
+    hip = xy[..., [L.LEFT_HIP, L.RIGHT_HIP], :].mean(axis=-2)
+    shoulder = xy[..., [L.LEFT_SHOULDER, L.RIGHT_SHOULDER], :].mean(axis=-2)
+    return xy[..., list(LIMB_LANDMARKS), :] - hip[..., None, :], np.linalg.norm(shoulder - hip, axis=-1)
+
+
 def shape_change(track: np.ndarray) -> float:
     """How much a person's body shape changes over a ``(T, 33, C)`` track: the mean over
     :data:`LIMB_LANDMARKS` of the spread (standard deviation over the frames seen, x and y pooled) of the
@@ -153,13 +162,11 @@ def shape_change(track: np.ndarray) -> float:
     seen = np.isfinite(track[:, :, :2]).all(axis=(1, 2))
     if seen.sum() < 3:
         return 0.0
-    xy = track[seen, :, :2].astype(np.float64)
-    hip = xy[:, [L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=1)
-    shoulder = xy[:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(axis=1)
-    torso = float(np.median(np.linalg.norm(shoulder - hip, axis=1)))
+    offsets, torsos = _limb_offsets(track[seen, :, :2].astype(np.float64))
+    torso = float(np.median(torsos))
     if torso <= 1e-6:
         return 0.0
-    rel = (xy[:, list(LIMB_LANDMARKS)] - hip[:, None]) / torso
+    rel = offsets / torso
     spread = np.sqrt(rel.var(axis=0).sum(axis=1))          # per landmark: std of the 2-D position
     return float(np.mean(spread))
 
@@ -246,10 +253,8 @@ class _ShapeWindow:
         if not np.isfinite(xy).all():
             self.items.append((timestamp_s, None, np.nan))
             return
-        hip = xy[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)
-        torso = float(np.linalg.norm(xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(axis=0) - hip))
-        d = xy[list(LIMB_LANDMARKS)] - hip
-        self.items.append((timestamp_s, d, torso))
+        d, torso = _limb_offsets(xy)
+        self.items.append((timestamp_s, d, float(torso)))
         self._s1 += d
         self._s2 += d * d
         self._seen += 1

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,9 +124,7 @@ def _training_matrix(clips: list[_Clip], class_weight_power: float = CLASS_WEIGH
     (clips of its class) ** -class_weight_power (1 with the default 0); the orientation and motion features of
     CUE_DROPOUT of the windows are blanked (seeded)."""
     xs, ys, ws = [], [], []
-    n_class: dict[str, int] = {}
-    for c in clips:
-        n_class[c.label] = n_class.get(c.label, 0) + 1
+    n_class = Counter(c.label for c in clips)
     for c in clips:
         k = len(c.X)
         idx = np.unique(np.round(np.linspace(0, k - 1, min(k, MAX_TRAIN_WINDOWS))).astype(int))
@@ -352,7 +351,6 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         A dataset folder is missing or malformed.
     """
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
@@ -420,7 +418,8 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     for lab, f in per_class.items():
         tab.add_row(lab, str(f["n"]), str(f["top1"]))
     console.print(tab)
-    console.print(escape(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s"))
+    console.print(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s",
+                  markup=False)
     return figures
 
 
