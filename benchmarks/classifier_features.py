@@ -1,4 +1,5 @@
-"""Feature version 2 vs 3 of the exercise classifier, same recipe, several seeds.
+"""Feature version 2 vs 3 of the exercise classifier, same recipe, several seeds (with or without the rotated
+training copies).
 
 Feature version 3 adds the whole-body motion cues (``repvision.classify.MOTION_NAMES``) to version 2's
 columns; a version-2 model is the same recipe on the leading columns. For each version and seed this runs the
@@ -8,6 +9,9 @@ can be told from seed luck.
 
     python benchmarks/classifier_features.py --data ../shared/data --members 1 --seeds 5 \
         --json benchmarks/results/classifier_features_members1_seeds5.json
+
+``--versions 3`` runs one version only; ``--no-rotations`` trains without the rotated copies of the clips
+(``repvision.training.ROTATIONS_DEG``), so their effect can be told from seed luck the same way.
 
 Prints one table per version and, last, one JSON line with every figure (also written to ``--json``).
 Needs scikit-learn (``pip install -e '.[train]'``); video poses come from the pose cache (extracted on the
@@ -38,15 +42,22 @@ def main() -> int:
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--members", type=int, default=1, help="MLPs per model (n_members)")
     ap.add_argument("--seeds", type=int, default=5, help="seeds SEED, SEED+1, ...")
+    ap.add_argument("--versions", default="2,3", help="comma-separated feature versions to run")
+    ap.add_argument("--no-rotations", action="store_true", help="train without the rotated copies of the clips")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
+    versions = {int(v): VERSIONS[int(v)] for v in a.versions.split(",")}
     console = Console()
     t0 = time.perf_counter()
     clips, penn_test, n_clips, _ = tr.training_pool(a.data, console)
     params = {"n_members": a.members}
-    out: dict = {"members": a.members, "seeds": a.seeds, "n_clips": n_clips, "versions": {}}
-    for version, n_cols in VERSIONS.items():
-        cut = [replace(c, X=c.X[:, :n_cols], Xm=c.Xm[:, :n_cols]) for c in clips]
+    rotations = () if a.no_rotations else tr.ROTATIONS_DEG
+    out: dict = {"members": a.members, "seeds": a.seeds, "n_clips": n_clips, "rotations_deg": list(rotations),
+                 "versions": {}}
+    for version, n_cols in versions.items():
+        cut = [replace(c, X=c.X[:, :n_cols], Xm=c.Xm[:, :n_cols],
+                       augmented=() if a.no_rotations else tuple((X[:, :n_cols], Xm[:, :n_cols])
+                                                                for X, Xm in c.augmented)) for c in clips]
         cut_test = [replace(c, X=c.X[:, :n_cols], Xm=c.Xm[:, :n_cols]) for c in penn_test]
         labels = [c.label for c in cut]
         runs = []

@@ -326,13 +326,13 @@ def test_class_weights_of_the_training_windows():
     """Every clip weighs the same with power 0 (the shipped recipe), every class the same with power 1, whatever
     the number of windows of each clip."""
     from repvision.classify import N_BOX_FEATURES
-    from repvision.training import _Clip, _training_matrix
+    from repvision.training import ClipFeatures, _training_matrix
 
     rng = np.random.default_rng(0)
 
-    def clip(label: str, k: int) -> "_Clip":
+    def clip(label: str, k: int) -> "ClipFeatures":
         x = rng.random((k, N_BOX_FEATURES + 4))
-        return _Clip(f"{label}{k}", label, label, "test", x, x.copy())
+        return ClipFeatures(f"{label}{k}", label, label, "test", x, x.copy())
 
     clips = [clip("squat", 3), clip("squat", 12), clip("squat", 5), clip("dip", 7)]
     for power, dip_share in ((0.0, 0.25), (1.0, 0.5), (0.5, 1 / (1 + 3 ** 0.5))):
@@ -343,6 +343,32 @@ def test_class_weights_of_the_training_windows():
         sizes = [2 * 3, 2 * 12, 2 * 5]   # windows and their mirror images, clip by clip
         per_clip = [squat[a:a + n].sum() for a, n in zip(np.cumsum([0] + sizes[:-1]), sizes)]
         assert per_clip == pytest.approx([per_clip[0]] * 3)
+
+
+def test_rotated_training_copies(squat_pose):
+    """Each training clip carries one copy per angle of ROTATIONS_DEG: same windows, the torso tilted by the
+    angle (orientation cue), and those copies enter the training matrix after the clips, each weighing as a
+    clip; a clip made for prediction only has none."""
+    from repvision.classify import N_BOX_FEATURES, feature_names
+    from repvision.datasets.base import Sample
+    from repvision.training import ROTATIONS_DEG, _training_matrix, clip_features
+
+    _, seq, _ = squat_pose
+    s = Sample("squat_19", "squat", "g", seq, {})
+    c = clip_features(s, "videos")
+    assert len(ROTATIONS_DEG) == 2 and len(c.augmented) == 2
+    assert clip_features(s, "videos", rotations=()).augmented == ()
+    torso = feature_names().index("mean_torso_up")
+    upright = c.X[:, torso]          # about -1: standing
+    for (X, Xm), deg in zip(c.augmented, ROTATIONS_DEG):
+        assert X.shape == Xm.shape == c.X.shape
+        # the torso's vertical component after a roll of `deg` is about -cos(deg)
+        np.testing.assert_allclose(X[:, torso], upright * np.cos(np.radians(deg)), atol=0.02)
+        assert not np.allclose(X[:, :N_BOX_FEATURES], c.X[:, :N_BOX_FEATURES], equal_nan=True)
+    X, y, w = _training_matrix([c])
+    k = min(len(c.X), 12)
+    assert len(X) == 3 * 2 * k and (y == "squat").all()
+    assert w[: 2 * k].sum() == pytest.approx(w[2 * k: 4 * k].sum()) == pytest.approx(w[4 * k:].sum())
 
 
 def test_repcount_copies_of_videos_clips_share_their_group():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from repvision.features import (
-    ANGLE_NAMES, angle_between, interpolate_gaps, joint_angles, normalize_body, normalize_box, pixel_joints, velocities,
+    ANGLE_NAMES, angle_between, interpolate_gaps, joint_angles, normalize_body, normalize_box, pixel_joints,
+    rotate_sequence, velocities,
 )
 from repvision.skeleton import Joint as J
 
@@ -44,6 +45,25 @@ def test_normalize_box_invariant_to_per_axis_affine(squat_pose):
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
     ok = np.isfinite(a).all(axis=(1, 2))
     assert np.allclose(np.nanmin(a[ok], axis=1), 0) and np.allclose(np.nanmax(a[ok], axis=1), 1)
+
+
+def test_rotate_sequence_is_a_camera_roll(squat_pose):
+    _, seq, _ = squat_pose
+    rot = rotate_sequence(seq, 90.0)
+    assert rot.coordinates == "pixels" and rot.keypoints.shape == seq.keypoints.shape
+    # the person stands upright: the shoulders are above the hips (smaller y); after a 90-degree
+    # counter-clockwise turn on the screen, they are to the left of the hips (smaller x)
+    a, b = pixel_joints(seq), pixel_joints(rot)
+    up = np.nanmedian(a[:, J.LEFT_SHOULDER] - a[:, J.LEFT_HIP], axis=0)
+    left = np.nanmedian(b[:, J.LEFT_SHOULDER] - b[:, J.LEFT_HIP], axis=0)
+    assert up[1] < -3 * abs(up[0]) and left[0] < -3 * abs(left[1])
+    # lengths, joint angles, missing keypoints, visibility and time are unchanged; turning back restores it
+    np.testing.assert_allclose(joint_angles(b), joint_angles(a), atol=1e-2, equal_nan=True)
+    np.testing.assert_array_equal(np.isnan(rot.keypoints[..., 0]), np.isnan(seq.keypoints[..., 0]))
+    np.testing.assert_array_equal(rot.keypoints[..., 2:], seq.keypoints[..., 2:])
+    np.testing.assert_array_equal(rot.timestamps, seq.timestamps)
+    back = rotate_sequence(rot, -90.0)
+    np.testing.assert_allclose(back.keypoints[..., :2], seq.xy_pixels(), atol=1e-2, equal_nan=True)
 
 
 def test_velocities_and_gaps():

@@ -203,13 +203,13 @@ class _DefaultAdapter:
 
 def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[Any], list[int]]:
     """Per-clip model input and the indices of the samples kept (clips without any person are dropped):
-    :class:`repvision.training._Clip` window features for ``default``, ``(K, T, 13, C)`` windows otherwise."""
+    :class:`repvision.training.ClipFeatures` window features for ``default``, ``(K, T, 13, C)`` windows otherwise."""
     out, keep = [], []
     if model == "default":
-        from repvision.training import _clip
+        from repvision.training import clip_features
 
         for i, s in enumerate(samples):
-            c = _clip(s, source)
+            c = clip_features(s, source)
             if c is not None:
                 out.append(c)
                 keep.append(i)

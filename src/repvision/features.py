@@ -67,6 +67,31 @@ def pixel_joints(seq: PoseSequence) -> np.ndarray:
     return seq.to_joints13().xy_pixels()
 
 
+def rotate_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
+    """The same sequence seen by a camera rolled by ``degrees`` (in-plane rotation, counter-clockwise on the
+    screen for a positive angle), about the median position of all its keypoints.
+
+    x/y are rotated in pixels when the image size is known (:meth:`PoseSequence.xy_pixels`): an ``image``-space
+    sequence with an image size comes back in ``pixels`` space. Other sequences are rotated in their own
+    coordinates and space; for ``box`` coordinates (RepCount-A) and ``image`` coordinates without an image size
+    the two axes have different scales, so the turn is only approximately a camera roll. The skeleton, z, visibility, timestamps and NaN (missing)
+    keypoints are kept; world landmarks are dropped. Used as training augmentation of the exercise classifier
+    (:data:`repvision.training.ROTATIONS_DEG`), like the small rotations of skeleton-based action recognition
+    (e.g. the random rotation of ST-GCN training in PYSKL, Duan et al., ACM MM 2022).
+    """
+    xy = seq.xy_pixels().astype(np.float64)   # (T, V, 2)
+    pts = xy.reshape(-1, 2)
+    ok = np.isfinite(pts).all(axis=1)
+    centre = np.median(pts[ok], axis=0) if ok.any() else np.zeros(2)
+    a = np.radians(float(degrees))
+    # image y points down: a counter-clockwise turn on the screen is a clockwise one in (x, y)
+    rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+    kp = np.array(seq.keypoints, dtype=np.float32, copy=True)
+    kp[..., :2] = ((xy - centre) @ rot.T + centre).astype(np.float32)
+    space = "pixels" if seq.coordinates == "image" and seq.image_size is not None else seq.coordinates
+    return PoseSequence(kp, seq.timestamps, seq.skeleton, space, None, seq.image_size, seq.source)
+
+
 def normalize_body(xy: np.ndarray) -> np.ndarray:
     """Hip-centred, torso-scaled coordinates.
 

@@ -35,6 +35,8 @@ from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClass
     sequence_windows_ori, window_features
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
+from repvision.features import rotate_sequence
+from repvision.types import PoseSequence
 
 #: Seed of every random choice (folds, MLP initialisation and batches).
 SEED: int = 20261122
@@ -54,6 +56,13 @@ CUE_DROPOUT: float = 0.3
 #: RepCount-A poses out of fold 64.0% -> 65.3% and 66.7% (``python -m repvision.training --class-weight-power P``,
 #: ``benchmarks/results/training_class_weight_power_*.json``).
 CLASS_WEIGHT_POWER: float = 0.0
+#: Training augmentation: every training clip is added again seen by a camera rolled by each of these angles
+#: (degrees, :func:`repvision.features.rotate_sequence`), same label and cross-validation group. Small rotations
+#: are the usual skeleton augmentation (the sequence models here draw +-10 degrees,
+#: :func:`repvision.seq_models.augment`); the two fixed angles keep the recipe deterministic. Measured
+#: (``python -m repvision.training``, same seeds and folds, ``benchmarks/results/training_default_classifier.json``
+#: against ``training_no_rotations.json``): see the README's classifier section.
+ROTATIONS_DEG: tuple[float, ...] = (-12.0, 12.0)
 #: Wrong-label penalty of the threshold choice: the threshold maximises
 #: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels),
 #: averaged with the scores of the two neighbouring thresholds (:func:`choose_unknown_threshold`).
@@ -65,13 +74,33 @@ PENN_EXERCISES: tuple[str, ...] = ("bench_press", "clean_and_jerk", "jump_rope",
 
 
 @dataclass
-class _Clip:
+class ClipFeatures:
+    """Window features of one labelled clip, the unit the default classifier is trained and evaluated on.
+
+    Attributes
+    ----------
+    name, label:
+        The sample's name and exercise (or non-exercise class) label.
+    group:
+        Cross-validation group (:func:`group_key`, or a shared group from :func:`shared_video_groups`); clips of
+        one group stay on the same side of every split.
+    source:
+        Dataset name (``penn_action``, ``repcount_a``, ``pose_trainer``, ``videos``, ``penn_test``).
+    X, Xm:
+        ``(K, F)`` :func:`repvision.classify.window_features` of the clip's K windows and of their left/right
+        mirror images.
+    augmented:
+        ``(X, Xm)`` of each rotated copy of the clip (:data:`ROTATIONS_DEG`); used only when the clip is
+        trained on (:func:`fit_clips`), never to predict.
+    """
+
     name: str
     label: str
     group: str
     source: str
-    X: np.ndarray  # (K, F) window features
-    Xm: np.ndarray  # (K, F) features of the mirrored windows
+    X: np.ndarray
+    Xm: np.ndarray
+    augmented: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
 
 def group_key(source: str, group_id: str) -> str:
@@ -80,14 +109,22 @@ def group_key(source: str, group_id: str) -> str:
     return f"{source}:{group_id}"
 
 
-def _clip(s: Sample, source: str, group: str | None = None) -> _Clip | None:
-    """Window features of one sample; its cross-validation group is ``group`` or :func:`group_key`."""
+def _features(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    w, dt, ori = sequence_windows_ori(seq)
+    return window_features(w, dt, ori), window_features(mirror_windows(w), dt, ori)
+
+
+def clip_features(s: Sample, source: str, group: str | None = None,
+                  rotations: tuple[float, ...] = ROTATIONS_DEG) -> ClipFeatures | None:
+    """Window features of one sample of dataset ``source`` and of its copies rotated by ``rotations`` (degrees;
+    ``()`` for clips only ever predicted, such as a test split); its cross-validation group is ``group`` or
+    :func:`group_key`. None when no frame of the sample has a person."""
     try:
-        w, dt, ori = sequence_windows_ori(s.pose)
+        X, Xm = _features(s.pose)
     except TooFewDetectionsError:
         return None
-    return _Clip(s.name, s.label, group or group_key(source, s.group_id), source, window_features(w, dt, ori),
-                 window_features(mirror_windows(w), dt, ori))
+    augmented = tuple(_features(rotate_sequence(s.pose, a)) for a in rotations)
+    return ClipFeatures(s.name, s.label, group or group_key(source, s.group_id), source, X, Xm, augmented)
 
 
 def shared_video_groups(sources: dict[str, list[Sample]]) -> dict[tuple[str, str], str]:
@@ -118,20 +155,22 @@ def _repcount_samples(d: Path) -> list[Sample]:
     return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(d)]
 
 
-def _training_matrix(clips: list[_Clip], class_weight_power: float = CLASS_WEIGHT_POWER
+def _training_matrix(clips: list[ClipFeatures], class_weight_power: float = CLASS_WEIGHT_POWER
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors); each clip's weights sum to
-    (clips of its class) ** -class_weight_power (1 with the default 0); the orientation and motion features of
-    CUE_DROPOUT of the windows are blanked (seeded)."""
+    """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors), the clips first, then their rotated copies
+    (:attr:`ClipFeatures.augmented`, each weighing as a clip); each clip's weights sum to (clips of its class) **
+    -class_weight_power (1 with the default 0); the orientation and motion features of CUE_DROPOUT of the
+    windows are blanked (seeded)."""
     xs, ys, ws = [], [], []
     n_class = Counter(c.label for c in clips)
-    for c in clips:
-        k = len(c.X)
+    units = [(c.label, c.X, c.Xm) for c in clips] + [(c.label, X, Xm) for c in clips for X, Xm in c.augmented]
+    for label, cX, cXm in units:
+        k = len(cX)
         idx = np.unique(np.round(np.linspace(0, k - 1, min(k, MAX_TRAIN_WINDOWS))).astype(int))
-        x = np.concatenate([c.X[idx], c.Xm[idx]])
+        x = np.concatenate([cX[idx], cXm[idx]])
         xs.append(x)
-        ys += [c.label] * len(x)
-        ws.append(np.full(len(x), n_class[c.label] ** -class_weight_power / len(x)))
+        ys += [label] * len(x)
+        ws.append(np.full(len(x), n_class[label] ** -class_weight_power / len(x)))
     w = np.concatenate(ws)
     X = np.concatenate(xs)
     drop = np.random.default_rng(SEED).random(len(X)) < CUE_DROPOUT
@@ -139,7 +178,7 @@ def _training_matrix(clips: list[_Clip], class_weight_power: float = CLASS_WEIGH
     return X, np.asarray(ys), w / w.mean()
 
 
-def fit_clips(clips: list[_Clip], seed: int = SEED, unknown_threshold: float = 0.5,
+def fit_clips(clips: list[ClipFeatures], seed: int = SEED, unknown_threshold: float = 0.5,
               params: dict[str, Any] | None = None, class_weight_power: float = CLASS_WEIGHT_POWER
               ) -> ExerciseClassifier:
     """The shipped recipe: :func:`_training_matrix` of ``clips`` (class weights: :data:`CLASS_WEIGHT_POWER`) and
@@ -210,7 +249,7 @@ def figures_at_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarr
 
 def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True,
                   videos: list[Sample] | None = None
-                  ) -> tuple[list[_Clip], list[_Clip], dict[str, int], dict[str, int]]:
+                  ) -> tuple[list[ClipFeatures], list[ClipFeatures], dict[str, int], dict[str, int]]:
     """Window features of every training clip and of the Penn Action official test clips.
 
     Parameters
@@ -261,27 +300,28 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
         with console.status("Extracting video poses (cached after the first run)") as st:
             sources["videos"] = load_videos(
                 manifest, progress=lambda i, n, p: st.update(escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
-    clips: list[_Clip] = []
+    clips: list[ClipFeatures] = []
     dropped: dict[str, int] = {}
     linked = shared_video_groups(sources)
     for src, samples in sources.items():
         for s in samples:
-            c = _clip(s, src, linked.get((src, s.group_id)))
+            c = clip_features(s, src, linked.get((src, s.group_id)))
             if c is None:
                 dropped[src] = dropped.get(src, 0) + 1
             else:
                 clips.append(c)
-    penn_test = [c for c in (_clip(s, "penn_test") for s in penn if s.meta["split"] == "test") if c is not None]
+    penn_test = [c for c in (clip_features(s, "penn_test", rotations=()) for s in penn
+                             if s.meta["split"] == "test") if c is not None]
     n_clips = {src: sum(c.source == src for c in clips) for src in sources}
     return clips, penn_test, n_clips, dropped
 
 
-def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N_FOLDS, console: Any = None,
+def cross_validated_proba(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS, console: Any = None,
                           params: dict[str, Any] | None = None, class_weight_power: float = CLASS_WEIGHT_POWER
                           ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold clip probabilities of the shipped recipe (:func:`fit_clips`, ``params`` overriding
     :data:`MODEL_PARAMS`, ``class_weight_power`` as there) under stratified k-fold cross-validation grouped by
-    ``_Clip.group`` (never split by frame or window); the folds depend on ``seed`` only, not on the model
+    ``ClipFeatures.group`` (never split by frame or window); the folds depend on ``seed`` only, not on the model
     settings.
 
     Returns ``(proba (N, C), classes (C,))``; the columns follow ``classes``, all labels of ``clips`` sorted."""
@@ -305,7 +345,7 @@ def cross_validated_proba(clips: list[_Clip], seed: int = SEED, n_folds: int = N
     return oof, all_classes
 
 
-def penn_test_figures(clf: ExerciseClassifier, penn_test: list[_Clip], thr: float) -> dict[str, Any]:
+def penn_test_figures(clf: ExerciseClassifier, penn_test: list[ClipFeatures], thr: float) -> dict[str, Any]:
     """Top-1 of ``clf`` on the Penn Action official test clips over the 8 exercise classes and over all 15,
     plus the unknown-rule figures of :func:`figures_at_threshold` at threshold ``thr``."""
     tp = np.stack([clf.windows_proba(c.X, c.Xm) for c in penn_test])
