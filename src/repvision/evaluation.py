@@ -203,7 +203,8 @@ class _DefaultAdapter:
 
 def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[Any], list[int]]:
     """Per-clip model input and the indices of the samples kept (clips without any person are dropped):
-    :class:`repvision.training.ClipFeatures` window features for ``default``, ``(K, T, 13, C)`` windows otherwise."""
+    :class:`repvision.training.ClipFeatures` window features (with the rotated training copies) for ``default``,
+    ``(K, T, 13, C)`` windows otherwise."""
     out, keep = [], []
     if model == "default":
         from repvision.training import clip_features

@@ -71,13 +71,14 @@ def rotate_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
     """The same sequence seen by a camera rolled by ``degrees`` (in-plane rotation, counter-clockwise on the
     screen for a positive angle), about the median position of all its keypoints.
 
-    x/y are rotated in pixels when the image size is known (:meth:`PoseSequence.xy_pixels`): an ``image``-space
-    sequence with an image size comes back in ``pixels`` space. Other sequences are rotated in their own
-    coordinates and space; for ``box`` coordinates (RepCount-A) and ``image`` coordinates without an image size
-    the two axes have different scales, so the turn is only approximately a camera roll. The skeleton, z, visibility, timestamps and NaN (missing)
-    keypoints are kept; world landmarks are dropped. Used as training augmentation of the exercise classifier
-    (:data:`repvision.training.ROTATIONS_DEG`), like the small rotations of skeleton-based action recognition
-    (e.g. the random rotation of ST-GCN training in PYSKL, Duan et al., ACM MM 2022).
+    ``seq``: any skeleton, ``(T, V, 4)`` keypoints; returns a new sequence of the same shape. x/y are rotated in
+    pixels when the image size is known (:meth:`PoseSequence.xy_pixels`): an ``image``-space sequence with an
+    image size comes back in ``pixels`` space. Other sequences are rotated in their own coordinates and space;
+    for ``box`` coordinates (RepCount-A) and ``image`` coordinates without an image size the two axes have
+    different scales, so the turn is only approximately a camera roll. The skeleton, z, visibility, timestamps
+    and missing (NaN) keypoints are kept; world landmarks are dropped. Used as training augmentation of the
+    exercise classifier (:data:`repvision.training.ROTATIONS_DEG`), like the small random rotations of
+    skeleton-based action recognition (e.g. ST-GCN++ training in PYSKL, Duan et al., ACM MM 2022).
     """
     xy = seq.xy_pixels().astype(np.float64)   # (T, V, 2)
     pts = xy.reshape(-1, 2)

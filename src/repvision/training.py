@@ -316,9 +316,9 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
     return clips, penn_test, n_clips, dropped
 
 
-def cross_validated_proba(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS, console: Any = None,
-                          params: dict[str, Any] | None = None, class_weight_power: float = CLASS_WEIGHT_POWER
-                          ) -> tuple[np.ndarray, np.ndarray]:
+def cross_validated_proba(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS,
+                          console: Any = None, params: dict[str, Any] | None = None,
+                          class_weight_power: float = CLASS_WEIGHT_POWER) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold clip probabilities of the shipped recipe (:func:`fit_clips`, ``params`` overriding
     :data:`MODEL_PARAMS`, ``class_weight_power`` as there) under stratified k-fold cross-validation grouped by
     ``ClipFeatures.group`` (never split by frame or window); the folds depend on ``seed`` only, not on the model
