@@ -135,6 +135,26 @@ def test_train_rejects_negative_class_weights(tmp_path):
     assert r.exit_code == 2 and "class-weight-power" in r.output
 
 
+def test_train_no_rotations_reaches_the_recipe(tmp_path, monkeypatch):
+    """`repvision train --no-rotations` and `python -m repvision.training --no-rotations` train without the rotated
+    copies; without the flag both keep the shipped ROTATIONS_DEG."""
+    import repvision.training as tr
+
+    seen = []
+
+    def fake(data, out, console=None, extract_video_poses=True, class_weight_power=0.0,
+             rotations=tr.ROTATIONS_DEG):
+        seen.append(tuple(rotations))
+        return {"rotations_deg": list(rotations)}
+
+    monkeypatch.setattr(tr, "train_default_classifier", fake)
+    for flags in ([], ["--no-rotations"]):
+        r = _run("train", "--data", tmp_path, "--out", tmp_path / "m.npz", *flags)
+        assert r.exit_code == 0, r.output
+        assert tr.main(["--data", str(tmp_path), "--out", str(tmp_path / "m.npz"), *flags]) == 0
+    assert seen == [tr.ROTATIONS_DEG, tr.ROTATIONS_DEG, (), ()] and len(tr.ROTATIONS_DEG) == 2
+
+
 def test_paths_with_square_brackets_are_printed_as_they_are(tmp_path):
     # Regression: messages and titles went through rich markup unescaped, so a path holding "[/b]" crashed the
     # error handler with a MarkupError, and "[bold]" in a file name vanished from the summary.
