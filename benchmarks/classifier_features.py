@@ -49,15 +49,14 @@ def main() -> int:
     versions = {int(v): VERSIONS[int(v)] for v in a.versions.split(",")}
     console = Console()
     t0 = time.perf_counter()
-    clips, penn_test, n_clips, _ = tr.training_pool(a.data, console)
-    params = {"n_members": a.members}
     rotations = () if a.no_rotations else tr.ROTATIONS_DEG
+    clips, penn_test, n_clips, _ = tr.training_pool(a.data, console, rotations=rotations)
+    params = {"n_members": a.members}
     out: dict = {"members": a.members, "seeds": a.seeds, "n_clips": n_clips, "rotations_deg": list(rotations),
                  "versions": {}}
     for version, n_cols in versions.items():
         cut = [replace(c, X=c.X[:, :n_cols], Xm=c.Xm[:, :n_cols],
-                       augmented=() if a.no_rotations else tuple((X[:, :n_cols], Xm[:, :n_cols])
-                                                                for X, Xm in c.augmented)) for c in clips]
+                       augmented=tuple((X[:, :n_cols], Xm[:, :n_cols]) for X, Xm in c.augmented)) for c in clips]
         cut_test = [replace(c, X=c.X[:, :n_cols], Xm=c.Xm[:, :n_cols]) for c in penn_test]
         labels = [c.label for c in cut]
         runs = []

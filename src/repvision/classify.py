@@ -357,6 +357,14 @@ def window_features(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None 
     return np.where(np.isfinite(out), out, np.nan)
 
 
+def window_features_and_mirror(windows: np.ndarray, dt: np.ndarray, ori: np.ndarray | None = None
+                               ) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, Xm)``: :func:`window_features` of ``(K, N, 13, 2)`` windows and of their left/right mirror images
+    (:func:`mirror_windows`; the cues ``ori`` are mirror invariant as used), each ``(K, F)`` -- the two inputs of
+    every clip prediction (:meth:`ExerciseClassifier.windows_proba`)."""
+    return window_features(windows, dt, ori), window_features(mirror_windows(windows), dt, ori)
+
+
 def sequence_features(seq: PoseSequence, mirror: bool = False) -> np.ndarray:
     """``(K, F)`` features of the windows of a sequence (:func:`sequence_windows` + :func:`window_features`);
     ``mirror=True`` gives those of the left/right mirror image. Raises :class:`TooFewDetectionsError` when no
@@ -541,8 +549,7 @@ class ExerciseClassifier(ParamsMixin):
 
         Raises :class:`TooFewDetectionsError` when no frame has a person, :class:`NotFittedError` before fit."""
         self._check_fitted()
-        w, dt, ori = sequence_windows_ori(seq)
-        return self.windows_proba(window_features(w, dt, ori), window_features(mirror_windows(w), dt, ori))
+        return self.windows_proba(*window_features_and_mirror(*sequence_windows_ori(seq)))
 
     def windows_proba(self, X: np.ndarray, X_mirror: np.ndarray) -> np.ndarray:
         """``(C,)`` clip probabilities from the ``(K, F)`` features of its windows and ``(K, F)`` of their
@@ -711,7 +718,7 @@ def window_probabilities(seq: PoseSequence, classifier: ExerciseClassifier | Non
     if valid.any():
         flat = np.concatenate([box.reshape(len(t), -1), ori], axis=1)
         w, dt, o = _resample_windows(flat, t, starts[valid], lengths[valid], WINDOW_SAMPLES)
-        X = np.concatenate([window_features(w, dt, o), window_features(mirror_windows(w), dt, o)])
+        X = np.concatenate(window_features_and_mirror(w, dt, o))
         X = X[:, : clf.n_features_in_]
         p = clf.predict_proba(X)
         k = int(valid.sum())

@@ -326,10 +326,11 @@ def train(
                                        "src/repvision/models/exercise_classifier.npz; torch: MODEL_classifier.pt]."),
     model: Optional[str] = typer.Option(None, "--model", help="mlp | lstm | conv1d_lstm | stgcn | ensemble: train a PyTorch "
                                         "sequence model instead of the default classifier."),
-    class_weight_power: float = typer.Option(0.0, "--class-weight-power", min=0.0, help="Default classifier: each "
-                                             "clip weighs (clips of its class) ** -P; 0 = none (the shipped "
-                                             "recipe), 1 = every class the same in total. PyTorch models always "
-                                             "weigh classes by inverse frequency."),
+    class_weight_power: Optional[float] = typer.Option(None, "--class-weight-power", min=0.0, help="Default "
+                                                       "classifier: each clip weighs (clips of its class) ** -P; "
+                                                       "0 = none, 1 = every class the same in total [default: the "
+                                                       "shipped recipe's, 0]. PyTorch models always weigh classes "
+                                                       "by inverse frequency."),
     no_rotations: bool = typer.Option(False, "--no-rotations", help="Default classifier: train without the "
                                       "copies of every clip rotated by -12 and +12 degrees (the shipped recipe "
                                       "has them; without, training takes about half the time)."),
@@ -341,7 +342,8 @@ def train(
         return
     _print_figures(lambda: _from_train_extra("repvision.training", "train_default_classifier")(
         data, out or Path("src/repvision/models/exercise_classifier.npz"), console=Console(),
-        class_weight_power=class_weight_power, **({"rotations": ()} if no_rotations else {})))
+        **({} if class_weight_power is None else {"class_weight_power": class_weight_power}),
+        **({"rotations": ()} if no_rotations else {})))
 
 
 @app.command()

@@ -232,10 +232,11 @@ class Followed:
 
 
 class _ShapeWindow:
-    """One track's poses of the last seconds with running sums, so that :func:`shape_change` of the window
-    costs the same whatever its length: per seen frame, the limb landmarks relative to the hip centre ``(L, 2)``
-    and the torso length are kept; their sums and sums of squares are updated as frames come and go, and the
-    variances follow as E[d^2] - E[d]^2 (the median torso length is taken over the kept values). Equal to
+    """One track's poses of the last seconds with running sums, so that :func:`shape_change` of the window does
+    not re-stack and re-normalise its poses every frame: per seen frame, the limb landmarks relative to the hip
+    centre ``(L, 2)`` and the torso length are kept; their sums and sums of squares are updated as frames come
+    and go, and the variances follow as E[d^2] - E[d]^2. The median torso length is still taken over the kept
+    values each time (one number per frame, so that part grows with the window). Equal to
     :func:`shape_change` of the window's stacked poses up to rounding (``tests/test_tracking.py``). The sums are
     recomputed from the kept values every :attr:`RESUM_EVERY` frames, so rounding cannot accumulate."""
 
@@ -355,7 +356,7 @@ class LiveFollower:
 
     def score(self, track_id: int) -> float:
         """The track's :func:`shape_change` over the window times the share of the window's frames it is in
-        (running sums: the cost does not grow with the window)."""
+        (from the running sums of :class:`_ShapeWindow`)."""
         h = self._history.get(track_id)
         if h is None or not h.items:
             return 0.0

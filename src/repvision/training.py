@@ -31,12 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, mirror_windows, \
-    sequence_windows_ori, window_features
+from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, sequence_windows_ori, \
+    window_features_and_mirror
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
 from repvision.features import rotate_sequence
-from repvision.types import PoseSequence
 
 #: Seed of every random choice (folds, MLP initialisation and batches).
 SEED: int = 20261122
@@ -51,7 +50,7 @@ MAX_TRAIN_WINDOWS: int = 12
 CUE_DROPOUT: float = 0.3
 #: Class weights of the shipped recipe: each clip's total weight is multiplied by (clips of its class) ** -power,
 #: so 0 = none (every clip weighs the same) and 1 = every class weighs the same in total. 0, because class weights
-#: did not help on the whole: ``videos/`` grouped CV 93.5% -> 92.8% with 0.5 and with 1 (the same 9 clips missed,
+#: did not help on the whole (measured before :data:`ROTATIONS_DEG` came in): ``videos/`` grouped CV 93.5% -> 92.8% with 0.5 and with 1 (the same 9 clips missed,
 #: plus the push-up clip wrong79), Penn Action test 8 / 15 classes 95.4 / 95.6% -> 95.6 / 95.5% and 95.1 / 95.4%,
 #: RepCount-A poses out of fold 64.0% -> 65.3% and 66.7% (``python -m repvision.training --class-weight-power P``,
 #: ``benchmarks/results/training_class_weight_power_*.json``).
@@ -109,21 +108,17 @@ def group_key(source: str, group_id: str) -> str:
     return f"{source}:{group_id}"
 
 
-def _features(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
-    w, dt, ori = sequence_windows_ori(seq)
-    return window_features(w, dt, ori), window_features(mirror_windows(w), dt, ori)
-
-
 def clip_features(s: Sample, source: str, group: str | None = None,
                   rotations: tuple[float, ...] = ROTATIONS_DEG) -> ClipFeatures | None:
     """Window features of one sample of dataset ``source`` and of its copies rotated by ``rotations`` (degrees;
     ``()`` for clips only ever predicted, such as a test split); its cross-validation group is ``group`` or
     :func:`group_key`. None when no frame of the sample has a person."""
     try:
-        X, Xm = _features(s.pose)
+        X, Xm = window_features_and_mirror(*sequence_windows_ori(s.pose))
     except TooFewDetectionsError:
         return None
-    augmented = tuple(_features(rotate_sequence(s.pose, a)) for a in rotations)
+    augmented = tuple(window_features_and_mirror(*sequence_windows_ori(rotate_sequence(s.pose, a)))
+                      for a in rotations)
     return ClipFeatures(s.name, s.label, group or group_key(source, s.group_id), source, X, Xm, augmented)
 
 
