@@ -345,6 +345,26 @@ def test_class_weights_of_the_training_windows():
         assert per_clip == pytest.approx([per_clip[0]] * 3)
 
 
+def test_cv_folds_keep_groups_together():
+    """The folds of the shipped recipe's cross-validation: every clip is tested exactly once, the clips of one
+    group are always on the same side, each fold has both classes, and the same seed gives the same folds."""
+    from repvision.training import ClipFeatures, cv_folds
+
+    x = np.zeros((1, 3))
+    clips = [ClipFeatures(f"c{i}", "squat" if i % 2 else "push_up", f"g{i // 3}", "test", x, x)
+             for i in range(30)]
+    folds = cv_folds(clips, seed=1, n_folds=5)
+    assert len(folds) == 5
+    tested = np.concatenate([te for _, te in folds])
+    assert sorted(tested.tolist()) == list(range(30))
+    for trn, te in folds:
+        assert set(trn.tolist()).isdisjoint(te.tolist())
+        assert {clips[i].group for i in trn}.isdisjoint({clips[i].group for i in te})
+        assert {clips[i].label for i in te} == {"squat", "push_up"}
+    again = cv_folds(clips, seed=1, n_folds=5)
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(folds, again))
+
+
 def test_rotated_training_copies(squat_pose):
     """Each training clip carries one copy per angle of ROTATIONS_DEG: same windows, the torso tilted by the
     angle (orientation cue), and those copies enter the training matrix after the clips, each weighing as a

@@ -313,6 +313,23 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
     return clips, penn_test, n_clips, dropped
 
 
+def cv_folds(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of :func:`cross_validated_proba`: ``n_folds`` ``(train indices, test indices)`` pairs of
+    scikit-learn's ``StratifiedGroupKFold`` (shuffled with ``seed``), stratified by label and grouped by
+    ``ClipFeatures.group``, so that other models can be compared with the shipped recipe on the same splits."""
+    import warnings
+
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    labels = np.array([c.label for c in clips])
+    groups = np.array([c.group for c in clips])
+    cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed % (2 ** 31))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # classes with fewer groups than folds (dips: 2 clips)
+        return list(cv.split(np.zeros(len(clips)), labels, groups))
+
+
 def cross_validated_proba(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS,
                           console: Any = None, params: dict[str, Any] | None = None,
                           class_weight_power: float = CLASS_WEIGHT_POWER) -> tuple[np.ndarray, np.ndarray]:
@@ -323,16 +340,12 @@ def cross_validated_proba(clips: list[ClipFeatures], seed: int = SEED, n_folds: 
 
     Returns ``(proba (N, C), classes (C,))``; the columns follow ``classes``, all labels of ``clips`` sorted."""
     from rich.console import Console
-    from sklearn.model_selection import StratifiedGroupKFold
 
     console = console or Console()
     t0 = time.perf_counter()
-    labels = np.array([c.label for c in clips])
-    groups = np.array([c.group for c in clips])
-    all_classes = np.unique(labels)
+    all_classes = np.unique([c.label for c in clips])
     oof = np.zeros((len(clips), len(all_classes)))
-    cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed % (2 ** 31))
-    for k, (tr, te) in enumerate(cv.split(np.zeros(len(clips)), labels, groups)):
+    for k, (tr, te) in enumerate(cv_folds(clips, seed, n_folds)):
         with console.status(f"Cross-validation fold {k + 1}/{n_folds}"):
             clf = fit_clips([clips[i] for i in tr], seed, params=params, class_weight_power=class_weight_power)
             cols = np.searchsorted(all_classes, clf.classes_)
