@@ -326,7 +326,7 @@ def cv_folds(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS
     groups = np.array([c.group for c in clips])
     cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed % (2 ** 31))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # classes with fewer groups than folds (dips: 2 clips)
+        warnings.simplefilter("ignore", UserWarning)  # classes with fewer clips or groups than folds
         return list(cv.split(np.zeros(len(clips)), labels, groups))
 
 
