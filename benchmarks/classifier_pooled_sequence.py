@@ -34,7 +34,7 @@ from repvision.evaluation import load_dataset
 from repvision.seq_models import SkeletonEnsemble, sequence_tensor
 
 EPOCHS = {"stgcn": 20, "conv1d_lstm": 30}   # as repvision.evaluation.EPOCHS for the ensemble's members
-WEIGHTS = tuple(round(w, 1) for w in np.arange(0.0, 1.01, 0.1))
+WEIGHTS = tuple(float(round(w, 1)) for w in np.arange(0.0, 1.01, 0.1))   # plain floats: they are printed
 
 
 def _figures(clips: list[tr.ClipFeatures], proba: np.ndarray, classes: np.ndarray) -> dict:
@@ -110,8 +110,7 @@ def main() -> None:
     blends = {str(w): _figures(clips, (1 - w) * mlp_oof + w * ens_oof, classes) for w in WEIGHTS}
     nested = _nested_choice(clips, mlp_oof, ens_oof, classes)
     console.print(f"weight chosen inside each fold (top-1 of the other folds' exercise clips): {nested['chosen']}; "
-                  f"held out: videos/ {nested['videos']}, RepCount-A {nested['repcount_a']}, all {nested['all']}",
-                  markup=False)   # the list of weights would read as a markup tag
+                  f"held out: videos/ {nested['videos']}, RepCount-A {nested['repcount_a']}, all {nested['all']}")
     for w, f in blends.items():
         console.print(f"w = {w}: videos/ {f['videos']['top1']}, RepCount-A {f['repcount_a']['top1']}, "
                       f"Penn Action train {f['penn_action']['top1']}, all {f['all']['top1']} "
