@@ -30,10 +30,11 @@ import torch
 from rich.console import Console
 
 from repvision import training as tr
-from repvision.evaluation import load_dataset
-from repvision.seq_models import SkeletonEnsemble, sequence_tensor
+from repvision.bench import choose_per_fold
+from repvision.evaluation import EPOCHS as MODEL_EPOCHS
+from repvision.seq_models import ENSEMBLE_MEMBERS, SkeletonEnsemble, sequence_tensor
 
-EPOCHS = {"stgcn": 20, "conv1d_lstm": 30}   # as repvision.evaluation.EPOCHS for the ensemble's members
+EPOCHS = {m: MODEL_EPOCHS[m] for m in ENSEMBLE_MEMBERS}   # those `repvision evaluate --model ensemble` trains with
 WEIGHTS = tuple(float(round(w, 1)) for w in np.arange(0.0, 1.01, 0.1))   # plain floats: they are printed
 
 
@@ -49,26 +50,21 @@ def _figures(clips: list[tr.ClipFeatures], proba: np.ndarray, classes: np.ndarra
     return out
 
 
-def _nested_choice(clips: list[tr.ClipFeatures], mlp_oof: np.ndarray, ens_oof: np.ndarray, classes: np.ndarray
-                   ) -> dict:
-    """The blend weight as it would be chosen without looking at the clips it is scored on: for each fold, the
+def _nested_choice(clips: list[tr.ClipFeatures], fold: np.ndarray, mlp_oof: np.ndarray, ens_oof: np.ndarray,
+                   classes: np.ndarray) -> dict:
+    """The blend weight as it would be chosen without looking at the clips it is scored on
+    (:func:`repvision.bench.choose_per_fold` over ``fold``, the ``(N,)`` fold of every clip): for each fold, the
     weight of :data:`WEIGHTS` with the best top-1 over the exercise clips of the other folds (ties: the smaller
     weight) is applied to that fold's clips; top-1 of those held-out answers per source."""
     labels = np.array([c.label for c in clips])
     src = np.array([c.source for c in clips])
     ex = np.isin(labels, list(tr.EXERCISES))
-    fold = np.zeros(len(clips), dtype=int)
-    for k, (_, te) in enumerate(tr.cv_folds(clips)):
-        fold[te] = k
-    hit = {w: classes[((1 - w) * mlp_oof + w * ens_oof).argmax(1)] == labels for w in WEIGHTS}
+    hit = [classes[((1 - w) * mlp_oof + w * ens_oof).argmax(1)] == labels for w in WEIGHTS]
+    choice = choose_per_fold(fold, len(WEIGHTS), lambda j, train: -float(hit[j][train & ex].mean()))
     held = np.zeros(len(clips), dtype=bool)
-    chosen = []
-    for k in range(tr.N_FOLDS):
-        rest = ex & (fold != k)
-        best = max(WEIGHTS, key=lambda w: (float(hit[w][rest].mean()), -w))
-        chosen.append(best)
-        held[fold == k] = hit[best][fold == k]
-    out: dict = {"chosen": chosen}
+    for k, j in choice.items():
+        held[fold == k] = hit[j][fold == k]
+    out: dict = {"chosen": [WEIGHTS[j] for j in choice.values()]}
     for s in ("videos", "repcount_a", "penn_action", "pose_trainer"):
         out[s] = round(float(held[ex & (src == s)].mean()), 4)
     out["all"] = round(float(held[ex].mean()), 4)
@@ -83,15 +79,12 @@ def main() -> None:
     console = Console(stderr=True)
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     t0 = time.perf_counter()
-    sources = {"penn_action": [s for s in load_dataset(a.data, "penn_action") if s.meta["split"] == "train"],
-               "repcount_a": load_dataset(a.data, "repcount_a"), "pose_trainer": load_dataset(a.data, "pose_trainer"),
-               "videos": load_dataset(a.data, "videos")}
-    clips, penn_test, _, _ = tr.training_pool(a.data, console, videos=sources["videos"])
+    sources, penn_samples = tr.training_sources(a.data, console)
+    clips, penn_test, _, _ = tr.pool_from_sources(sources, penn_samples)
     by_name = {(src, s.name): s for src, samples in sources.items() for s in samples}
     X = [sequence_tensor(by_name[(c.source, c.name)].pose) for c in clips]
-    penn = [s for s in load_dataset(a.data, "penn_action") if s.meta["split"] == "test"]
-    test_names = {c.name for c in penn_test}
-    penn = [s for s in penn if s.name in test_names]
+    test_names = {c.name for c in penn_test}   # the test clips with a person, in order
+    penn = [s for s in penn_samples if s.name in test_names]
     X_test = [sequence_tensor(s.pose) for s in penn]
     y_test = np.array([s.label for s in penn])
     labels = np.array([c.label for c in clips])
@@ -101,14 +94,17 @@ def main() -> None:
     console.print("[bold]Shipped recipe (numpy MLP), out of fold[/]")
     mlp_oof, mlp_classes = tr.cross_validated_proba(clips, console=console)
     ens_oof = np.zeros_like(mlp_oof)
-    for k, (trn, te) in enumerate(tr.cv_folds(clips)):
+    folds = tr.cv_folds(clips)   # the folds cross_validated_proba used
+    fold = np.zeros(len(clips), dtype=int)
+    for k, (trn, te) in enumerate(folds):
+        fold[te] = k
         with console.status(f"Ensemble fold {k + 1}/{tr.N_FOLDS}"):
             m = SkeletonEnsemble(epochs=EPOCHS, seed=(tr.SEED + k) % (2 ** 31), threads=torch.get_num_threads())
             m.fit([X[i] for i in trn], labels[trn], groups[trn])
             ens_oof[np.ix_(te, np.searchsorted(classes, m.classes_))] = m.predict_proba([X[i] for i in te])
         console.print(f"ensemble fold {k + 1}/{tr.N_FOLDS} done ({time.perf_counter() - t0:.0f} s)")
     blends = {str(w): _figures(clips, (1 - w) * mlp_oof + w * ens_oof, classes) for w in WEIGHTS}
-    nested = _nested_choice(clips, mlp_oof, ens_oof, classes)
+    nested = _nested_choice(clips, fold, mlp_oof, ens_oof, classes)
     console.print(f"weight chosen inside each fold (top-1 of the other folds' exercise clips): {nested['chosen']}; "
                   f"held out: videos/ {nested['videos']}, RepCount-A {nested['repcount_a']}, all {nested['all']}")
     for w, f in blends.items():

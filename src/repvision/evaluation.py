@@ -84,10 +84,9 @@ def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str]
         src = d / "videos" / "manifest.csv" if (d / "videos" / "manifest.csv").is_file() else d
         return load_videos(src, progress=progress)
     if name == "repcount_a":
-        from repvision.datasets.repcount import load_repcount_a
+        from repvision.datasets.repcount import repcount_samples
 
-        rc = d / "repcount_a" if (d / "repcount_a").is_dir() else d
-        return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(rc)]
+        return repcount_samples(d / "repcount_a" if (d / "repcount_a").is_dir() else d)
     from repvision.datasets.pose_trainer import load_pose_trainer
 
     return load_pose_trainer(d / "pose_trainer" if (d / "pose_trainer").is_dir() else d)

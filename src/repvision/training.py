@@ -144,12 +144,6 @@ def shared_video_groups(sources: dict[str, list[Sample]]) -> dict[tuple[str, str
     return out
 
 
-def _repcount_samples(d: Path) -> list[Sample]:
-    from repvision.datasets.repcount import load_repcount_a
-
-    return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(d)]
-
-
 def _training_matrix(clips: list[ClipFeatures], class_weight_power: float = CLASS_WEIGHT_POWER
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stack at most MAX_TRAIN_WINDOWS windows per clip (+ mirrors), the clips first, then their rotated copies
@@ -242,10 +236,9 @@ def figures_at_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarr
     }
 
 
-def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True,
-                  videos: list[Sample] | None = None, rotations: tuple[float, ...] = ROTATIONS_DEG
-                  ) -> tuple[list[ClipFeatures], list[ClipFeatures], dict[str, int], dict[str, int]]:
-    """Window features of every training clip and of the Penn Action official test clips.
+def training_sources(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True,
+                     videos: list[Sample] | None = None) -> tuple[dict[str, list[Sample]], list[Sample]]:
+    """The samples the shipped classifier is trained and tested on.
 
     Parameters
     ----------
@@ -258,8 +251,72 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
     videos:
         Those rows already loaded (:func:`repvision.datasets.videos.load_videos`), used instead of loading them
         again (a caller that has them saves hashing and reading every video's cached poses once more).
-    rotations:
-        Angles (degrees) of the rotated copies of every training clip (:data:`ROTATIONS_DEG`; ``()``: none).
+
+    Returns
+    -------
+    ``(sources, penn_test)``: ``{dataset name: samples}`` of the training sources (Penn Action train split,
+    RepCount-A, Pose Trainer, videos) and the Penn Action official test samples.
+
+    Raises
+    ------
+    ManifestError
+        A dataset folder is missing or malformed.
+    """
+    from rich.console import Console
+    from rich.markup import escape
+
+    from repvision.datasets.penn_action import load_penn_action
+    from repvision.datasets.pose_trainer import load_pose_trainer
+    from repvision.datasets.repcount import repcount_samples
+    from repvision.datasets.videos import load_videos
+
+    console = console or Console()
+    d = Path(data_dir)
+    if not d.is_dir():
+        raise ManifestError(f"the exercise data folder {d}", "no such folder", "Pass --data pointing at shared/data.")
+    console.print("[bold]Loading datasets[/]")
+    penn = load_penn_action(d / "penn_action")
+    sources: dict[str, list[Sample]] = {
+        "penn_action": [s for s in penn if s.meta["split"] == "train"],
+        "repcount_a": repcount_samples(d / "repcount_a"),
+        "pose_trainer": load_pose_trainer(d / "pose_trainer"),
+    }
+    if videos is not None:
+        sources["videos"] = list(videos)
+    elif extract_video_poses:
+        manifest = d / "videos" / "manifest.csv"
+        with console.status("Extracting video poses (cached after the first run)") as st:
+            sources["videos"] = load_videos(
+                manifest, progress=lambda i, n, p: st.update(escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
+    return sources, [s for s in penn if s.meta["split"] == "test"]
+
+
+def pool_from_sources(sources: dict[str, list[Sample]], penn_test: list[Sample],
+                      rotations: tuple[float, ...] = ROTATIONS_DEG
+                      ) -> tuple[list[ClipFeatures], list[ClipFeatures], dict[str, int], dict[str, int]]:
+    """Window features of the samples of :func:`training_sources`: ``(clips, penn_test, n_clips, dropped)`` as
+    :func:`training_pool` returns them; ``rotations``: angles (degrees) of the rotated copies of every training
+    clip (:data:`ROTATIONS_DEG`; ``()``: none; the test clips never get any)."""
+    clips: list[ClipFeatures] = []
+    dropped: dict[str, int] = {}
+    linked = shared_video_groups(sources)
+    for src, samples in sources.items():
+        for s in samples:
+            c = clip_features(s, src, linked.get((src, s.group_id)), rotations)
+            if c is None:
+                dropped[src] = dropped.get(src, 0) + 1
+            else:
+                clips.append(c)
+    test = [c for c in (clip_features(s, "penn_test", rotations=()) for s in penn_test) if c is not None]
+    n_clips = {src: sum(c.source == src for c in clips) for src in sources}
+    return clips, test, n_clips, dropped
+
+
+def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True,
+                  videos: list[Sample] | None = None, rotations: tuple[float, ...] = ROTATIONS_DEG
+                  ) -> tuple[list[ClipFeatures], list[ClipFeatures], dict[str, int], dict[str, int]]:
+    """Window features of every training clip and of the Penn Action official test clips:
+    :func:`pool_from_sources` of :func:`training_sources` (parameters as there).
 
     Returns
     -------
@@ -272,45 +329,7 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
     ManifestError
         A dataset folder is missing or malformed.
     """
-    from rich.console import Console
-    from rich.markup import escape
-
-    from repvision.datasets.penn_action import load_penn_action
-    from repvision.datasets.pose_trainer import load_pose_trainer
-    from repvision.datasets.videos import load_videos
-
-    console = console or Console()
-    d = Path(data_dir)
-    if not d.is_dir():
-        raise ManifestError(f"the exercise data folder {d}", "no such folder", "Pass --data pointing at shared/data.")
-    console.print("[bold]Loading datasets[/]")
-    penn = load_penn_action(d / "penn_action")
-    sources: dict[str, list[Sample]] = {
-        "penn_action": [s for s in penn if s.meta["split"] == "train"],
-        "repcount_a": _repcount_samples(d / "repcount_a"),
-        "pose_trainer": load_pose_trainer(d / "pose_trainer"),
-    }
-    if videos is not None:
-        sources["videos"] = list(videos)
-    elif extract_video_poses:
-        manifest = d / "videos" / "manifest.csv"
-        with console.status("Extracting video poses (cached after the first run)") as st:
-            sources["videos"] = load_videos(
-                manifest, progress=lambda i, n, p: st.update(escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
-    clips: list[ClipFeatures] = []
-    dropped: dict[str, int] = {}
-    linked = shared_video_groups(sources)
-    for src, samples in sources.items():
-        for s in samples:
-            c = clip_features(s, src, linked.get((src, s.group_id)), rotations)
-            if c is None:
-                dropped[src] = dropped.get(src, 0) + 1
-            else:
-                clips.append(c)
-    penn_test = [c for c in (clip_features(s, "penn_test", rotations=()) for s in penn
-                             if s.meta["split"] == "test") if c is not None]
-    n_clips = {src: sum(c.source == src for c in clips) for src in sources}
-    return clips, penn_test, n_clips, dropped
+    return pool_from_sources(*training_sources(data_dir, console, extract_video_poses, videos), rotations)
 
 
 def cv_folds(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS

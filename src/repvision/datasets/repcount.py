@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from repvision.datasets.base import Sample
 from repvision.errors import ManifestError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence
@@ -136,3 +137,9 @@ def load_repcount_a(data_dir: str | Path, fps: float = REPCOUNT_FPS) -> list[Rep
                 pose=rows_to_pose(z[name], name, fps),
             ))
     return out
+
+
+def repcount_samples(data_dir: str | Path, fps: float = REPCOUNT_FPS) -> list[Sample]:
+    """The videos of :func:`load_repcount_a` as exercise-classification :class:`Sample` s: label = the exercise,
+    ``group_id`` as annotated, ``meta = {"count": annotated repetitions}``; same errors as :func:`load_repcount_a`."""
+    return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(data_dir, fps)]
