@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from repvision.errors import ManifestError
 from repvision.types import PoseSequence
 
 
@@ -33,3 +36,40 @@ class Sample:
     group_id: str
     pose: PoseSequence
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def read_table(path: Path, required: tuple[str, ...], expected: str, fix: str) -> list[dict[str, str]]:
+    """The rows of the CSV file ``path`` (header row first), after checking that it has the ``required``
+    columns.
+
+    Raises
+    ------
+    ManifestError
+        A required column is missing: ``expected`` (what the columns should be) and ``fix`` go into the
+        message beside the columns found. (The caller checks that the file exists, with its own message.)
+    """
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        cols = reader.fieldnames or []
+        lacking = [c for c in required if c not in cols]
+        if lacking:
+            raise ManifestError(
+                expected=expected, found=f"columns {', '.join(cols) or '(none)'}; missing {', '.join(lacking)}",
+                fix=fix)
+        return list(reader)
+
+
+def require_files(folder: Path, names: tuple[str, ...], expected: str, fix: str) -> None:
+    """Check that ``folder`` holds every file in ``names``.
+
+    Raises
+    ------
+    ManifestError
+        Some are missing (the message names them, and says when the folder itself does not exist).
+    """
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise ManifestError(
+            expected=expected,
+            found=f"no {', '.join(missing)}" + ("" if folder.is_dir() else " (the folder does not exist)"),
+            fix=fix)

@@ -10,12 +10,11 @@ Folder layout (see the data README, section ``pose_trainer/``)::
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
-from repvision.datasets.base import Sample
+from repvision.datasets.base import Sample, read_table, require_files
 from repvision.errors import ManifestError
 from repvision.skeleton import OPENPOSE_18
 from repvision.types import PoseSequence
@@ -61,24 +60,11 @@ def load_pose_trainer(data_dir: str | Path, fps: float = POSE_TRAINER_FPS) -> li
     """
     d = Path(data_dir)
     npz_path, csv_path = d / "poses.npz", d / "manifest.csv"
-    missing = [p.name for p in (npz_path, csv_path) if not p.is_file()]
-    if missing:
-        raise ManifestError(
-            expected=f"a Pose Trainer folder with poses.npz and manifest.csv in {d}",
-            found=f"no {', '.join(missing)}" + ("" if d.is_dir() else " (the folder does not exist)"),
-            fix="Pass the pose_trainer/ folder of the exercise data (see the data README).",
-        )
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        cols = reader.fieldnames or []
-        lacking = [c for c in REQUIRED_COLUMNS if c not in cols]
-        if lacking:
-            raise ManifestError(
-                expected=f"manifest.csv columns {', '.join(REQUIRED_COLUMNS)}",
-                found=f"columns {', '.join(cols) or '(none)'}; missing {', '.join(lacking)}",
-                fix="Use the manifest.csv shipped with the Pose Trainer poses.",
-            )
-        rows = list(reader)
+    require_files(d, (npz_path.name, csv_path.name),
+                  expected=f"a Pose Trainer folder with poses.npz and manifest.csv in {d}",
+                  fix="Pass the pose_trainer/ folder of the exercise data (see the data README).")
+    rows = read_table(csv_path, REQUIRED_COLUMNS, expected=f"manifest.csv columns {', '.join(REQUIRED_COLUMNS)}",
+                      fix="Use the manifest.csv shipped with the Pose Trainer poses.")
     out: list[Sample] = []
     with np.load(npz_path, allow_pickle=False) as z:
         for r in rows:

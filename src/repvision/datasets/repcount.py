@@ -16,13 +16,12 @@ Frame rate: the files do not give it. RepCount videos are mostly 25-30 fps; time
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from repvision.datasets.base import Sample
+from repvision.datasets.base import Sample, read_table, require_files
 from repvision.errors import ManifestError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence
@@ -95,24 +94,12 @@ def load_repcount_a(data_dir: str | Path, fps: float = REPCOUNT_FPS) -> list[Rep
     """
     d = Path(data_dir)
     npz_path, csv_path = d / "poses.npz", d / "annotations.csv"
-    missing = [p.name for p in (npz_path, csv_path) if not p.is_file()]
-    if missing:
-        raise ManifestError(
-            expected=f"a RepCount-A folder with poses.npz and annotations.csv in {d}",
-            found=f"no {', '.join(missing)}" + ("" if d.is_dir() else " (the folder does not exist)"),
-            fix="Pass --data pointing at the repcount_a/ folder of the exercise data (see data README).",
-        )
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        cols = reader.fieldnames or []
-        lacking = [c for c in REQUIRED_COLUMNS if c not in cols]
-        if lacking:
-            raise ManifestError(
-                expected=f"annotations.csv columns {', '.join(REQUIRED_COLUMNS)}",
-                found=f"columns {', '.join(cols) or '(none)'}; missing {', '.join(lacking)}",
-                fix="Use the annotations.csv shipped with the RepCount-A pose data.",
-            )
-        rows = list(reader)
+    require_files(d, (npz_path.name, csv_path.name),
+                  expected=f"a RepCount-A folder with poses.npz and annotations.csv in {d}",
+                  fix="Pass --data pointing at the repcount_a/ folder of the exercise data (see data README).")
+    rows = read_table(csv_path, REQUIRED_COLUMNS,
+                      expected=f"annotations.csv columns {', '.join(REQUIRED_COLUMNS)}",
+                      fix="Use the annotations.csv shipped with the RepCount-A pose data.")
     out: list[RepCountSample] = []
     with np.load(npz_path, allow_pickle=False) as z:
         keys = set(z.files)

@@ -13,11 +13,10 @@ disk keyed by the file's SHA-256), so a second load is fast.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Callable
 
-from repvision.datasets.base import Sample
+from repvision.datasets.base import Sample, read_table
 from repvision.errors import ManifestError
 
 #: Columns a video manifest must have.
@@ -48,18 +47,11 @@ def read_manifest(manifest: str | Path) -> list[dict[str, str]]:
             expected=f"a video manifest CSV at {manifest}", found="no such file",
             fix="Pass the videos/manifest.csv of the exercise data, or a folder laid out as root/<exercise>/*.mp4.",
         )
-    with open(manifest, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        cols = reader.fieldnames or []
-        lacking = [c for c in REQUIRED_COLUMNS if c not in cols]
-        if lacking:
-            raise ManifestError(
-                expected=f"manifest columns {', '.join(REQUIRED_COLUMNS)} (plus optional rep_count, form_label, "
-                         "group_id, variant)",
-                found=f"columns {', '.join(cols) or '(none)'}; missing {', '.join(lacking)}",
-                fix="Add the missing columns to the manifest.",
-            )
-        return [r for r in reader if (r.get("variant") or "main").strip() == "main"]
+    rows = read_table(manifest, REQUIRED_COLUMNS,
+                      expected=f"manifest columns {', '.join(REQUIRED_COLUMNS)} (plus optional rep_count, "
+                               "form_label, group_id, variant)",
+                      fix="Add the missing columns to the manifest.")
+    return [r for r in rows if (r.get("variant") or "main").strip() == "main"]
 
 
 def resolve_manifest_path(base: Path, rel: str) -> Path:
