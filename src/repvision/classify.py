@@ -429,6 +429,12 @@ class ExerciseClassifier(ParamsMixin):
         so the model file and the numpy forward pass keep their form.
     unknown_threshold:
         Clip-level top probability below which :meth:`predict_sequence` answers ``"unknown"``.
+    exercise_classes:
+        The classes the model may answer with; any other best class (non-exercise negatives such as Penn
+        Action's sports, ``other``) is answered ``"unknown"``. None: the classes that are in repvision's
+        vocabulary (:data:`EXERCISES`), as for the shipped model. A model trained on one's own videos
+        (:func:`repvision.training.train_default_classifier` on a ``root/<exercise>/*.mp4`` folder) lists its
+        own labels here.
 
     Attributes (after :meth:`fit` or :meth:`load`)
     ----------
@@ -448,13 +454,19 @@ class ExerciseClassifier(ParamsMixin):
     """
 
     def __init__(self, *, hidden_layer_sizes: tuple[int, ...] = (128,), alpha: float = 1e-3, max_iter: int = 200,
-                 random_state: int = 0, n_members: int = 1, unknown_threshold: float = 0.5) -> None:
+                 random_state: int = 0, n_members: int = 1, unknown_threshold: float = 0.5,
+                 exercise_classes: tuple[str, ...] | None = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.alpha = alpha
         self.max_iter = max_iter
         self.random_state = random_state
         self.n_members = n_members
         self.unknown_threshold = unknown_threshold
+        self.exercise_classes = exercise_classes
+
+    def answerable(self) -> frozenset[str]:
+        """Labels :meth:`predict_sequence` may answer with (``exercise_classes``, or :data:`EXERCISES`)."""
+        return EXERCISES if self.exercise_classes is None else frozenset(self.exercise_classes)
 
     # -- scikit-learn contract (get_params / set_params / repr: ParamsMixin) ------------------------
     def fit(self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None) -> "ExerciseClassifier":
@@ -576,7 +588,7 @@ class ExerciseClassifier(ParamsMixin):
         Returns
         -------
         :class:`ExercisePrediction` whose ``label`` is the best class, or ``"unknown"`` when its probability is
-        below the threshold or it is not an exercise of :data:`EXERCISES`.
+        below the threshold or it is not one the model answers with (:meth:`answerable`).
 
         Raises
         ------
@@ -588,7 +600,7 @@ class ExerciseClassifier(ParamsMixin):
         order = np.argsort(-p, kind="stable")[: max(1, int(top_k))]
         top = tuple((str(self.classes_[i]), float(p[i])) for i in order)
         best, conf = top[0]
-        label = best if (best in EXERCISES and conf >= thr) else UNKNOWN
+        label = best if (best in self.answerable() and conf >= thr) else UNKNOWN
         return ExercisePrediction(label, conf, top, thr)
 
     # -- persistence -------------------------------------------------------------------------------------
@@ -597,8 +609,9 @@ class ExerciseClassifier(ParamsMixin):
         self._check_fitted()
         meta = {
             "format": "repvision.exercise_classifier", "feature_version": FEATURE_VERSION,
-            "classes": [str(c) for c in self.classes_], "params": {**self.get_params(),
-                                                                  "hidden_layer_sizes": list(self.hidden_layer_sizes)},
+            "classes": [str(c) for c in self.classes_], "params": {
+                **self.get_params(), "hidden_layer_sizes": list(self.hidden_layer_sizes),
+                "exercise_classes": None if self.exercise_classes is None else list(self.exercise_classes)},
             "window_s": WINDOW_S, "hop_s": HOP_S, "window_samples": WINDOW_SAMPLES,
             "n_layers": len(self.coefs_), "n_features": int(self.n_features_in_),
             "metadata": getattr(self, "metadata_", {}),
@@ -625,7 +638,8 @@ class ExerciseClassifier(ParamsMixin):
         path = Path(path)
         if not path.is_file():
             raise ManifestError(f"an exercise classifier file at {path}", "no such file",
-                                "Train one with `python -m repvision.training` or reinstall repvision.")
+                                "Check the path; train one with `repvision train --data DIR --out FILE`, or "
+                                "reinstall repvision for the shipped model.")
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta_json"]))
@@ -639,6 +653,8 @@ class ExerciseClassifier(ParamsMixin):
                                 f"version {meta.get('feature_version')}", "Re-train the classifier.")
         params = dict(meta["params"])
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        if params.get("exercise_classes") is not None:
+            params["exercise_classes"] = tuple(params["exercise_classes"])
         clf = cls(**params)
         clf.classes_ = np.asarray(meta["classes"])
         clf.mean_, clf.scale_ = arrays["mean"], arrays["scale"]
@@ -663,6 +679,20 @@ def load_default_classifier() -> ExerciseClassifier:
     if _DEFAULT is None:
         _DEFAULT = ExerciseClassifier.load(default_model_path())
     return _DEFAULT
+
+
+def load_classifier(path: str | Path | None = None) -> ExerciseClassifier:
+    """The classifier saved at ``path`` (:meth:`ExerciseClassifier.load`; each file read once per process), or
+    the shipped one when ``path`` is None. Raises :class:`ManifestError` for a missing or unreadable file."""
+    if path is None:
+        return load_default_classifier()
+    key = str(Path(path).resolve())
+    if key not in _LOADED:
+        _LOADED[key] = ExerciseClassifier.load(path)
+    return _LOADED[key]
+
+
+_LOADED: dict[str, ExerciseClassifier] = {}
 
 
 def predict_sequence(seq: PoseSequence, top_k: int = 3, threshold: float | None = None) -> ExercisePrediction:
@@ -789,7 +819,7 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
     joints = seq.to_joints13()   # once: window_probabilities and the person mask below both need it
     centers, proba, valid = window_probabilities(joints, clf, window_s=window_s, step_s=step_s)
     classes = np.asarray(clf.classes_).astype(str)
-    is_ex = np.array([c in EXERCISES for c in classes])
+    is_ex = np.array([c in clf.answerable() for c in classes])
     # -- 2. moving average over valid neighbouring windows
     k = len(centers)
     h = max(0, int(smooth_windows) // 2)

@@ -82,6 +82,8 @@ def analyze(
     pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
                                                "each on a stretch of the video [default: one per core, at most 4]."),
     exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
+    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
+                                              "(e.g. from `repvision train` on your own videos) [default: shipped]."),
     follow_exerciser: Optional[bool] = typer.Option(
         None, "--follow-exerciser/--no-follow-exerciser",
         help="With several people in view, analyse the one exercising (a second, slower pose pass) "
@@ -101,7 +103,7 @@ def analyze(
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
                       pose_workers=pose_workers, follow_exerciser=follow_exerciser,
-                      cache=False if no_cache else None)
+                      cache=False if no_cache else None, classifier=None if classifier is None else str(classifier))
         if progress is ProgressMode.json:
             def cb(stage, done, total):
                 if done % 10 == 0 or done == total:
@@ -145,6 +147,8 @@ def batch(
     max_size: Optional[int] = typer.Option(None, "--max-size"),
     pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Pose threads per video [default: 1 "
                                                "when several videos run at once]."),
+    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
+                                              "[default: shipped]."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
 ) -> None:
@@ -154,7 +158,12 @@ def batch(
     from repvision.batch import analyze_many
 
     try:
-        cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers)
+        cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
+                      classifier=None if classifier is None else str(classifier))
+        if cfg.classifier is not None:   # a bad path fails once here, not once per video
+            from repvision.classify import load_classifier
+
+            load_classifier(cfg.classifier)
         failed = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), console=err_console) as bar:
@@ -203,6 +212,8 @@ def live(
     follow_exerciser: bool = typer.Option(True, "--follow-exerciser/--no-follow-exerciser",
                                           help="Once several people are seen, follow the one exercising "
                                                "(each frame then takes about twice as long)."),
+    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
+                                              "(e.g. from `repvision train` on your own videos) [default: shipped]."),
 ) -> None:
     """Live analysis of a camera, with the skeleton, exercise and rep counter as they happen."""
     from repvision.live import run_live
@@ -218,7 +229,7 @@ def live(
     emit = (lambda e: print(json.dumps(e), flush=True)) if no_window else None
     try:
         result = run_live(source, pose_model=pose_model, window=not no_window, voice=voice, countdown_s=countdown,
-                          max_size=max_size, emit=emit, follow_exerciser=follow_exerciser)
+                          max_size=max_size, emit=emit, follow_exerciser=follow_exerciser, classifier=classifier)
     except RepvisionError as exc:
         _fail(exc)
         return
@@ -321,9 +332,11 @@ def bench_speed(
 
 @app.command()
 def train(
-    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
+    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data, or your own "
+                              "videos: a root/<exercise>/*.mp4 folder or a manifest CSV."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the model [default classifier: "
-                                       "src/repvision/models/exercise_classifier.npz; torch: MODEL_classifier.pt]."),
+                                       "exercise_classifier.npz; torch: MODEL_classifier.pt]; use the default "
+                                       "classifier's file with `repvision analyze --classifier`."),
     model: Optional[str] = typer.Option(None, "--model", help="mlp | lstm | conv1d_lstm | stgcn | ensemble: train a PyTorch "
                                         "sequence model instead of the default classifier."),
     class_weight_power: Optional[float] = typer.Option(None, "--class-weight-power", min=0.0, help="Default "
@@ -341,7 +354,7 @@ def train(
             model, data, out or Path(f"{model}_classifier.pt"), console=err_console))
         return
     _print_figures(lambda: _from_train_extra("repvision.training", "train_default_classifier")(
-        data, out or Path("src/repvision/models/exercise_classifier.npz"), console=Console(),
+        data, out or Path("exercise_classifier.npz"), console=Console(),
         **({} if class_weight_power is None else {"class_weight_power": class_weight_power}),
         **({"rotations": ()} if no_rotations else {})))
 

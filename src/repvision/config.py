@@ -79,6 +79,10 @@ class AnalyzeConfig:
         When several people are in view, tell them apart and analyse the one exercising (a second, slower
         pose pass; :func:`repvision.pose.estimate_video`); False: whoever MediaPipe's one-person tracking
         follows.
+    classifier:
+        Path of an exercise classifier ``.npz`` to use instead of the shipped one, e.g. one trained on your own
+        videos (``repvision train --data root/<exercise>/*.mp4-folder --out model.npz``); None: the shipped
+        model. A relative path in a settings file is relative to the working directory.
     """
 
     pose_model: str = "lite"
@@ -93,6 +97,7 @@ class AnalyzeConfig:
     exercise: str | None = None
     set_gap_s: float = SET_GAP_S
     follow_exerciser: bool = True
+    classifier: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.stride, int) or self.stride < 1:
@@ -113,6 +118,9 @@ class AnalyzeConfig:
         if not isinstance(self.follow_exerciser, bool):
             raise ConfigError("follow_exerciser: true or false", f"{self.follow_exerciser!r}",
                               "Use follow_exerciser = true to analyse the person exercising.")
+        if self.classifier is not None and not isinstance(self.classifier, (str, Path)):
+            raise ConfigError("classifier: the path of a classifier .npz, or none", f"{self.classifier!r}",
+                              'Use e.g. classifier = "my_exercises.npz".')
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AnalyzeConfig":

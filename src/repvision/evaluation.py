@@ -347,7 +347,8 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
 def train_model(model: str, data: str | Path, out: str | Path, console: Any = None,
                 epochs: int | None = None) -> dict[str, Any]:
     """Train one torch model on every dataset present under ``data`` (Penn Action: train split only, so its
-    test split stays usable for evaluation) and save it with
+    test split stays usable for evaluation), or on one's own videos when ``data`` is a ``root/<exercise>/*.mp4``
+    folder or a manifest CSV (:func:`repvision.training.own_videos`), and save it with
     :meth:`repvision.seq_models.TorchSequenceClassifier.save`. Returns a small dict of figures."""
     from rich.console import Console
 
@@ -358,9 +359,14 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     t0 = time.perf_counter()
     clips, labels, groups = [], [], []
     present = [n for n in available_datasets(data) if n != "penn_action_8"]   # a subset of penn_action
+    from repvision.training import own_videos
+
+    if not present and own_videos(data) is not None:
+        present = ["videos"]   # one's own root/<exercise>/*.mp4 folder or manifest CSV
     if not present:
-        raise ManifestError(f"datasets ({', '.join(DATASETS.values())}) under {data}", "none",
-                            "Pass --data pointing at a folder with the layout of shared/data.")
+        raise ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
+                            "Pass --data pointing at a folder with the layout of shared/data, or at your own "
+                            "videos (a root/<exercise>/*.mp4 folder or a manifest CSV).")
     for name in present:
         with console.status(f"loading {name}"):
             samples = load_dataset(data, name)
@@ -396,8 +402,9 @@ def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, data
     t0 = time.perf_counter()
     names = datasets or available_datasets(data)
     if not names:
-        raise ManifestError(f"datasets ({', '.join(DATASETS.values())}) under {data}", "none",
-                            "Pass --data pointing at a folder with the layout of shared/data.")
+        raise ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
+                            "Pass --data pointing at a folder with the layout of shared/data, or at your own "
+                            "videos (a root/<exercise>/*.mp4 folder or a manifest CSV).")
     rows = []
     for ds in names:
         samples = None

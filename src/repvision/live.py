@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -331,7 +332,8 @@ PEOPLE_CHECK_S = 2.0
 def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = True, voice: bool = False,
              countdown_s: float = 3.0, realtime: bool = True, max_size: int | None = 640,
              emit: Callable[[dict], None] | None = None, max_seconds: float | None = None,
-             people_check_s: float | None = PEOPLE_CHECK_S, follow_exerciser: bool = True) -> LiveResult:
+             people_check_s: float | None = PEOPLE_CHECK_S, follow_exerciser: bool = True,
+             classifier: str | Path | None = None) -> LiveResult:
     """Run live mode until the source ends, the user quits (``q``/Esc), or ``max_seconds`` pass.
 
     Keys (window mode): ``r`` reset the counter, ``p`` pause/resume, ``q``/Esc quit.
@@ -356,17 +358,23 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         Once a search finds several people, look for up to that many (at most 4) in every frame and follow the
         one exercising (:class:`repvision.tracking.LiveFollower`; a ``following`` event is emitted); each frame
         then takes about twice as long. False: follow whoever MediaPipe's one-person tracking follows.
+    classifier:
+        Path of an exercise classifier ``.npz`` (e.g. trained on your own videos with ``repvision train``);
+        None: the shipped model. Used live and for the final analysis.
 
     Raises
     ------
     CameraNotFoundError, OptionalDependencyError, video errors
+    ManifestError
+        ``classifier`` is missing or unreadable (before the source is opened).
     """
-    from repvision.classify import load_default_classifier
+    from repvision.classify import load_classifier
     from repvision.pose import PeopleWatch, PoseEstimator, several_people
     from repvision.tracking import LiveFollower
     from repvision.report import draw_overlay
 
     emit = emit or (lambda e: None)
+    clf = load_classifier(classifier)
     if window:
         import cv2
 
@@ -377,7 +385,6 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         cv2.waitKey(1)
     src = FrameSource(source, realtime=realtime, max_size=max_size)
     speaker = _Voice() if voice else None
-    clf = load_default_classifier()
     w, h = src.size
     latencies: list[float] = []
     paused = False
@@ -468,6 +475,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     people = [] if watch is None else watch.people
     result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people)
     if kps:
+        from repvision.config import AnalyzeConfig
         from repvision.pipeline import analyze_poses
 
         seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", None, (w, h), str(source))
@@ -475,7 +483,9 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                          src.info.container, src.info.rotation_deg)
         crowd_warning = several_people(people, followed=None if follower is None else follower.summary())
         try:
-            result.analysis = analyze_poses(seq, info, warnings=[crowd_warning] if crowd_warning else None)
+            result.analysis = analyze_poses(seq, info, AnalyzeConfig(classifier=None if classifier is None
+                                                                     else str(classifier)),
+                                            warnings=[crowd_warning] if crowd_warning else None)
         except RepvisionError as exc:
             result.error = exc
     emit({"event": "end", "reps_live": n_live,

@@ -49,6 +49,8 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
         A person in too few frames (see ``min_person_fraction`` and ``min_person_frames``).
     ConfigError
         Unknown or invalid settings.
+    ManifestError
+        ``config.classifier`` names a missing or unreadable classifier file (raised before pose estimation).
     """
     if config is None:
         cfg = AnalyzeConfig()
@@ -59,6 +61,10 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     if overrides:
         cfg = cfg.replace(**overrides)
 
+    if cfg.classifier is not None:   # a bad classifier path fails now, not after the pose pass
+        from repvision.classify import load_classifier
+
+        load_classifier(cfg.classifier)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cb = None if progress is None else (lambda done, total: progress("pose", done, total))
@@ -135,9 +141,9 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         warnings.append(f"A person was found in only {frac:.0%} of the frames; results may be unreliable.")
 
     t1 = time.perf_counter()
-    from repvision.classify import load_default_classifier, segment_exercises
+    from repvision.classify import load_classifier, segment_exercises
 
-    clf = load_default_classifier()
+    clf = load_classifier(cfg.classifier)
     if cfg.exercise is not None:
         exercise = ExercisePrediction(cfg.exercise, 1.0, ((cfg.exercise, 1.0),), 0.0)
     else:

@@ -179,24 +179,26 @@ def fit_clips(clips: list[ClipFeatures], seed: int = SEED, unknown_threshold: fl
     return clf.fit(X, y, sample_weight=w)
 
 
-def _answer(classes: np.ndarray, p: np.ndarray, thr: float) -> str:
+def _answer(classes: np.ndarray, p: np.ndarray, thr: float, exercises: frozenset[str] = EXERCISES) -> str:
     i = int(np.argmax(p))
-    return str(classes[i]) if (classes[i] in EXERCISES and p[i] >= thr) else UNKNOWN
+    return str(classes[i]) if (classes[i] in exercises and p[i] >= thr) else UNKNOWN
 
 
-def choose_unknown_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray) -> tuple[float, dict]:
+def choose_unknown_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray,
+                             exercises: frozenset[str] = EXERCISES) -> tuple[float, dict]:
     """Unknown threshold on a 0.05 grid from 0.20 to 0.95 maximising the score (#correct - WRONG_PENALTY *
     #wrong, "unknown" correct for non-exercise clips) averaged with its two neighbours on the grid (one at the
     ends): the score curve is flat near its top, and a lone spike is more likely out-of-fold luck than a
     better threshold.
 
     ``labels``: the N clips' true labels; ``probs``: ``(N, C)`` out-of-fold clip probabilities whose columns
-    follow ``classes`` ``(C,)``. Returns ``(threshold, {threshold: raw score})``."""
+    follow ``classes`` ``(C,)``; ``exercises``: the labels that are exercises (the model's answers; any other
+    label is a non-exercise clip). Returns ``(threshold, {threshold: raw score})``."""
     grid = np.round(np.arange(0.20, 0.951, 0.05), 2)
     raw = []
     for thr in grid:
-        ans = [_answer(classes, p, thr) for p in probs]
-        correct = sum(a == y or (a == UNKNOWN and y not in EXERCISES) for a, y in zip(ans, labels))
+        ans = [_answer(classes, p, thr, exercises) for p in probs]
+        correct = sum(a == y or (a == UNKNOWN and y not in exercises) for a, y in zip(ans, labels))
         wrong = sum(a != UNKNOWN and a != y for a, y in zip(ans, labels))
         raw.append(correct - WRONG_PENALTY * wrong)
     return _smoothed_pick(grid, np.asarray(raw)), {float(t): float(v) for t, v in zip(grid, raw)}
@@ -215,16 +217,18 @@ def _rate(x: list[bool]) -> float | None:
 
 
 def figures_at_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray, thr: float,
-                         restrict: tuple[str, ...] | None = None) -> dict[str, Any]:
+                         restrict: tuple[str, ...] | None = None,
+                         exercises: frozenset[str] = EXERCISES) -> dict[str, Any]:
     """Figures of ``(N, C)`` clip probabilities ``probs`` (columns follow ``classes``) against the N true
     ``labels`` at unknown threshold ``thr``: top-1 (argmax over all classes) on the clips of an exercise of
     the vocabulary (only those in ``restrict`` when given), accuracy with the unknown rule, the shares of
     those clips called "unknown" or another exercise, and the share of non-exercise clips called "unknown".
-    Rates are None where there are no clips."""
+    Rates are None where there are no clips. ``exercises``: the labels that are exercises (as in
+    :func:`choose_unknown_threshold`)."""
     top1 = [str(classes[int(np.argmax(p))]) for p in probs]
-    ans = [_answer(classes, p, thr) for p in probs]
-    pos = [i for i, y in enumerate(labels) if y in EXERCISES and (restrict is None or y in restrict)]
-    neg = [i for i, y in enumerate(labels) if y not in EXERCISES]
+    ans = [_answer(classes, p, thr, exercises) for p in probs]
+    pos = [i for i, y in enumerate(labels) if y in exercises and (restrict is None or y in restrict)]
+    neg = [i for i, y in enumerate(labels) if y not in exercises]
     return {
         "n_exercise_clips": len(pos),
         "top1": _rate([top1[i] == labels[i] for i in pos]),
@@ -388,6 +392,40 @@ def penn_test_figures(clf: ExerciseClassifier, penn_test: list[ClipFeatures], th
     }
 
 
+#: Labels of one's own videos that are not exercises: clips filed under these names (``root/other/*.mp4``)
+#: teach a model trained by :func:`train_default_classifier` to answer "unknown" (the part that ``other`` and
+#: Penn Action's sports play for the shipped model).
+NON_EXERCISE_LABELS: frozenset[str] = frozenset({"other", "unknown", "background", "none"})
+#: Sub-folders or files that mark the exercise data layout (``shared/data``) rather than one's own videos.
+_DATA_LAYOUT = ("penn_action", "repcount_a", "pose_trainer", "videos/manifest.csv")
+
+
+def own_videos(data: str | Path) -> Path | None:
+    """``data`` when it holds one's own labelled videos rather than the exercise data layout: a manifest CSV
+    file, or a folder without ``penn_action/``, ``repcount_a/``, ``pose_trainer/`` and ``videos/manifest.csv``
+    (a ``root/<exercise>/*.mp4`` folder, or one with its own ``manifest.csv``; read by
+    :func:`repvision.datasets.videos.load_videos`). None for the exercise data layout (or a missing path)."""
+    d = Path(data)
+    if d.is_file():
+        return d
+    if d.is_dir() and not any((d / rel).exists() for rel in _DATA_LAYOUT):
+        return d
+    return None
+
+
+def _check_own_videos(source: Path, clips: list[ClipFeatures], exercises: frozenset[str]) -> None:
+    """Raise :class:`ManifestError` unless one's own videos can train and cross-validate a classifier."""
+    labels = sorted({c.label for c in clips})
+    if len(exercises) < 2:
+        raise ManifestError(
+            f"videos of at least two exercises in {source} (root/<exercise>/*.mp4, a folder per exercise)",
+            f"{len(clips)} usable clips labelled {', '.join(labels) or '(none)'}",
+            "Add a folder of clips for each exercise the model should tell apart.")
+    if len({c.group for c in clips}) < 2:
+        raise ManifestError(f"at least two video groups in {source} for the cross-validation",
+                            "one group", "Add videos, or give them different group_id values in the manifest.")
+
+
 def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
                              extract_video_poses: bool = True, class_weight_power: float = CLASS_WEIGHT_POWER,
                              rotations: tuple[float, ...] = ROTATIONS_DEG) -> dict[str, Any]:
@@ -396,7 +434,12 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     Parameters
     ----------
     data_dir:
-        The exercise data folder (``penn_action/``, ``repcount_a/``, ``pose_trainer/``, ``videos/``).
+        The exercise data folder (``penn_action/``, ``repcount_a/``, ``pose_trainer/``, ``videos/``): the
+        shipped model's recipe. Or one's own videos (:func:`own_videos`): a ``root/<exercise>/*.mp4`` folder
+        or a manifest CSV; the model then learns those labels (any name; clips under
+        :data:`NON_EXERCISE_LABELS` teach it to answer "unknown") with the same recipe, cross-validated with
+        each video its own group (manifest: by ``group_id``), and answers with them
+        (``ExerciseClassifier.exercise_classes``). Use it with ``repvision analyze VIDEO --classifier FILE``.
     out_path:
         Where to write the ``.npz`` model (see :meth:`ExerciseClassifier.save`).
     console:
@@ -415,36 +458,56 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     dict of figures (JSON-serialisable): ``penn_test`` (8-class and 15-class top-1, unknown rates),
     ``cv`` per source (top-1 on in-vocabulary clips, accuracy with the unknown rule, unknown rates),
     ``cv_wrong_non_penn`` (out-of-fold top-1 errors outside Penn Action), ``threshold``, ``n_clips`` per
-    source, ``seconds``.
+    source, ``seconds``. ``penn_test`` is None when training on one's own videos.
 
     Raises
     ------
     ManifestError
-        A dataset folder is missing or malformed.
+        A dataset folder is missing or malformed; one's own videos hold fewer than two exercise labels or
+        fewer than two groups.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
     t0 = time.perf_counter()
-    clips, penn_test, n_clips, dropped = training_pool(data_dir, console, extract_video_poses, rotations=rotations)
+    own = own_videos(data_dir)
+    if own is None:
+        clips, penn_test, n_clips, dropped = training_pool(data_dir, console, extract_video_poses,
+                                                           rotations=rotations)
+        exercises, answers = EXERCISES, None
+    else:
+        from repvision.datasets.videos import load_videos
+
+        with console.status("Extracting video poses (cached after the first run)") as st:
+            videos = load_videos(own, progress=lambda i, n, p: st.update(
+                escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
+        clips, penn_test, n_clips, dropped = pool_from_sources({"videos": videos}, [], rotations)
+        exercises = frozenset(c.label for c in clips) - NON_EXERCISE_LABELS
+        answers = tuple(sorted(exercises))
+        _check_own_videos(own, clips, exercises)
     sources = list(n_clips)
     console.print(f"clips: {n_clips}; without any person (dropped): {dropped or 'none'}; "
                   f"Penn test clips: {len(penn_test)}")
 
     # ---- grouped cross-validation over the training pool (out-of-fold clip probabilities)
     labels = np.array([c.label for c in clips])
-    oof, all_classes = cross_validated_proba(clips, SEED, N_FOLDS, console, class_weight_power=class_weight_power)
-    thr, thr_table = choose_unknown_threshold(list(labels), oof, all_classes)
+    # fewer folds where there are fewer groups, or fewer clips in the largest class (scikit-learn's limit)
+    n_folds = min(N_FOLDS, len({c.group for c in clips}), max(Counter(c.label for c in clips).values()))
+    oof, all_classes = cross_validated_proba(clips, SEED, n_folds, console, class_weight_power=class_weight_power)
+    thr, thr_table = choose_unknown_threshold(list(labels), oof, all_classes, exercises)
 
     # ---- final model on the whole pool, evaluated on the Penn Action official test split
     with console.status("Training the final model"):
-        final = fit_clips(clips, SEED, unknown_threshold=thr, class_weight_power=class_weight_power)
-    penn_fig = penn_test_figures(final, penn_test, thr)
+        final = fit_clips(clips, SEED, unknown_threshold=thr, class_weight_power=class_weight_power,
+                          params=None if answers is None else {"exercise_classes": answers})
+    penn_fig = penn_test_figures(final, penn_test, thr) if penn_test else None
     cv_fig = {}
     for src in sources + ["all"]:
         idx = [i for i, c in enumerate(clips) if src == "all" or c.source == src]
-        cv_fig[src] = figures_at_threshold([clips[i].label for i in idx], oof[idx], all_classes, thr)
+        cv_fig[src] = figures_at_threshold([clips[i].label for i in idx], oof[idx], all_classes, thr,
+                                           exercises=exercises)
     per_class = {}
     for lab in all_classes:
         idx = [i for i, c in enumerate(clips) if c.label == lab and c.source != "penn_action"]
@@ -453,28 +516,31 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
                 [all_classes[int(np.argmax(oof[i]))] == lab for i in idx])}
     wrong = [{"clip": c.name, "source": c.source, "label": c.label,
               "predicted": str(all_classes[int(np.argmax(oof[i]))]), "p": round(float(oof[i].max()), 3)}
-             for i, c in enumerate(clips) if c.source != "penn_action" and c.label in EXERCISES
+             for i, c in enumerate(clips) if c.source != "penn_action" and c.label in exercises
              and all_classes[int(np.argmax(oof[i]))] != c.label]
     figures: dict[str, Any] = {
         "penn_test": penn_fig, "cv": cv_fig, "cv_per_class_non_penn": per_class, "cv_wrong_non_penn": wrong,
-        "threshold": thr, "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": N_FOLDS, "seed": SEED,
+        "threshold": thr, "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": n_folds, "seed": SEED,
         "class_weight_power": class_weight_power, "rotations_deg": [float(a) for a in rotations],
         "classes": [str(c) for c in final.classes_],
     }
     final.metadata_ = {"figures": figures, "trained_on": sorted(sources), "model_params": {
         k: list(v) if isinstance(v, tuple) else v for k, v in MODEL_PARAMS.items()}}
+    if own is not None:
+        final.metadata_["own_videos"] = str(own)
     out_path = Path(out_path)
     final.save(out_path)
     figures["model_bytes"] = out_path.stat().st_size
     figures["seconds"] = round(time.perf_counter() - t0, 1)
 
-    tab = Table(title="Penn Action official test split (trained on the train split + other sources)")
-    for col in ("figure", "value"):
-        tab.add_column(col)
-    for k, v in penn_fig.items():
-        tab.add_row(k, str(v))
-    console.print(tab)
-    tab = Table(title=f"Grouped {N_FOLDS}-fold cross-validation (out-of-fold clips), unknown threshold {thr:.2f}")
+    if penn_fig is not None:
+        tab = Table(title="Penn Action official test split (trained on the train split + other sources)")
+        for col in ("figure", "value"):
+            tab.add_column(col)
+        for k, v in penn_fig.items():
+            tab.add_row(k, str(v))
+        console.print(tab)
+    tab = Table(title=f"Grouped {n_folds}-fold cross-validation (out-of-fold clips), unknown threshold {thr:.2f}")
     for col in ("source", "exercise clips", "top-1", "acc. with unknown", "unknown (ex.)", "wrong (ex.)",
                 "negatives", "unknown (neg.)"):
         tab.add_column(col)
@@ -490,8 +556,8 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     for lab, f in per_class.items():
         tab.add_row(lab, str(f["n"]), str(f["top1"]))
     console.print(tab)
-    console.print(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s",
-                  markup=False)
+    console.print(f"model written to {out_path} ({figures['model_bytes']} bytes) in {figures['seconds']} s; "
+                  f"use it with: repvision analyze VIDEO --classifier {out_path}", markup=False)
     return figures
 
 
@@ -501,7 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     import json
 
     ap = argparse.ArgumentParser(description="Train the default repvision exercise classifier.")
-    ap.add_argument("--data", required=True, help="exercise data folder (layout of shared/data)")
+    ap.add_argument("--data", required=True, help="exercise data folder (layout of shared/data), or your own videos "
+                    "(a root/<exercise>/*.mp4 folder or a manifest CSV)")
     ap.add_argument("--out", default="src/repvision/models/exercise_classifier.npz", help="model file to write")
     ap.add_argument("--no-videos", action="store_true", help="skip pose extraction from videos/manifest.csv")
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")

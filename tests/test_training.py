@@ -1,0 +1,119 @@
+"""Training the default classifier on one's own videos (a root/<exercise>/*.mp4 folder) and using the model
+in analyze: the committed real clips, filed under labels outside repvision's vocabulary."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from repvision.errors import ManifestError
+
+DATA = Path(__file__).parent / "data"
+#: Own labels (not in repvision's vocabulary) -> committed clips of that movement.
+OWN = {"goblet_squat": ("calimiro_squat_19.mp4", "repcount_test2315_squat.mp4"),
+       "crunch": ("repcount_test2021_sit_up.mp4", "phone_portrait_rotated_sit_up.mp4")}
+
+
+def _own_folder(root: Path, layout: dict[str, tuple[str, ...]]) -> Path:
+    for label, clips in layout.items():
+        (root / label).mkdir(parents=True)
+        for c in clips:
+            os.symlink(DATA / c, root / label / c)
+    return root
+
+
+@pytest.fixture(scope="module")
+def own_model(tmp_path_factory):
+    pytest.importorskip("sklearn")
+    from rich.console import Console
+
+    from repvision.training import train_default_classifier
+
+    d = tmp_path_factory.mktemp("own")
+    folder = _own_folder(d / "videos", OWN)
+    out = d / "model.npz"
+    figures = train_default_classifier(folder, out, console=Console(quiet=True))
+    return out, figures
+
+
+def test_own_videos_train_a_model_with_their_labels(own_model):
+    from repvision.classify import ExerciseClassifier
+
+    out, figures = own_model
+    clf = ExerciseClassifier.load(out)
+    assert clf.classes_.tolist() == ["crunch", "goblet_squat"]
+    assert clf.answerable() == {"crunch", "goblet_squat"}
+    assert clf.metadata_["own_videos"].endswith("videos")
+    # cross-validated over the 4 videos (2 folds: 2 clips in the largest class), no Penn Action test split
+    assert figures["penn_test"] is None and figures["n_folds"] == 2
+    assert figures["cv"]["videos"]["n_exercise_clips"] == 4
+    assert 0.2 <= figures["threshold"] <= 0.95
+
+
+def test_analyze_answers_with_the_own_model(own_model):
+    from repvision.config import AnalyzeConfig
+    from repvision.pipeline import analyze
+
+    out, _ = own_model
+    a = analyze(DATA / "calimiro_squat_19.mp4", AnalyzeConfig(classifier=str(out)))
+    # the shipped vocabulary has no "goblet_squat": only a model that answers with its own labels says it
+    assert a.exercise.label == "goblet_squat"
+    assert {lab for lab, _ in a.exercise.top} == {"goblet_squat", "crunch"}
+    assert a.repetitions.count == 2   # counting is class-agnostic
+    assert a.form.mode == "none" and "No form rules for goblet_squat" in a.form.message
+
+
+def test_shipped_model_keeps_its_vocabulary():
+    from repvision.classify import EXERCISES, load_classifier, load_default_classifier
+
+    clf = load_classifier(None)
+    assert clf is load_default_classifier()
+    assert clf.exercise_classes is None and clf.answerable() == EXERCISES
+
+
+def test_one_label_is_a_clear_error(tmp_path):
+    pytest.importorskip("sklearn")
+    from rich.console import Console
+
+    from repvision.training import train_default_classifier
+
+    folder = _own_folder(tmp_path / "videos", {"goblet_squat": OWN["goblet_squat"]})
+    with pytest.raises(ManifestError, match="at least two exercises"):
+        train_default_classifier(folder, tmp_path / "m.npz", console=Console(quiet=True))
+
+
+def test_own_folder_vs_data_layout(tmp_path):
+    from repvision.training import own_videos
+
+    (tmp_path / "squat").mkdir()
+    assert own_videos(tmp_path) == tmp_path
+    (tmp_path / "pose_trainer").mkdir()
+    assert own_videos(tmp_path) is None              # the exercise data layout
+    assert own_videos(tmp_path / "nowhere") is None   # missing: the data-layout loader says so
+    csv = tmp_path / "m.csv"
+    csv.write_text("path,exercise\n")
+    assert own_videos(csv) == csv
+
+
+def test_torch_model_trains_on_own_videos(tmp_path):
+    pytest.importorskip("torch")
+    from repvision.evaluation import train_model
+    from repvision.seq_models import TorchSequenceClassifier
+
+    folder = _own_folder(tmp_path / "videos", OWN)
+    res = train_model("mlp", folder, tmp_path / "mlp.pt", epochs=2)
+    assert res["datasets"] == ["videos"] and res["n_clips"] == 4
+    assert sorted(TorchSequenceClassifier.load(str(tmp_path / "mlp.pt")).classes_.tolist()) == ["crunch", "goblet_squat"]
+
+
+def test_cli_missing_classifier_fails_before_pose_estimation(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "repvision.cli", "analyze", str(DATA / "calimiro_squat_19.mp4"),
+                        "--classifier", str(tmp_path / "none.npz"), "--json", str(tmp_path / "o.json"),
+                        "--no-cache"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "classifier file" in r.stderr + r.stdout
+    assert not (tmp_path / "o.json").exists()
