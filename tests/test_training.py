@@ -117,3 +117,39 @@ def test_cli_missing_classifier_fails_before_pose_estimation(tmp_path):
     assert r.returncode == 2
     assert "classifier file" in r.stderr + r.stdout
     assert not (tmp_path / "o.json").exists()
+
+
+def test_own_form_rules_judge_an_own_exercise(own_model, tmp_path):
+    from repvision.config import AnalyzeConfig
+    from repvision.form import RULES_DIR
+    from repvision.pipeline import analyze
+
+    out, _ = own_model
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "goblet_squat.toml").write_text((RULES_DIR / "squat.toml").read_text())   # still says "squat"
+    a = analyze(DATA / "calimiro_squat_19.mp4", AnalyzeConfig(classifier=str(out), form_rules=str(rules)))
+    assert a.exercise.label == "goblet_squat"
+    assert a.form.mode == "reps" and a.form.exercise == "goblet_squat" and len(a.form.reps) == 2
+    # the range of motion is that of the rule file's driving joint (the knee), not the largest-moving joint
+    assert {r.joint for r in a.repetitions.full} == {"knee"}
+
+
+def test_own_rule_file_overrides_the_shipped_one(tmp_path):
+    from repvision.form import RULES_DIR, exercises_with_rules, rules_for
+
+    text = (RULES_DIR / "squat.toml").read_text()
+    assert "max = 0.0" in text
+    (tmp_path / "squat.toml").write_text(text.replace("max = 0.0", "max = -5.0", 1))   # stricter depth
+    assert rules_for("squat", tmp_path).checks["depth"].max == -5.0
+    assert rules_for("squat").checks["depth"].max == 0.0
+    assert rules_for("goblet_squat", tmp_path) is None
+    assert exercises_with_rules(tmp_path) == exercises_with_rules()
+
+
+def test_missing_form_rules_folder_is_a_config_error(tmp_path):
+    from repvision.config import AnalyzeConfig
+    from repvision.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no such folder"):
+        AnalyzeConfig(form_rules=str(tmp_path / "nowhere"))

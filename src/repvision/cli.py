@@ -84,6 +84,9 @@ def analyze(
     exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
     classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
                                               "(e.g. from `repvision train` on your own videos) [default: shipped]."),
+    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
+                                              "(<exercise>.toml, format of repvision/form_rules/), used before "
+                                              "the shipped ones."),
     follow_exerciser: Optional[bool] = typer.Option(
         None, "--follow-exerciser/--no-follow-exerciser",
         help="With several people in view, analyse the one exercising (a second, slower pose pass) "
@@ -103,7 +106,8 @@ def analyze(
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
                       pose_workers=pose_workers, follow_exerciser=follow_exerciser,
-                      cache=False if no_cache else None, classifier=None if classifier is None else str(classifier))
+                      cache=False if no_cache else None, classifier=None if classifier is None else str(classifier),
+                      form_rules=None if form_rules is None else str(form_rules))
         if progress is ProgressMode.json:
             def cb(stage, done, total):
                 if done % 10 == 0 or done == total:
@@ -149,6 +153,8 @@ def batch(
                                                "when several videos run at once]."),
     classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
                                               "[default: shipped]."),
+    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
+                                              "(<exercise>.toml), used before the shipped ones."),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
 ) -> None:
@@ -159,7 +165,8 @@ def batch(
 
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
-                      classifier=None if classifier is None else str(classifier))
+                      classifier=None if classifier is None else str(classifier),
+                      form_rules=None if form_rules is None else str(form_rules))
         if cfg.classifier is not None:   # a bad path fails once here, not once per video
             from repvision.classify import load_classifier
 

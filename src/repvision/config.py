@@ -83,6 +83,11 @@ class AnalyzeConfig:
         Path of an exercise classifier ``.npz`` to use instead of the shipped one, e.g. one trained on your own
         videos (``repvision train --data root/<exercise>/*.mp4-folder --out model.npz``); None: the shipped
         model. A relative path in a settings file is relative to the working directory.
+    form_rules:
+        A folder of your own form rule files, ``<exercise>.toml`` in the format of the shipped ones
+        (``repvision/form_rules/``); a file there is used instead of the shipped one for its exercise, e.g. a copy
+        of ``squat.toml`` saved as ``goblet_squat.toml`` for an exercise of your own classifier. None: shipped
+        rules only.
     """
 
     pose_model: str = "lite"
@@ -98,6 +103,7 @@ class AnalyzeConfig:
     set_gap_s: float = SET_GAP_S
     follow_exerciser: bool = True
     classifier: str | None = None
+    form_rules: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.stride, int) or self.stride < 1:
@@ -121,6 +127,11 @@ class AnalyzeConfig:
         if self.classifier is not None and not isinstance(self.classifier, (str, Path)):
             raise ConfigError("classifier: the path of a classifier .npz, or none", f"{self.classifier!r}",
                               'Use e.g. classifier = "my_exercises.npz".')
+        if self.form_rules is not None and (not isinstance(self.form_rules, (str, Path))
+                                            or not Path(self.form_rules).is_dir()):
+            raise ConfigError("form_rules: a folder of <exercise>.toml rule files, or none", f"{self.form_rules!r}"
+                              + ("" if not isinstance(self.form_rules, (str, Path)) else " (no such folder)"),
+                              "Check the path; copy a shipped rule file from repvision/form_rules/ to start.")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AnalyzeConfig":

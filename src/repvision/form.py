@@ -39,7 +39,7 @@ ratio is ambiguous, the depth (z) difference of the shoulders decides (MediaPipe
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -267,6 +267,23 @@ def load_rules(exercise: str, rules_dir: str | Path | None = None) -> RuleSet | 
 def available_exercises(rules_dir: str | Path | None = None) -> tuple[str, ...]:
     """Exercise labels that have a rule file."""
     return tuple(sorted(p.stem for p in Path(rules_dir or RULES_DIR).glob("*.toml")))
+
+
+def rules_for(exercise: str, extra_dir: str | Path | None = None) -> RuleSet | None:
+    """The rules of ``exercise``: ``<extra_dir>/<exercise>.toml`` when that file exists (your own rules, e.g.
+    for an exercise of your own classifier, or stricter thresholds), else the shipped file; None when neither
+    exists. The file name decides the exercise (a copy of ``squat.toml`` saved as ``goblet_squat.toml`` judges
+    ``goblet_squat``). Raises :class:`ConfigError` for a malformed file."""
+    rs = load_rules(exercise, extra_dir) if extra_dir is not None else None
+    if rs is None:
+        return load_rules(exercise)
+    return rs if rs.exercise == exercise else replace(rs, exercise=exercise)
+
+
+def exercises_with_rules(extra_dir: str | Path | None = None) -> tuple[str, ...]:
+    """Labels with a rule file, shipped or in ``extra_dir``."""
+    extra = available_exercises(extra_dir) if extra_dir is not None else ()
+    return tuple(sorted(set(available_exercises()) | set(extra)))
 
 
 # ----------------------------------------------------------------------------------------------- geometry

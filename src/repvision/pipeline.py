@@ -162,24 +162,29 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     t2 = time.perf_counter()
     from repvision.reps import count_repetitions, split_sets
 
+    from repvision.form import FormReport, assess_form, exercises_with_rules, rules_for
+    from repvision.reps import EXERCISE_JOINTS
+
     hint = None if exercise.is_unknown else exercise.label
-    repetitions: RepetitionCount = count_repetitions(pose, exercise=hint)
+    rules = None if hint is None else rules_for(hint, cfg.form_rules)
+    # an exercise outside repvision's vocabulary reports the range of motion of its rule file's driving joint
+    joint = rules.driving_joint if rules is not None and hint not in EXERCISE_JOINTS else None
+    repetitions: RepetitionCount = count_repetitions(pose, exercise=hint, joint=joint)
     sets = split_sets(repetitions, cfg.set_gap_s)
     timings["reps_s"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
-    from repvision.form import FormReport, assess_form, available_exercises
-
     if exercise.is_unknown:
         form = FormReport("unknown", "none", None,
                           message="Form was not judged: the exercise was not recognised with enough confidence "
                                   "(pass --exercise to name it).")
-    elif exercise.label not in available_exercises():
+    elif rules is None:
         form = FormReport(exercise.label, "none", None,
                           message=f"No form rules for {exercise.label}; form was not judged (rules exist for: "
-                                  f"{', '.join(available_exercises())}).")
+                                  f"{', '.join(exercises_with_rules(cfg.form_rules))}; add your own with "
+                                  f"--form-rules DIR holding {exercise.label}.toml).")
     else:
-        form = assess_form(pose, exercise.label, repetitions)
+        form = assess_form(pose, exercise.label, repetitions, rules=rules)
     timings["form_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
 

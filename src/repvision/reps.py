@@ -651,7 +651,10 @@ def _angle_series(seq: PoseSequence, joint: str) -> np.ndarray:
     return m
 
 
-def _choose_joint(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None) -> tuple[str | None, bool | None]:
+def _choose_joint(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None,
+                  joint: str | None = None) -> tuple[str | None, bool | None]:
+    if joint is not None:
+        return joint, None
     if exercise in EXERCISE_JOINTS:
         return EXERCISE_JOINTS[exercise]
     if not cycles:
@@ -679,11 +682,11 @@ def _partial_mask(cycles: list[_Cycle], cfg: RepCounterConfig) -> np.ndarray:
 
 
 def _build(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, cfg: RepCounterConfig,
-           index0: int = 0) -> list[Repetition]:
+           index0: int = 0, joint: str | None = None) -> list[Repetition]:
     t = seq.timestamps
     n = len(seq)
     partial = _partial_mask(cycles, cfg)
-    joint, flex_conc = _choose_joint(seq, cycles, exercise)
+    joint, flex_conc = _choose_joint(seq, cycles, exercise, joint)
     ang = _angle_series(seq, joint) if joint else None
     reps = []
     for i, c in enumerate(cycles):
@@ -786,7 +789,7 @@ def _voted_cycles(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[_Signal, li
 
 
 def count_repetitions(seq: PoseSequence, exercise: str | None = None,
-                      config: RepCounterConfig | None = None) -> RepetitionCount:
+                      config: RepCounterConfig | None = None, *, joint: str | None = None) -> RepetitionCount:
     """Count repetitions in one person's pose sequence (offline, whole sequence known).
 
     Parameters
@@ -799,6 +802,11 @@ def count_repetitions(seq: PoseSequence, exercise: str | None = None,
         motion and tempo are reported. Counting itself is class-agnostic.
     config:
         Settings (:class:`RepCounterConfig`); defaults when None.
+    joint:
+        The joint whose range of motion is reported (``knee``, ``elbow``, ``hip``, ``shoulder``), overriding
+        the exercise's (:data:`EXERCISE_JOINTS`), e.g. the ``driving_joint`` of your own rule file for an
+        exercise outside repvision's vocabulary; without either, the joint with the largest median range of
+        motion over the cycles. Its concentric phase is then not known (tempo split left out).
 
     Returns
     -------
@@ -809,7 +817,7 @@ def count_repetitions(seq: PoseSequence, exercise: str | None = None,
     if len(seq) < 3:
         return RepetitionCount((), "", METHOD)
     sig, cycles = _voted_cycles(seq, cfg)
-    reps = _build(seq, cycles, exercise, cfg)
+    reps = _build(seq, cycles, exercise, cfg, joint=joint)
     return RepetitionCount(tuple(reps), f"pca{sig.component}", METHOD)
 
 
