@@ -44,3 +44,18 @@ def squat_pose():
     from repvision.pose import estimate_video
 
     return estimate_video(DATA / "calimiro_squat_19.mp4", "lite")
+
+
+#: Labels of one's own (outside repvision's vocabulary) -> committed clips of that movement: a tiny
+#: ``root/<exercise>/*.mp4`` folder for training and evaluating on one's own videos.
+OWN_VIDEOS = {"goblet_squat": ("calimiro_squat_19.mp4", "repcount_test2315_squat.mp4"),
+              "crunch": ("repcount_test2021_sit_up.mp4", "phone_portrait_rotated_sit_up.mp4")}
+
+
+def make_own_videos(root: Path, layout: dict[str, tuple[str, ...]] = OWN_VIDEOS) -> Path:
+    """Lay out committed clips as ``root/<label>/<clip>`` (symbolic links); returns ``root``."""
+    for label, clips in layout.items():
+        (root / label).mkdir(parents=True)
+        for c in clips:
+            os.symlink(DATA / c, root / label / c)
+    return root

@@ -3,27 +3,13 @@ in analyze: the committed real clips, filed under labels outside repvision's voc
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from conftest import DATA, OWN_VIDEOS as OWN, make_own_videos as _own_folder
 from repvision.errors import ManifestError
-
-DATA = Path(__file__).parent / "data"
-#: Own labels (not in repvision's vocabulary) -> committed clips of that movement.
-OWN = {"goblet_squat": ("calimiro_squat_19.mp4", "repcount_test2315_squat.mp4"),
-       "crunch": ("repcount_test2021_sit_up.mp4", "phone_portrait_rotated_sit_up.mp4")}
-
-
-def _own_folder(root: Path, layout: dict[str, tuple[str, ...]]) -> Path:
-    for label, clips in layout.items():
-        (root / label).mkdir(parents=True)
-        for c in clips:
-            os.symlink(DATA / c, root / label / c)
-    return root
 
 
 @pytest.fixture(scope="module")
