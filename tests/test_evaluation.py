@@ -18,10 +18,12 @@ def test_evaluate_writes_confusion_matrix_and_training_curves(tmp_path):
     from repvision.evaluation import evaluate
 
     folder = make_own_videos(tmp_path / "videos")
+    (folder / "goblet_squat" / "truncated.mp4").write_bytes((DATA / "calimiro_squat_19.mp4").read_bytes()[:2000])
     out = tmp_path / "eval"
     fig = evaluate("mlp", folder, "videos", folds=2, out=out, epochs=3)
     n = sum(len(v) for v in OWN_VIDEOS.values())
     assert fig["n"] == n and fig["labels"] == ["crunch", "goblet_squat"]
+    assert fig["n_unreadable_videos"] == 1   # the truncated file is left out, the rest evaluated
     assert fig["protocol"] == "stratified 2-fold CV grouped by group_id"
     assert json.loads((out / "metrics.json").read_text())["confusion"] == fig["confusion"]
     rows = list(csv.reader(open(out / "confusion.csv", newline="")))

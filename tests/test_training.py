@@ -21,6 +21,7 @@ def own_model(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("own")
     folder = _own_folder(d / "videos", OWN)
+    (folder / "crunch" / "broken.mp4").write_bytes(b"not a video")   # left out, not fatal
     out = d / "model.npz"
     figures = train_default_classifier(folder, out, console=Console(quiet=True))
     return out, figures
@@ -37,6 +38,8 @@ def test_own_videos_train_a_model_with_their_labels(own_model):
     # cross-validated over the 4 videos (2 folds: 2 clips in the largest class), no Penn Action test split
     assert figures["penn_test"] is None and figures["n_folds"] == 2
     assert figures["cv"]["videos"]["n_exercise_clips"] == 4
+    (bad,) = figures["unreadable_videos"]
+    assert bad["path"].endswith("broken.mp4") and "video" in bad["error"]
     assert 0.2 <= figures["threshold"] <= 0.95
 
 

@@ -60,10 +60,11 @@ def available_datasets(data: str | Path) -> list[str]:
     return [k for k, rel in DATASETS.items() if (d / rel).exists()]
 
 
-def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str], None] | None = None
-                 ) -> list[Sample]:
+def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str], None] | None = None,
+                 skipped: list[tuple[str, str]] | None = None) -> list[Sample]:
     """Samples of one dataset under the data folder (layout of ``shared/data``; ``videos`` also accepts a
-    manifest CSV or a ``root/<exercise>/*.mp4`` folder given directly as ``data``).
+    manifest CSV or a ``root/<exercise>/*.mp4`` folder given directly as ``data``). ``skipped``: for
+    ``videos``, unreadable files are left out and listed there (:func:`repvision.datasets.videos.load_videos`).
 
     Raises
     ------
@@ -82,7 +83,7 @@ def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str]
         from repvision.datasets.videos import load_videos
 
         src = d / "videos" / "manifest.csv" if (d / "videos" / "manifest.csv").is_file() else d
-        return load_videos(src, progress=progress)
+        return load_videos(src, progress=progress, skipped=skipped)
     if name == "repcount_a":
         from repvision.datasets.repcount import repcount_samples
 
@@ -283,8 +284,11 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
         raise ManifestError("at least 2 folds", str(folds), "Pass --folds 2 or more.")
     console = console or Console(stderr=True)
     t0 = time.perf_counter()
+    unreadable: list[tuple[str, str]] = []
     if samples is None:
-        samples = load_dataset(data, dataset)
+        samples = load_dataset(data, dataset, skipped=unreadable)
+    for path, why in unreadable:
+        console.print(f"left out {path}: {why}", markup=False)
     clips, keep = prepare_clips(model, samples, dataset)
     kept = [samples[i] for i in keep]
     labels = np.array([s.label for s in kept])
@@ -325,7 +329,7 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     yt, yp = labels[test].tolist(), [str(v) for v in pred[test]]
     m = classification_metrics(yt, yp, sorted(set(labels.tolist())))
     fig: dict[str, Any] = {"model": model, "dataset": dataset, "protocol": protocol, **m,
-                           "n_dropped_no_person": len(samples) - len(kept)}
+                           "n_dropped_no_person": len(samples) - len(kept), "n_unreadable_videos": len(unreadable)}
     if dataset == "penn_action":
         ex = [i for i, y in enumerate(yt) if y in PENN_EXERCISES]
         m8 = classification_metrics([yt[i] for i in ex], [yp[i] for i in ex], list(PENN_EXERCISES))
@@ -369,7 +373,11 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
                             "videos (a root/<exercise>/*.mp4 folder or a manifest CSV).")
     for name in present:
         with console.status(f"loading {name}"):
-            samples = load_dataset(data, name)
+            unreadable: list[tuple[str, str]] = []
+            samples = load_dataset(data, name, skipped=unreadable)
+        for path, why in unreadable:
+            console.print(f"left out {path}: {why}", markup=False)
+        with console.status(f"preparing {name}"):
             if name == "penn_action":
                 samples = [s for s in samples if s.meta.get("split") == "train"]
             c, keep = prepare_clips(model, samples, name)

@@ -480,9 +480,12 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     else:
         from repvision.datasets.videos import load_videos
 
+        unreadable: list[tuple[str, str]] = []
         with console.status("Extracting video poses (cached after the first run)") as st:
             videos = load_videos(own, progress=lambda i, n, p: st.update(
-                escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
+                escape(f"Video poses {i + 1}/{n}: {Path(p).name}")), skipped=unreadable)
+        for path, why in unreadable:
+            console.print(f"left out {path}: {why}", markup=False)
         clips, penn_test, n_clips, dropped = pool_from_sources({"videos": videos}, [], rotations)
         exercises = frozenset(c.label for c in clips) - NON_EXERCISE_LABELS
         answers = tuple(sorted(exercises))
@@ -528,6 +531,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         k: list(v) if isinstance(v, tuple) else v for k, v in MODEL_PARAMS.items()}}
     if own is not None:
         final.metadata_["own_videos"] = str(own)
+        figures["unreadable_videos"] = [{"path": p, "error": why} for p, why in unreadable]
     out_path = Path(out_path)
     final.save(out_path)
     figures["model_bytes"] = out_path.stat().st_size

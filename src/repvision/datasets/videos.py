@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable
 
 from repvision.datasets.base import Sample, read_table
-from repvision.errors import ManifestError
+from repvision.errors import ManifestError, NoDecodableFramesError, NotAVideoError, UnsupportedCodecError, \
+    VideoNotFoundError
 
 #: Columns a video manifest must have.
 REQUIRED_COLUMNS: tuple[str, ...] = ("path", "exercise")
@@ -110,7 +111,8 @@ def list_videos(source: str | Path) -> list[dict[str, str]]:
     return rows
 
 
-def load_videos(source: str | Path, model: str = "lite", progress: ProgressCallback | None = None) -> list[Sample]:
+def load_videos(source: str | Path, model: str = "lite", progress: ProgressCallback | None = None,
+                skipped: list[tuple[str, str]] | None = None) -> list[Sample]:
     """Load labelled videos and their poses.
 
     Parameters
@@ -121,6 +123,10 @@ def load_videos(source: str | Path, model: str = "lite", progress: ProgressCallb
         Pose model passed to :func:`repvision.pose.estimate_video`.
     progress:
         Called as ``progress(i, n, path)`` before each video.
+    skipped:
+        When a list, a video that cannot be read (missing, corrupt, unsupported codec, no decodable frame) is
+        left out and ``(path, message)`` is appended to it, so one broken file among many does not stop a
+        training run; None: such a video raises.
 
     Returns
     -------
@@ -141,7 +147,13 @@ def load_videos(source: str | Path, model: str = "lite", progress: ProgressCallb
     for i, r in enumerate(rows):
         if progress is not None:
             progress(i, len(rows), r["path"])
-        info, pose, _ = estimate_video(r["path"], model)
+        try:
+            info, pose, _ = estimate_video(r["path"], model)
+        except (VideoNotFoundError, NotAVideoError, UnsupportedCodecError, NoDecodableFramesError) as exc:
+            if skipped is None:
+                raise
+            skipped.append((r["path"], str(exc)))
+            continue
         meta = {k: v for k, v in r.items() if k not in ("path", "exercise", "group_id", "name")}
         rc = (r.get("rep_count") or "").strip()
         meta["rep_count"] = int(float(rc)) if rc else None
