@@ -142,3 +142,15 @@ def test_missing_form_rules_folder_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="no such folder"):
         AnalyzeConfig(form_rules=str(tmp_path / "nowhere"))
+
+
+def test_live_uses_the_own_model(own_model):
+    from repvision.live import run_live
+
+    out, _ = own_model
+    events: list[dict] = []
+    result = run_live(DATA / "calimiro_squat_19.mp4", window=False, countdown_s=0.0, realtime=False,
+                      emit=events.append, classifier=out)
+    live_labels = {e.get("label") for e in events if e["event"] == "exercise"}
+    assert live_labels and live_labels <= {"goblet_squat", "crunch", "unknown"}
+    assert result.analysis.exercise.label == "goblet_squat"   # the final analysis uses it too
