@@ -154,3 +154,15 @@ def test_live_uses_the_own_model(own_model):
     live_labels = {e.get("label") for e in events if e["event"] == "exercise"}
     assert live_labels and live_labels <= {"goblet_squat", "crunch", "unknown"}
     assert result.analysis.exercise.label == "goblet_squat"   # the final analysis uses it too
+
+
+def test_folder_without_videos_names_both_layouts(tmp_path):
+    pytest.importorskip("sklearn")
+    from rich.console import Console
+
+    from repvision.training import train_default_classifier
+
+    (tmp_path / "data" / "notes").mkdir(parents=True)   # e.g. the folder above shared/data
+    with pytest.raises(ManifestError, match="exercise data layout") as err:
+        train_default_classifier(tmp_path / "data", tmp_path / "m.npz", console=Console(quiet=True))
+    assert "no <exercise>/ sub-folders with videos" in err.value.found

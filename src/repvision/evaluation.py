@@ -363,10 +363,12 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     t0 = time.perf_counter()
     clips, labels, groups = [], [], []
     present = [n for n in available_datasets(data) if n != "penn_action_8"]   # a subset of penn_action
-    from repvision.training import own_videos
+    from repvision.training import load_own_videos, own_videos
 
+    own = None
     if not present and own_videos(data) is not None:
         present = ["videos"]   # one's own root/<exercise>/*.mp4 folder or manifest CSV
+        own = own_videos(data)
     if not present:
         raise ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
                             "Pass --data pointing at a folder with the layout of shared/data, or at your own "
@@ -374,7 +376,8 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     for name in present:
         with console.status(f"loading {name}"):
             unreadable: list[tuple[str, str]] = []
-            samples = load_dataset(data, name, skipped=unreadable)
+            samples = (load_dataset(data, name, skipped=unreadable) if own is None
+                       else load_own_videos(own, skipped=unreadable))
         for path, why in unreadable:
             console.print(f"left out {path}: {why}", markup=False)
         with console.status(f"preparing {name}"):

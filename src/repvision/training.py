@@ -413,6 +413,23 @@ def own_videos(data: str | Path) -> Path | None:
     return None
 
 
+def load_own_videos(source: Path, progress: Any = None,
+                    skipped: list[tuple[str, str]] | None = None) -> list[Sample]:
+    """:func:`repvision.datasets.videos.load_videos` of one's own videos (:func:`own_videos`); when ``source``
+    holds no labelled video at all, the :class:`ManifestError` also names the exercise data layout, since the
+    folder may have been meant as that."""
+    from repvision.datasets.videos import NoVideosError, load_videos
+
+    try:
+        return load_videos(source, progress=progress, skipped=skipped)
+    except NoVideosError as exc:
+        raise ManifestError(
+            f"your own videos in {source} (root/<exercise>/*.mp4 or a manifest CSV), or the exercise data layout "
+            "(penn_action/, repcount_a/, pose_trainer/, videos/manifest.csv)", exc.found,
+            "Pass the folder that holds one sub-folder of clips per exercise, or the shared data folder itself "
+            "(e.g. ../shared/data).") from None
+
+
 def _check_own_videos(source: Path, clips: list[ClipFeatures], exercises: frozenset[str]) -> None:
     """Raise :class:`ManifestError` unless one's own videos can train and cross-validate a classifier."""
     labels = sorted({c.label for c in clips})
@@ -478,11 +495,9 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
                                                            rotations=rotations)
         exercises, answers = EXERCISES, None
     else:
-        from repvision.datasets.videos import load_videos
-
         unreadable: list[tuple[str, str]] = []
         with console.status("Extracting video poses (cached after the first run)") as st:
-            videos = load_videos(own, progress=lambda i, n, p: st.update(
+            videos = load_own_videos(own, progress=lambda i, n, p: st.update(
                 escape(f"Video poses {i + 1}/{n}: {Path(p).name}")), skipped=unreadable)
         for path, why in unreadable:
             console.print(f"left out {path}: {why}", markup=False)

@@ -67,6 +67,10 @@ def resolve_manifest_path(base: Path, rel: str) -> Path:
     return (base / p).resolve()
 
 
+class NoVideosError(ManifestError):
+    """A manifest or folder that exists but lists no labelled video (:func:`list_videos`)."""
+
+
 def list_videos(source: str | Path) -> list[dict[str, str]]:
     """The videos of a manifest CSV or a ``root/<exercise>/*.mp4`` folder, as manifest-like rows with an
     absolute ``path`` (no pose extraction).
@@ -74,7 +78,7 @@ def list_videos(source: str | Path) -> list[dict[str, str]]:
     Raises
     ------
     ManifestError
-        Nothing usable found, or a listed video file is missing.
+        A listed video file is missing; :class:`NoVideosError` (a subclass): nothing usable found.
     """
     src = Path(source)
     rows: list[dict[str, str]] = []
@@ -98,7 +102,7 @@ def list_videos(source: str | Path) -> list[dict[str, str]]:
             found=f"{src} does not exist", fix="Check the path.",
         )
     if not rows:
-        raise ManifestError(
+        raise NoVideosError(
             expected=f"labelled videos in {src}", found="no main rows / no <exercise>/ sub-folders with videos",
             fix="Use a manifest with variant=main rows, or put clips under root/<exercise>/.",
         )
