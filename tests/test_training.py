@@ -116,12 +116,33 @@ def test_own_form_rules_judge_an_own_exercise(own_model, tmp_path):
     out, _ = own_model
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "goblet_squat.toml").write_text((RULES_DIR / "squat.toml").read_text())   # still says "squat"
+    text = (RULES_DIR / "squat.toml").read_text()   # still says exercise = "squat"
+    assert 'driving_joint = "knee"\n' in text
+    text = text.replace('driving_joint = "knee"\n', 'driving_joint = "knee"\nprimary_muscles = ["quads", "glutes"]\n'
+                        'secondary_muscles = ["abs", "forearms"]\n', 1)
+    (rules / "goblet_squat.toml").write_text(text)
     a = analyze(DATA / "calimiro_squat_19.mp4", AnalyzeConfig(classifier=str(out), form_rules=str(rules)))
     assert a.exercise.label == "goblet_squat"
     assert a.form.mode == "reps" and a.form.exercise == "goblet_squat" and len(a.form.reps) == 2
     # the range of motion is that of the rule file's driving joint (the knee), not the largest-moving joint
     assert {r.joint for r in a.repetitions.full} == {"knee"}
+    # the muscle groups the rule file declares (forearms is not one of the 11 activation groups)
+    assert (a.muscles.primary, a.muscles.secondary) == (("quads", "glutes"), ("abs", "forearms"))
+    assert a.muscles.source == "your own rule file"
+    act = a.muscle_activation.activation
+    assert act["quads"] == act["glutes"] == 1.0 and act["abs"] == 0.5 and act["chest"] == 0.0
+
+
+def test_rule_file_muscles_must_be_known_groups():
+    from repvision.errors import ConfigError
+    from repvision.form import parse_rules
+
+    rs = parse_rules({"exercise": "goblet_squat", "primary_muscles": ["quads"]})
+    assert rs.primary_muscles == ("quads",) and rs.secondary_muscles == ()
+    with pytest.raises(ConfigError, match="'quadz'"):
+        parse_rules({"exercise": "goblet_squat", "primary_muscles": ["quadz"]})
+    with pytest.raises(ConfigError, match="a list of muscle group names"):
+        parse_rules({"exercise": "goblet_squat", "secondary_muscles": "abs"})
 
 
 def test_own_rule_file_overrides_the_shipped_one(tmp_path):

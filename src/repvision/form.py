@@ -42,7 +42,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -197,7 +197,9 @@ class RuleSet:
 
     ``mode``: ``reps`` (judged per repetition) or ``hold`` (judged over time, e.g. plank). ``driving_joint``:
     the joint whose left/right angles feed the ``asymmetry`` measure (``knee``, ``elbow``, ``hip``,
-    ``shoulder``). ``checks``: name -> :class:`CheckRule`, in file order.
+    ``shoulder``). ``checks``: name -> :class:`CheckRule`, in file order. ``primary_muscles`` /
+    ``secondary_muscles``: optional, for an exercise of your own (the shipped files leave them out: their
+    muscles are in :mod:`repvision.muscles`); group names of :data:`repvision.muscles.KNOWN_GROUPS`.
     """
 
     exercise: str
@@ -205,8 +207,22 @@ class RuleSet:
     mode: str = "reps"
     driving_joint: str = "knee"
     checks: dict[str, CheckRule] = field(default_factory=dict)
+    primary_muscles: tuple[str, ...] = ()
+    secondary_muscles: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        from repvision.muscles import KNOWN_GROUPS
+
+        for key in ("primary_muscles", "secondary_muscles"):
+            groups = getattr(self, key)
+            if isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
+                raise ConfigError(f"{key}: a list of muscle group names", repr(groups),
+                                  f'Write e.g. {key} = ["quads", "glutes"].')
+            unknown = sorted(set(groups) - KNOWN_GROUPS)
+            if unknown:
+                raise ConfigError(f"{key} among {', '.join(sorted(KNOWN_GROUPS))}", f"'{unknown[0]}'",
+                                  "Use one of those names.")
+            object.__setattr__(self, key, tuple(groups))
         if self.mode not in ("reps", "hold"):
             raise ConfigError("mode: 'reps' or 'hold'", f"mode = {self.mode!r}", "Fix the rule file.")
         if self.driving_joint not in ("knee", "elbow", "hip", "shoulder"):
@@ -278,6 +294,19 @@ def rules_for(exercise: str, extra_dir: str | Path | None = None) -> RuleSet | N
     if rs is None:
         return load_rules(exercise)
     return rs if rs.exercise == exercise else replace(rs, exercise=exercise)
+
+
+def own_muscles(labels: Iterable[str], extra_dir: str | Path | None) -> dict[str, tuple[tuple[str, ...],
+                                                                                      tuple[str, ...]]]:
+    """Muscle groups declared in the rule files of ``extra_dir`` for these exercise labels: label ->
+    (primary, secondary), for :func:`repvision.muscles.muscles_for` / ``activation_from_prediction``; labels
+    whose file declares none are left out. Empty without ``extra_dir``."""
+    out = {}
+    for lab in labels if extra_dir is not None else ():
+        rs = load_rules(lab, extra_dir)
+        if rs is not None and (rs.primary_muscles or rs.secondary_muscles):
+            out[lab] = (rs.primary_muscles, rs.secondary_muscles)
+    return out
 
 
 def exercises_with_rules(extra_dir: str | Path | None = None) -> tuple[str, ...]:

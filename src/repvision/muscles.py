@@ -49,8 +49,21 @@ _TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def muscles_for(exercise: str) -> MuscleGroups | None:
-    """Primary and secondary muscle groups of ``exercise`` (a vocabulary label), or None when unknown/other."""
+#: Every group name an exercise may list: the 11 :data:`MUSCLE_GROUPS` plus those the sources name beside them.
+KNOWN_GROUPS: frozenset[str] = frozenset(MUSCLE_GROUPS) | {"calves", "traps", "forearms"}
+#: The ``source`` of muscle groups declared in one's own rule file (:attr:`repvision.form.RuleSet.primary_muscles`).
+OWN_SOURCE = "your own rule file"
+
+#: Extra muscle entries: exercise -> (primary, secondary), e.g. from one's own rule files; they take precedence
+#: over the shipped table.
+Extra = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def muscles_for(exercise: str, extra: Extra | None = None) -> MuscleGroups | None:
+    """Primary and secondary muscle groups of ``exercise`` (a vocabulary label, or one in ``extra``), or None
+    when unknown/other."""
+    if extra and exercise in extra:
+        return MuscleGroups(exercise, extra[exercise][0], extra[exercise][1], OWN_SOURCE)
     entry = _TABLE.get(exercise)
     if entry is None:
         return None
@@ -67,7 +80,8 @@ PRIMARY_WEIGHT = 1.0
 SECONDARY_WEIGHT = 0.5
 
 
-def activation_from_prediction(prediction: ExercisePrediction | Iterable[tuple[str, float]]) -> MuscleActivation:
+def activation_from_prediction(prediction: ExercisePrediction | Iterable[tuple[str, float]],
+                               extra: Extra | None = None) -> MuscleActivation:
     """Probability-weighted activation of the 11 :data:`MUSCLE_GROUPS` for one video.
 
     Each exercise the classifier considered contributes its probability times 1.0 (:data:`PRIMARY_WEIGHT`) to
@@ -86,6 +100,9 @@ def activation_from_prediction(prediction: ExercisePrediction | Iterable[tuple[s
         An :class:`ExercisePrediction` (its ``top`` pairs are used, falling back to ``(label, confidence)``
         when ``top`` is empty) or an iterable of ``(label, probability)`` pairs, probabilities in [0, 1].
         Labels without a muscle entry (``other``, ``unknown``, sports negatives) contribute nothing.
+    extra:
+        Muscle entries of exercises outside the table (or replacing its entry), exercise -> (primary,
+        secondary), e.g. from one's own rule files.
 
     Returns
     -------
@@ -106,7 +123,7 @@ def activation_from_prediction(prediction: ExercisePrediction | Iterable[tuple[s
     for label, p in pairs:
         if not (p >= 0.0 and p < float("inf")):
             raise ValueError(f"probability of {label!r} must be a finite number >= 0, got {p}")
-        entry = _TABLE.get(label)
+        entry = (extra or {}).get(label) or _TABLE.get(label)
         if entry is None:
             continue
         for group in entry[0]:
@@ -119,4 +136,6 @@ def activation_from_prediction(prediction: ExercisePrediction | Iterable[tuple[s
     activation = {g: (v / top if top > 0 else 0.0) for g, v in raw.items()}
     method = (f"classifier-probability-weighted sum over the top-{len(pairs)} exercises: primary groups x "
               f"{PRIMARY_WEIGHT:g}, secondary x {SECONDARY_WEIGHT:g}, normalised to a maximum of 1")
-    return MuscleActivation(activation, pairs, method, SOURCE)
+    own = sorted({lab for lab, _ in pairs if extra and lab in extra})
+    source = SOURCE + (f"; {OWN_SOURCE} for {', '.join(own)}" if own else "")
+    return MuscleActivation(activation, pairs, method, source)

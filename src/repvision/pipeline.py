@@ -162,7 +162,7 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     t2 = time.perf_counter()
     from repvision.reps import count_repetitions, split_sets
 
-    from repvision.form import FormReport, assess_form, exercises_with_rules, rules_for
+    from repvision.form import FormReport, assess_form, exercises_with_rules, own_muscles, rules_for
     from repvision.reps import EXERCISE_JOINTS
 
     hint = None if exercise.is_unknown else exercise.label
@@ -186,11 +186,14 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     else:
         form = assess_form(pose, exercise.label, repetitions, rules=rules)
     timings["form_s"] = time.perf_counter() - t3
+    # muscle groups of the candidate exercises declared in one's own rule files (--form-rules)
+    extra = own_muscles([lab for lab, _ in exercise.top] + [exercise.label], cfg.form_rules)
     timings["total_s"] = time.perf_counter() - t0
 
     return Analysis(
         video=info, pose_model=cfg.pose_model, frames_analysed=len(pose), frames_with_person=n_person,
-        exercise=exercise, repetitions=repetitions, muscles=None if exercise.is_unknown else muscles_for(exercise.label),
+        exercise=exercise, repetitions=repetitions,
+        muscles=None if exercise.is_unknown else muscles_for(exercise.label, extra),
         timings_s=timings, warnings=tuple(warnings), pose=pose, form=form,
-        muscle_activation=activation_from_prediction(exercise), segments=segments, sets=sets,
+        muscle_activation=activation_from_prediction(exercise, extra), segments=segments, sets=sets,
     )
