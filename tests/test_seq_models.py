@@ -229,7 +229,7 @@ def test_train_model_does_not_train_on_a_subset_dataset_twice(tmp_path, monkeypa
     loaded = []
     monkeypatch.setattr(evaluation, "available_datasets", lambda d: ["penn_action", "penn_action_8", "videos"])
 
-    def fake_load(data, name):
+    def fake_load(data, name, **kwargs):
         loaded.append(name)
         return []
 
