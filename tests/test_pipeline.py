@@ -87,3 +87,39 @@ def test_person_in_only_a_few_frames(tmp_path):
     p = write_clip(tmp_path / "mostly_empty.mp4", frames + [blank] * 100, int(fps))
     with pytest.raises(TooFewDetectionsError, match="of the frames"):
         repvision.analyze(p)
+
+
+def test_analyse_part_of_a_video(tmp_path):
+    # test2315: 3 annotated squats in 10 s; 2.0-8.0 s holds two of them
+    jsonschema = pytest.importorskip("jsonschema")
+    from repvision.report import write_annotated_video
+    from repvision.video import VideoReader
+
+    whole = repvision.analyze(DATA / "repcount_test2315_squat.mp4")
+    a = repvision.analyze(DATA / "repcount_test2315_squat.mp4", start_s=2.0, end_s=8.0)
+    assert whole.time_range_s is None and a.time_range_s == pytest.approx((2.0, 8.0), abs=0.04)
+    assert a.frames_analysed == 181 and a.pose.timestamps[0] == pytest.approx(2.0, abs=0.04)
+    assert a.exercise.label == "squat" and a.repetitions.count == 2
+    for r in a.repetitions.repetitions:   # times stay those of the whole video
+        assert 2.0 - 0.04 <= r.start_s <= r.end_s <= 8.0 + 0.04
+    doc = json.loads(to_json(a))
+    jsonschema.validate(doc, REPORT_SCHEMA)
+    assert doc["pose"]["time_range_s"] == pytest.approx([2.0, 8.0], abs=0.04)
+    out = write_annotated_video(a, DATA / "repcount_test2315_squat.mp4", tmp_path / "part.mp4")
+    with VideoReader(out) as v:
+        assert sum(1 for _ in v) == 181   # only the part analysed
+
+
+def test_time_range_errors():
+    from repvision.pipeline import time_range
+
+    a = repvision.analyze(DATA / "calimiro_squat_19.mp4")   # 5.7 s
+    assert len(time_range(a.pose, None, 2.0)) == 51 and len(time_range(a.pose, 3.0, None)) == 68
+    with pytest.raises(ClipTooShortError, match="the video lasts 5.72 s"):
+        time_range(a.pose, 20.0, None, 1.0)
+    with pytest.raises(ClipTooShortError, match="at least 1 s"):
+        time_range(a.pose, 1.0, 1.5, 1.0)
+    with pytest.raises(ConfigError, match="end_s after start_s"):
+        repvision.analyze(DATA / "calimiro_squat_19.mp4", start_s=3.0, end_s=2.0)
+    with pytest.raises(ConfigError, match="start_s: a number of seconds"):
+        repvision.analyze(DATA / "calimiro_squat_19.mp4", start_s=-1)

@@ -82,6 +82,8 @@ def analyze(
     pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Threads estimating poses in parallel, "
                                                "each on a stretch of the video [default: one per core, at most 4]."),
     exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
+    start: Optional[float] = typer.Option(None, "--start", help="Analyse from this time (seconds) on."),
+    end: Optional[float] = typer.Option(None, "--end", help="Analyse up to this time (seconds)."),
     classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
                                               "(e.g. from `repvision train` on your own videos) [default: shipped]."),
     form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
@@ -107,7 +109,7 @@ def analyze(
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
                       pose_workers=pose_workers, follow_exerciser=follow_exerciser,
                       cache=False if no_cache else None, classifier=None if classifier is None else str(classifier),
-                      form_rules=None if form_rules is None else str(form_rules))
+                      form_rules=None if form_rules is None else str(form_rules), start_s=start, end_s=end)
         if progress is ProgressMode.json:
             def cb(stage, done, total):
                 if done % 10 == 0 or done == total:

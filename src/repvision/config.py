@@ -88,6 +88,10 @@ class AnalyzeConfig:
         (``repvision/form_rules/``); a file there is used instead of the shipped one for its exercise, e.g. a copy
         of ``squat.toml`` saved as ``goblet_squat.toml`` for an exercise of your own classifier. None: shipped
         rules only.
+    start_s, end_s:
+        Analyse only this part of the video, in seconds from its start (None: from the start / to the end),
+        e.g. one exercise of a longer recording. Poses are estimated (and cached) for the whole video, so
+        another range of the same file is quick; times in the report stay those of the whole video.
     """
 
     pose_model: str = "lite"
@@ -104,6 +108,8 @@ class AnalyzeConfig:
     follow_exerciser: bool = True
     classifier: str | None = None
     form_rules: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.stride, int) or self.stride < 1:
@@ -127,6 +133,13 @@ class AnalyzeConfig:
         if self.classifier is not None and not isinstance(self.classifier, (str, Path)):
             raise ConfigError("classifier: the path of a classifier .npz, or none", f"{self.classifier!r}",
                               'Use e.g. classifier = "my_exercises.npz".')
+        for key in ("start_s", "end_s"):
+            v = getattr(self, key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf")):
+                raise ConfigError(f"{key}: a number of seconds >= 0, or none", f"{v!r}", f"Use e.g. {key} = 12.5.")
+        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
+            raise ConfigError("end_s after start_s", f"start_s = {self.start_s:g}, end_s = {self.end_s:g}",
+                              "Swap them, or leave one out to analyse to the end / from the start.")
         if self.form_rules is not None and (not isinstance(self.form_rules, (str, Path))
                                             or not Path(self.form_rules).is_dir()):
             raise ConfigError("form_rules: a folder of <exercise>.toml rule files, or none", f"{self.form_rules!r}"

@@ -6,6 +6,8 @@ import os
 import time
 from typing import Any, Callable
 
+import numpy as np
+
 from repvision.config import AnalyzeConfig
 from repvision.errors import ClipTooShortError, NoPersonError, TooFewDetectionsError
 from repvision.muscles import activation_from_prediction, muscles_for
@@ -42,7 +44,7 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     VideoNotFoundError, NotAVideoError, UnsupportedCodecError, NoDecodableFramesError
         Bad video file.
     ClipTooShortError
-        Shorter than ``config.min_duration_s``.
+        Shorter than ``config.min_duration_s`` (the part between ``start_s`` and ``end_s`` when given).
     NoPersonError
         No person in any frame.
     TooFewDetectionsError
@@ -81,8 +83,39 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     crowd = several_people(stats.get("people"), followed=stats.get("followed"))
     if crowd:
         warnings.append(crowd)
+    if cfg.start_s is not None or cfg.end_s is not None:
+        pose = time_range(pose, cfg.start_s, cfg.end_s, cfg.min_duration_s)
 
     return analyze_poses(pose, info, cfg, timings=timings, warnings=warnings, t_start=t0)
+
+
+def time_range(pose: PoseSequence, start_s: float | None, end_s: float | None,
+               min_duration_s: float = 0.0) -> PoseSequence:
+    """The frames of ``pose`` with ``start_s <= timestamp <= end_s`` (seconds; None: no bound), timestamps
+    unchanged (those of the whole video).
+
+    Raises
+    ------
+    ClipTooShortError
+        The range holds fewer than 2 frames, or lasts less than ``min_duration_s`` (the message gives the
+        video's length).
+    """
+    t = pose.timestamps
+    keep = np.ones(len(pose), bool)
+    if start_s is not None:
+        keep &= t >= start_s - 1e-9
+    if end_s is not None:
+        keep &= t <= end_s + 1e-9
+    idx = np.flatnonzero(keep)
+    lo = 0.0 if start_s is None else start_s
+    hi = f"{end_s:g} s" if end_s is not None else "the end"
+    length = f"{t[-1] + (1.0 / pose.fps if pose.fps else 0.0):.2f} s" if len(t) else "0 s"
+    if idx.size < 2 or t[idx[-1]] - t[idx[0]] + (1.0 / pose.fps if pose.fps else 0.0) < min_duration_s:
+        raise ClipTooShortError(
+            f"at least {max(min_duration_s, 0):g} s of video between {lo:g} s and {hi}",
+            f"{idx.size} frames there (the video lasts {length})",
+            "Check --start/--end (seconds from the start of the video).")
+    return pose.slice(int(idx[0]), int(idx[-1]) + 1)
 
 
 def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | None = None, *,
@@ -134,7 +167,7 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         raise TooFewDetectionsError(
             f"a person in at least {cfg.min_person_fraction:.0%} of the frames (and {cfg.min_person_frames} frames)",
             f"a person in {n_person} of {len(pose)} frames ({frac:.0%})",
-            "Keep the whole body in the picture for the whole set, or trim the clip to the exercise; "
+            "Keep the whole body in the picture for the whole set, or analyse only the exercise (--start/--end); "
             "try --pose-model full.",
         )
     if frac < 0.6:
@@ -156,7 +189,8 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     if len(known) > 1:
         listing = ", ".join(f"{s.label} {s.start_s:.1f}-{s.end_s:.1f} s" for s in known)
         warnings.append(f"Several exercises were found one after another ({listing}); the exercise, repetition "
-                        "count and form above describe the whole clip. Trim the video to one exercise, or see "
+                        "count and form above describe the whole clip. Analyse one exercise at a time with "
+                        "--start/--end (seconds), or see "
                         "'segments' in the JSON report.")
 
     t2 = time.perf_counter()
@@ -196,4 +230,6 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         muscles=None if exercise.is_unknown else muscles_for(exercise.label, extra),
         timings_s=timings, warnings=tuple(warnings), pose=pose, form=form,
         muscle_activation=activation_from_prediction(exercise, extra), segments=segments, sets=sets,
+        time_range_s=None if cfg.start_s is None and cfg.end_s is None
+        else (float(pose.timestamps[0]), float(pose.timestamps[-1])),
     )

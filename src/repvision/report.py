@@ -15,8 +15,8 @@ from repvision.types import Analysis
 #: Version of the JSON report layout (semantic versioning: major for incompatible changes, minor for added
 #: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``; 1.2.0 added
 #: ``segments`` (exercises found one after another); 1.3.0 added ``sets`` and the form's ``verdict`` and
-#: ``major_faults``.
-SCHEMA_VERSION = "1.3.0"
+#: ``major_faults``; 1.4.0 added ``pose.time_range_s`` (the part of the video analysed, ``--start/--end``).
+SCHEMA_VERSION = "1.4.0"
 
 _num = {"type": "number"}
 _num_or_null = {"type": ["number", "null"]}
@@ -154,7 +154,9 @@ REPORT_SCHEMA: dict[str, Any] = {
         "pose": {
             "type": "object", "required": ["model", "frames_analysed", "frames_with_person"],
             "properties": {"model": {"type": "string"}, "frames_analysed": {"type": "integer"},
-                           "frames_with_person": {"type": "integer"}},
+                           "frames_with_person": {"type": "integer"},
+                           "time_range_s": {"type": ["array", "null"], "items": _num, "minItems": 2,
+                                            "maxItems": 2}},
         },
         "exercise": {
             "type": "object", "required": ["label", "confidence", "top", "unknown_threshold"],
@@ -278,7 +280,9 @@ def print_summary(analysis: Analysis, console=None) -> None:
     act = analysis.muscle_activation
     if act is not None and act.ranked():
         head.add_row("Activation", ", ".join(f"{g} {a:.0%}" for g, a in act.ranked()[:6]))
-    head.add_row("Video", f"{v.width}x{v.height} px, {v.fps:.2f} fps, {v.duration_s:.1f} s"
+    part = ("" if analysis.time_range_s is None
+            else f"; analysed {analysis.time_range_s[0]:.1f}-{analysis.time_range_s[1]:.1f} s")
+    head.add_row("Video", f"{v.width}x{v.height} px, {v.fps:.2f} fps, {v.duration_s:.1f} s{part}"
                  + (f", rotated {v.rotation_deg} deg" if v.rotation_deg else ""))
     head.add_row("Pose", f"{analysis.pose_model} model, person in {analysis.frames_with_person}/"
                  f"{analysis.frames_analysed} frames")
@@ -364,7 +368,8 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
     """Write an MP4 (H.264 via PyAV) of the video with the skeleton, exercise label, a live rep counter and the
     form cue of the moment (see :func:`cues_at`).
 
-    Frames are re-decoded from ``video_path`` one at a time (never held in memory). Drawing uses OpenCV
+    Frames are re-decoded from ``video_path`` one at a time (never held in memory); when only a part of the
+    video was analysed (``analysis.time_range_s``), only that part is written. Drawing uses OpenCV
     (installed with MediaPipe). ``max_size`` downscales the long side to at most that many pixels (None keeps
     the video's size); ``crf`` is x264's constant-rate factor (higher = smaller file, 23 = default quality).
 
@@ -401,7 +406,11 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
         if codec == "libx264":
             stream.options = {"crf": str(crf), "preset": "veryfast"}
         j = 0
+        lo, hi = analysis.time_range_s or (-np.inf, np.inf)
+        half = 0.5 / fps
         for frame in reader:
+            if not lo - half <= frame.timestamp_s <= hi + half:   # only the part analysed (--start/--end)
+                continue
             img = np.ascontiguousarray(frame.image[:h2, :w2])
             # pose row for this frame: the last analysed frame at or before this time
             while j + 1 < len(pose) and pose.timestamps[j + 1] <= frame.timestamp_s + 1e-6:

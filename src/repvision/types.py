@@ -376,7 +376,9 @@ class Analysis:
     ``muscle_activation`` the per-group estimate of :func:`repvision.muscles.activation_from_prediction`;
     ``segments`` the exercises found one after another (:func:`repvision.classify.segment_exercises`; empty
     when not computed); ``sets`` the repetitions grouped into sets (:func:`repvision.reps.split_sets`; empty
-    without full repetitions). ``exercise`` and ``repetitions`` always describe the whole clip.
+    without full repetitions). ``exercise`` and ``repetitions`` always describe the whole clip, or the part
+    analysed: ``time_range_s`` = (first, last analysed timestamp) in seconds of the video when only a part
+    was asked for (``AnalyzeConfig.start_s`` / ``end_s``), else None.
     """
 
     video: VideoInfo
@@ -393,6 +395,7 @@ class Analysis:
     muscle_activation: MuscleActivation | None = None
     segments: tuple[ExerciseSegment, ...] = ()
     sets: tuple[ExerciseSet, ...] = ()
+    time_range_s: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
@@ -402,7 +405,8 @@ class Analysis:
             "schema_version": SCHEMA_VERSION,
             "video": self.video.to_dict(),
             "pose": {"model": self.pose_model, "frames_analysed": self.frames_analysed,
-                     "frames_with_person": self.frames_with_person},
+                     "frames_with_person": self.frames_with_person,
+                     "time_range_s": None if self.time_range_s is None else [round(v, 4) for v in self.time_range_s]},
             "exercise": self.exercise.to_dict(),
             "repetitions": self.repetitions.to_dict(),
             "sets": [st.to_dict() for st in self.sets],
