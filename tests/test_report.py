@@ -147,3 +147,20 @@ def test_html_lists_exercise_segments(squat_analysis):
     assert sec.count("<tr><td>") == 3 and "push up" in sec and ">5.0<" in sec
     widths = [float(w) for w in re.findall(r'<div title="[^"]*" style="width:([\d.]+)%', sec)]
     assert widths == pytest.approx([40.0, 10.0, 50.0])
+
+
+def test_html_and_summary_name_the_part_analysed(squat_analysis):
+    import dataclasses
+    import io
+
+    from rich.console import Console
+
+    from repvision.html_report import render_html
+    from repvision.report import print_summary
+
+    assert "analysed" not in render_html(squat_analysis, CLIP, embed_video=False).split("</header>")[0]
+    part = dataclasses.replace(squat_analysis, time_range_s=(1.0, 4.5))
+    assert "analysed 1.0&ndash;4.5 s" in render_html(part, CLIP, embed_video=False).split("</header>")[0]
+    buf = io.StringIO()
+    print_summary(part, Console(file=buf, width=120))
+    assert "analysed 1.0-4.5 s" in buf.getvalue()

@@ -613,7 +613,10 @@ def render_html(analysis: Analysis, video_path: str | os.PathLike, *, embed_vide
         f"<title>repvision report: {_esc(name)}</title><style>{_CSS}</style></head><body>"
         f"<header><h1>{_esc(analysis.exercise.label.replace('_', ' ').capitalize())}: "
         f"{analysis.repetitions.count} repetitions</h1><p>{_esc(name)} &middot; {v.width}&times;{v.height} px, "
-        f"{v.fps:.0f} fps, {v.duration_s:.1f} s &middot; pose model {_esc(analysis.pose_model)}</p></header>"
+        f"{v.fps:.0f} fps, {v.duration_s:.1f} s"
+        + ("" if analysis.time_range_s is None else
+           f" &middot; analysed {analysis.time_range_s[0]:.1f}&ndash;{analysis.time_range_s[1]:.1f} s")
+        + f" &middot; pose model {_esc(analysis.pose_model)}</p></header>"
         f"<main>{body}</main>"
         f'<footer>repvision report, JSON schema {SCHEMA_VERSION}. Form feedback and muscle estimates come from a '
         f"2-D pose; they support, not replace, a coach.</footer>"
