@@ -187,3 +187,11 @@ def test_folder_without_videos_names_both_layouts(tmp_path):
     with pytest.raises(ManifestError, match="exercise data layout") as err:
         train_default_classifier(tmp_path / "data", tmp_path / "m.npz", console=Console(quiet=True))
     assert "no <exercise>/ sub-folders with videos" in err.value.found
+
+
+def test_torch_file_is_not_a_classifier_for_analyze(tmp_path):
+    from repvision.classify import ExerciseClassifier
+
+    (tmp_path / "stgcn.pt").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ManifestError, match="no --model"):
+        ExerciseClassifier.load(tmp_path / "stgcn.pt")

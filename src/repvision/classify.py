@@ -640,6 +640,11 @@ class ExerciseClassifier(ParamsMixin):
             raise ManifestError(f"an exercise classifier file at {path}", "no such file",
                                 "Check the path; train one with `repvision train --data DIR --out FILE`, or "
                                 "reinstall repvision for the shipped model.")
+        if path.suffix.lower() in (".pt", ".pth"):
+            raise ManifestError(f"an exercise classifier .npz at {path}",
+                                "a PyTorch file (a sequence model from `repvision train --model`, for research)",
+                                "Train the classifier analyze uses with `repvision train --data DIR --out FILE.npz` "
+                                "(no --model).")
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta_json"]))
