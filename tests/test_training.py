@@ -195,3 +195,14 @@ def test_torch_file_is_not_a_classifier_for_analyze(tmp_path):
     (tmp_path / "stgcn.pt").write_bytes(b"PK\x03\x04")
     with pytest.raises(ManifestError, match="no --model"):
         ExerciseClassifier.load(tmp_path / "stgcn.pt")
+
+
+def test_malformed_own_rule_file_fails_before_pose_estimation(tmp_path, monkeypatch):
+    from repvision import pipeline
+    from repvision.config import AnalyzeConfig
+    from repvision.errors import ConfigError
+
+    (tmp_path / "goblet_squat.toml").write_text('exercise = "goblet_squat"\ndrivng_joint = "knee"\n')
+    monkeypatch.setattr(pipeline, "estimate_video", lambda *a, **k: pytest.fail("pose estimation ran"))
+    with pytest.raises(ConfigError, match="drivng_joint"):
+        pipeline.analyze(DATA / "calimiro_squat_19.mp4", AnalyzeConfig(form_rules=str(tmp_path)))

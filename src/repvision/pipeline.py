@@ -53,6 +53,8 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
         Unknown or invalid settings.
     ManifestError
         ``config.classifier`` names a missing or unreadable classifier file (raised before pose estimation).
+    ConfigError
+        Also for a malformed rule file in ``config.form_rules`` (raised before pose estimation).
     """
     if config is None:
         cfg = AnalyzeConfig()
@@ -63,10 +65,16 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     if overrides:
         cfg = cfg.replace(**overrides)
 
-    if cfg.classifier is not None:   # a bad classifier path fails now, not after the pose pass
+    # a bad classifier path or a malformed rule file of one's own fails now, not after the pose pass
+    if cfg.classifier is not None:
         from repvision.classify import load_classifier
 
         load_classifier(cfg.classifier)
+    if cfg.form_rules is not None:
+        from repvision.form import available_exercises, load_rules
+
+        for name in available_exercises(cfg.form_rules):
+            load_rules(name, cfg.form_rules)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cb = None if progress is None else (lambda done, total: progress("pose", done, total))
