@@ -274,3 +274,17 @@ def test_bench_reps_on_small_repcount_folder(tmp_path, shared_data):
     assert figures["offline_mae"] == round(mae, 4) and figures["offline_obo"] == round(obo, 4)
     assert figures["streaming_settings"]["first_report_reps"] == 3 and figures["streaming_settings"]["confirm"] == 2
     assert 0.0 <= figures["streaming_agree_within_1"] <= 1.0
+
+
+def test_training_without_the_train_extra_says_how_to_install(tmp_path, monkeypatch):
+    # Regression: without scikit-learn, `repvision train` on one's own videos ended in a traceback from the
+    # cross-validation (scikit-learn is imported lazily), not in the install hint.
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+    r = _run("train", "--data", tmp_path)
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "pip install 'repvision[train]'" in text and "Traceback" not in text
+    r = _run("evaluate", "--model", "mlp", "--data", tmp_path, "--dataset", "videos")
+    assert r.exit_code == 2 and "repvision[train]" in r.output

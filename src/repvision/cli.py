@@ -49,16 +49,28 @@ def _print_figures(run: Callable[[], dict]) -> None:
     print(json.dumps(figures, default=str))
 
 
-def _from_train_extra(module: str, name: str):
-    """``module.name``, or :class:`OptionalDependencyError` when the 'train' extra is not installed."""
+def _from_train_extra(module: str, name: str, needs: tuple[str, ...] = ("sklearn",)):
+    """``module.name``, or :class:`OptionalDependencyError` when the 'train' extra is not installed: the module
+    does not import, or a package in ``needs`` (imported lazily by the job, e.g. scikit-learn by the
+    cross-validation) is absent -- checked before the job starts, not as a traceback minutes into it."""
     import importlib
+    import importlib.util
 
+    missing = [m for m in needs if importlib.util.find_spec(m) is None]
     try:
+        if missing:
+            raise ImportError(f"No module named {missing[0]!r}")
         return getattr(importlib.import_module(module), name)
     except ImportError as exc:
         raise OptionalDependencyError("the 'train' extra (PyTorch, scikit-learn, scipy)",
                                       f"a missing package ({exc})",
                                       "Install it with: pip install 'repvision[train]'") from None
+
+
+def _torch_needed(models: str | None) -> tuple[str, ...]:
+    """The packages a training/evaluation job with these model names (comma-separated; None = default) needs."""
+    names = {m.strip() for m in (models or "default").split(",") if m.strip()}
+    return ("sklearn",) if names <= {"default"} else ("sklearn", "torch")
 
 
 def _config(config: Optional[Path], **overrides):
@@ -359,7 +371,7 @@ def train(
 ) -> None:
     """Train the default exercise classifier, or a PyTorch sequence model with --model (needs the 'train' extra)."""
     if model is not None and model != "default":
-        _print_figures(lambda: _from_train_extra("repvision.evaluation", "train_model")(
+        _print_figures(lambda: _from_train_extra("repvision.evaluation", "train_model", _torch_needed(model))(
             model, data, out or Path(f"{model}_classifier.pt"), console=err_console))
         return
     _print_figures(lambda: _from_train_extra("repvision.training", "train_default_classifier")(
@@ -372,7 +384,8 @@ def train(
 def evaluate(
     model: str = typer.Option("stgcn", "--model", help="default | mlp | lstm | conv1d_lstm | stgcn | ensemble "
                                 "(ST-GCN + Conv1D-LSTM, mirror test-time augmentation)"),
-    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data."),
+    data: Path = typer.Option(..., "--data", help="Data folder with the layout of shared/data; with --dataset "
+                              "videos also your own root/<exercise>/*.mp4 folder or manifest CSV."),
     dataset: str = typer.Option("penn_action", "--dataset", help="penn_action (official split, 15 classes) | "
                                 "penn_action_8 (official split, the 8 exercise classes only) | videos | "
                                 "repcount_a | pose_trainer (grouped k-fold CV)"),
@@ -382,7 +395,8 @@ def evaluate(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs of a torch model."),
 ) -> None:
     """Evaluate an exercise classifier honestly: top-1, balanced accuracy, macro-F1, confusion matrix."""
-    _print_figures(lambda: _from_train_extra("repvision.evaluation", "evaluate")(
+    needs = _torch_needed(model) + (("matplotlib",) if out is not None else ())
+    _print_figures(lambda: _from_train_extra("repvision.evaluation", "evaluate", needs)(
         model, data, dataset, folds=folds, out=out, console=err_console, epochs=epochs))
 
 
@@ -395,7 +409,8 @@ def bench_classify(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for per-run metrics and plots."),
 ) -> None:
     """Every classifier on every dataset present: results table, last line one JSON object."""
-    _print_figures(lambda: _from_train_extra("repvision.evaluation", "bench_classify")(
+    needs = _torch_needed(models) + (("matplotlib",) if out is not None else ())
+    _print_figures(lambda: _from_train_extra("repvision.evaluation", "bench_classify", needs)(
         data, tuple(m.strip() for m in models.split(",") if m.strip()),
         [d.strip() for d in datasets.split(",")] if datasets else None, folds=folds, out=out, console=Console()))
 
