@@ -288,3 +288,5 @@ def test_training_without_the_train_extra_says_how_to_install(tmp_path, monkeypa
     assert r.exit_code == 2 and "pip install 'repvision[train]'" in text and "Traceback" not in text
     r = _run("evaluate", "--model", "mlp", "--data", tmp_path, "--dataset", "videos")
     assert r.exit_code == 2 and "repvision[train]" in r.output
+    r = _run("bench", "segments", "--data", tmp_path, "--folds", "2")
+    assert r.exit_code == 2 and "repvision[train]" in r.output

@@ -313,10 +313,9 @@ def bench_segments(
 ) -> None:
     """Exercise segmentation on clips of different exercises joined one after another: frame accuracy,
     segment-count error, boundary error (s), per exercise too."""
-    from repvision.bench.segments import run_segments_benchmark
-
-    _print_figures(lambda: run_segments_benchmark(data, n_concat=n_concat, seed=seed, folds=folds,
-                                                  threshold=unknown_threshold, console=Console()))
+    needs = ("sklearn",) if folds >= 2 else ()   # held-out folds retrain classifiers (the 'train' extra)
+    _print_figures(lambda: _from_train_extra("repvision.bench.segments", "run_segments_benchmark", needs)(
+        data, n_concat=n_concat, seed=seed, folds=folds, threshold=unknown_threshold, console=Console()))
 
 
 @bench_app.command("form")
