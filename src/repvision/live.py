@@ -17,10 +17,11 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from repvision.classify import WINDOW_S
 from repvision.errors import CameraNotFoundError, OptionalDependencyError, RepvisionError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.types import PoseSequence, VideoInfo
@@ -306,7 +307,9 @@ class _LiveAnalysis:
                               else round(rep.range_of_motion_deg, 1)})
             if self.speaker:
                 self.speaker.say(str(self.n_live))
-        if t - self._last_cls >= 1.0 and len(self.kps) >= 10:
+        # every second, once the history spans one classifier window: a shorter one (e.g. the first frames
+        # after the pose model's start-up drops) was answered with confident wrong labels
+        if t - self._last_cls >= 1.0 and len(self.kps) >= 10 and t - self.times[0] >= LIVE_MIN_HISTORY_S:
             self._last_cls = t
             i0 = bisect.bisect_left(self.times, t - 4.0)  # the last 4 s, not the whole history
             seq = PoseSequence(np.stack(self.kps[i0:]), np.asarray(self.times[i0:]), BLAZEPOSE_33, "image", None,
@@ -314,7 +317,7 @@ class _LiveAnalysis:
             if seq.present.sum() >= 5:
                 pred = self.classifier.predict_sequence(seq, top_k=3)
                 self._recent.append(pred.label)
-                best = Counter(self._recent).most_common(1)[0][0]
+                best = majority_label(self._recent)
                 if best != self.label:
                     self.label = best
                     self._events.put({"event": "exercise", "label": best, "confidence": round(pred.confidence, 3),
@@ -324,6 +327,21 @@ class _LiveAnalysis:
 
 
 _NAN33 = np.full((33, 4), np.nan, np.float32)
+
+#: Live mode classifies the exercise once this much video (seconds) has been seen: one window of the classifier
+#: (:data:`repvision.classify.WINDOW_S`). Classified from the first 10 frames (0.36 s of the committed squat clip
+#: when the first frames were dropped at start-up), the squat was called a bench press with 85% and the label
+#: stayed for 2 s (regression test ``tests/test_live.py::test_live_label_waits_for_one_classifier_window``).
+LIVE_MIN_HISTORY_S: float = WINDOW_S
+
+
+def majority_label(recent: Iterable[str]) -> str:
+    """The most frequent of the recent live labels (oldest first); a tie goes to the most recent of the tied
+    labels, so a new answer that has caught up with an old one takes over."""
+    seq = list(recent)
+    counts = Counter(seq)
+    top = max(counts.values())
+    return next(lab for lab in reversed(seq) if counts[lab] == top)
 
 #: Live mode searches one frame this often (seconds) for several people in view.
 PEOPLE_CHECK_S = 2.0
