@@ -196,6 +196,16 @@ def test_batch_two_videos_in_parallel_and_resume(tmp_path):
     r = _run("batch", *clips, "--out", tmp_path / "reports", "--jobs", "1")
     assert r.exit_code == 0, r.output
     assert r.output.count("skipped (report exists)") == 2
+    # Other settings (a result-changing one) redo every video: a report records what it was made with.
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text("set_gap_s = 20.0\n")
+    r = _run("batch", *clips[:2], "--out", tmp_path / "reports", "--jobs", "1", "--config", cfg)
+    assert r.exit_code == 0, r.output
+    assert "skipped" not in r.output
+    doc = json.loads((tmp_path / "reports" / "calimiro_squat_19.repvision.json").read_text())
+    assert doc["settings"]["set_gap_s"] == 20.0 and "cache" not in doc["settings"]
+    r = _run("batch", *clips[:2], "--out", tmp_path / "reports", "--jobs", "1", "--config", cfg)
+    assert r.output.count("skipped (report exists)") == 2
 
 
 def test_batch_status_lines_are_not_wrapped_for_long_paths(tmp_path):

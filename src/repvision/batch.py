@@ -3,7 +3,9 @@
 Each video is analysed by :func:`repvision.pipeline.analyze` in its own process (MediaPipe's graph runs
 mostly on one core, so separate processes are how a batch uses every core) and its JSON report is written as
 soon as it is done, so an interrupted batch keeps what it finished; a second run skips videos whose report
-already exists (``resume=True``). A video that fails (corrupt file, nobody in view, ...) is reported with its
+already exists (``resume=True``) and was made with the same settings (the report's ``settings`` against
+:meth:`repvision.config.AnalyzeConfig.result_settings`; a report without them, from an older version, is kept).
+A video that fails (corrupt file, nobody in view, ...) is reported with its
 error and does not stop the others.
 """
 
@@ -53,6 +55,21 @@ def _one(video: str, config: AnalyzeConfig, out: str) -> BatchItem:
     return BatchItem(video, out, None, seconds=time.perf_counter() - t0)
 
 
+def _made_with(report: Path, settings: dict) -> bool:
+    """Whether the JSON report at ``report`` was made with ``settings`` (True for a report that does not record
+    its settings, from before they were recorded; False for an unreadable file, which is then redone)."""
+    import json
+
+    try:
+        doc = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    recorded = doc.get("settings") if isinstance(doc, dict) else None
+    if recorded is None:
+        return True
+    return json.loads(json.dumps(settings)) == recorded
+
+
 def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | None = None, *,
                  out_dir: str | os.PathLike | None = None, jobs: int | None = None, resume: bool = True,
                  on_done: Callable[[BatchItem], None] | None = None) -> list[BatchItem]:
@@ -74,9 +91,10 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     done: list[BatchItem] = []
     todo: list[tuple[str, str]] = []
+    wanted = cfg.result_settings()
     for v in videos:
         out = report_path(v, out_dir)
-        if resume and out.is_file():
+        if resume and out.is_file() and _made_with(out, wanted):
             item = BatchItem(str(v), str(out), None, skipped=True)
             done.append(item)
             if on_done:

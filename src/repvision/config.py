@@ -6,7 +6,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from repvision.errors import ConfigError
 from repvision.reps import SET_GAP_S
@@ -170,6 +170,14 @@ class AnalyzeConfig:
         if set(data) == {"analyze"}:
             data = data["analyze"]
         return from_mapping(cls, data, where=str(p))
+
+    #: Settings that change only how fast an analysis runs, not its result (left out of :meth:`result_settings`).
+    SPEED_ONLY: ClassVar[tuple[str, ...]] = ("cache", "pose_workers")
+
+    def result_settings(self) -> dict[str, Any]:
+        """The settings an analysis's result depends on (every field but :attr:`SPEED_ONLY`), JSON-ready: the
+        report records them, and ``repvision batch`` re-analyses a video whose report was made with others."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.SPEED_ONLY}
 
     def replace(self, **changes: Any) -> "AnalyzeConfig":
         """A copy with ``changes`` applied (unknown keys rejected)."""

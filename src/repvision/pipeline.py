@@ -240,4 +240,5 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         muscle_activation=activation_from_prediction(exercise, extra), segments=segments, sets=sets,
         time_range_s=None if cfg.start_s is None and cfg.end_s is None
         else (float(pose.timestamps[0]), float(pose.timestamps[-1])),
+        settings=cfg.result_settings(),
     )

@@ -15,7 +15,8 @@ from repvision.types import Analysis
 #: Version of the JSON report layout (semantic versioning: major for incompatible changes, minor for added
 #: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``; 1.2.0 added
 #: ``segments`` (exercises found one after another); 1.3.0 added ``sets`` and the form's ``verdict`` and
-#: ``major_faults``; 1.4.0 added ``pose.time_range_s`` (the part of the video analysed, ``--start/--end``).
+#: ``major_faults``; 1.4.0 added ``pose.time_range_s`` (the part of the video analysed, ``--start/--end``) and
+#: ``settings`` (what the result depends on: ``AnalyzeConfig.result_settings``).
 SCHEMA_VERSION = "1.4.0"
 
 _num = {"type": "number"}
@@ -185,6 +186,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "segments": {"type": "array", "items": SEGMENT_SCHEMA},
         "timings_s": {"type": "object", "additionalProperties": _num},
         "warnings": {"type": "array", "items": {"type": "string"}},
+        "settings": {"type": "object"},
     },
 }
 

@@ -378,7 +378,8 @@ class Analysis:
     when not computed); ``sets`` the repetitions grouped into sets (:func:`repvision.reps.split_sets`; empty
     without full repetitions). ``exercise`` and ``repetitions`` always describe the whole clip, or the part
     analysed: ``time_range_s`` = (first, last analysed timestamp) in seconds of the video when only a part
-    was asked for (``AnalyzeConfig.start_s`` / ``end_s``), else None.
+    was asked for (``AnalyzeConfig.start_s`` / ``end_s``), else None. ``settings``: the settings the result
+    depends on (``AnalyzeConfig.result_settings``; empty when the analysis was not made by ``analyze``).
     """
 
     video: VideoInfo
@@ -396,6 +397,7 @@ class Analysis:
     segments: tuple[ExerciseSegment, ...] = ()
     sets: tuple[ExerciseSet, ...] = ()
     time_range_s: tuple[float, float] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
@@ -416,4 +418,5 @@ class Analysis:
             "segments": [seg.to_dict() for seg in self.segments],
             "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
             "warnings": list(self.warnings),
+            "settings": dict(self.settings),
         }
