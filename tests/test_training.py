@@ -165,16 +165,19 @@ def test_missing_form_rules_folder_is_a_config_error(tmp_path):
         AnalyzeConfig(form_rules=str(tmp_path / "nowhere"))
 
 
-def test_live_uses_the_own_model(own_model):
+def test_live_uses_the_own_model(own_model, tmp_path):
+    from repvision.form import RULES_DIR
     from repvision.live import run_live
 
     out, _ = own_model
+    (tmp_path / "goblet_squat.toml").write_text((RULES_DIR / "squat.toml").read_text())
     events: list[dict] = []
     result = run_live(DATA / "calimiro_squat_19.mp4", window=False, countdown_s=0.0, realtime=False,
-                      emit=events.append, classifier=out)
+                      emit=events.append, classifier=out, form_rules=tmp_path)
     live_labels = {e.get("label") for e in events if e["event"] == "exercise"}
     assert live_labels and live_labels <= {"goblet_squat", "crunch", "unknown"}
     assert result.analysis.exercise.label == "goblet_squat"   # the final analysis uses it too
+    assert result.analysis.form.mode == "reps" and result.analysis.form.exercise == "goblet_squat"
 
 
 def test_folder_without_videos_names_both_layouts(tmp_path):

@@ -235,6 +235,8 @@ def live(
                                                "(each frame then takes about twice as long)."),
     classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
                                               "(e.g. from `repvision train` on your own videos) [default: shipped]."),
+    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
+                                              "(<exercise>.toml) for the final analysis."),
 ) -> None:
     """Live analysis of a camera, with the skeleton, exercise and rep counter as they happen."""
     from repvision.live import run_live
@@ -250,7 +252,8 @@ def live(
     emit = (lambda e: print(json.dumps(e), flush=True)) if no_window else None
     try:
         result = run_live(source, pose_model=pose_model, window=not no_window, voice=voice, countdown_s=countdown,
-                          max_size=max_size, emit=emit, follow_exerciser=follow_exerciser, classifier=classifier)
+                          max_size=max_size, emit=emit, follow_exerciser=follow_exerciser, classifier=classifier,
+                          form_rules=form_rules)
     except RepvisionError as exc:
         _fail(exc)
         return

@@ -351,7 +351,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
              countdown_s: float = 3.0, realtime: bool = True, max_size: int | None = 640,
              emit: Callable[[dict], None] | None = None, max_seconds: float | None = None,
              people_check_s: float | None = PEOPLE_CHECK_S, follow_exerciser: bool = True,
-             classifier: str | Path | None = None) -> LiveResult:
+             classifier: str | Path | None = None, form_rules: str | Path | None = None) -> LiveResult:
     """Run live mode until the source ends, the user quits (``q``/Esc), or ``max_seconds`` pass.
 
     Keys (window mode): ``r`` reset the counter, ``p`` pause/resume, ``q``/Esc quit.
@@ -379,6 +379,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     classifier:
         Path of an exercise classifier ``.npz`` (e.g. trained on your own videos with ``repvision train``);
         None: the shipped model. Used live and for the final analysis.
+    form_rules:
+        A folder of your own rule files (``AnalyzeConfig.form_rules``) for the final analysis.
 
     Raises
     ------
@@ -387,12 +389,15 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         ``classifier`` is missing or unreadable (before the source is opened).
     """
     from repvision.classify import load_classifier
+    from repvision.config import AnalyzeConfig
     from repvision.pose import PeopleWatch, PoseEstimator, several_people
     from repvision.tracking import LiveFollower
     from repvision.report import draw_overlay
 
     emit = emit or (lambda e: None)
     clf = load_classifier(classifier)
+    final_cfg = AnalyzeConfig(classifier=None if classifier is None else str(classifier),
+                              form_rules=None if form_rules is None else str(form_rules))   # checked now
     if window:
         import cv2
 
@@ -493,7 +498,6 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     people = [] if watch is None else watch.people
     result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people)
     if kps:
-        from repvision.config import AnalyzeConfig
         from repvision.pipeline import analyze_poses
 
         seq = PoseSequence(np.stack(kps), np.array(times), BLAZEPOSE_33, "image", None, (w, h), str(source))
@@ -501,8 +505,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                          src.info.container, src.info.rotation_deg)
         crowd_warning = several_people(people, followed=None if follower is None else follower.summary())
         try:
-            result.analysis = analyze_poses(seq, info, AnalyzeConfig(classifier=None if classifier is None
-                                                                     else str(classifier)),
+            result.analysis = analyze_poses(seq, info, final_cfg,
                                             warnings=[crowd_warning] if crowd_warning else None)
         except RepvisionError as exc:
             result.error = exc
