@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from repvision.bench.form import major_fault
-from repvision.form import assess_form, load_rules, whole_sequence_repetition
-from repvision.form_models import DEFAULT_C, _fit_lr, cross_validate, load_pose_trainer, sequence_features
+from repvision.bench.form import sequence_rule_verdict
+from repvision.form import load_rules
+from repvision.form_models import DEFAULT_C, _fit_lr, cross_validate, load_pose_trainer, lr_proba, sequence_features
 
 #: Session linkage tolerances (module docstring).
 YMAX_TOL_PX = 4.0
@@ -79,9 +78,7 @@ def infer_sessions(items, arrays) -> dict[str, str]:
 def _predict(X_tr, y_tr, X_te) -> np.ndarray:
     if len(set(y_tr.tolist())) < 2:
         return np.full(len(X_te), int(y_tr[0]))
-    p = _fit_lr(X_tr, y_tr, DEFAULT_C)
-    Z = (np.where(np.isfinite(X_te), X_te, p["mean"]) - p["mean"]) / p["scale"]
-    return (1.0 / (1.0 + np.exp(-(Z @ p["coef"] + float(p["intercept"])))) >= 0.5).astype(int)
+    return (lr_proba(_fit_lr(X_tr, y_tr, DEFAULT_C), X_te) >= 0.5).astype(int)
 
 
 def main() -> None:
@@ -136,8 +133,7 @@ def main() -> None:
         within[ex] = {"accuracy": round(float(np.mean(ok)), 4) if ok else None, "n": len(ok)}
         hits_within += ok
         if load_rules(ex) is not None:
-            r = [int(major_fault(assess_form(it.pose, ex, whole_sequence_repetition(it.pose, ex)))) == y_all[it.key]
-                 for it in sub]
+            r = [sequence_rule_verdict(it) == y_all[it.key] for it in sub]
             rules[ex] = round(float(np.mean(r)), 4)
             hits_rules += r
     loso["all"] = round(float(np.mean(hits_loso)), 4)

@@ -209,3 +209,29 @@ def test_malformed_own_rule_file_fails_before_pose_estimation(tmp_path, monkeypa
     monkeypatch.setattr(pipeline, "estimate_video", lambda *a, **k: pytest.fail("pose estimation ran"))
     with pytest.raises(ConfigError, match="drivng_joint"):
         pipeline.analyze(DATA / "calimiro_squat_19.mp4", AnalyzeConfig(form_rules=str(tmp_path)))
+
+
+def test_paths_in_settings_are_kept_as_text(own_model, tmp_path):
+    # Regression: AnalyzeConfig(classifier=Path(...)) (the Python API, or the CLI's Path options) kept the
+    # Path, and writing the report's "settings" failed with "Object of type PosixPath is not JSON serializable".
+    import json
+
+    from repvision.config import AnalyzeConfig
+    from repvision.pipeline import analyze
+    from repvision.report import to_json
+
+    out, _ = own_model
+    cfg = AnalyzeConfig(classifier=out, form_rules=tmp_path)
+    assert (cfg.classifier, cfg.form_rules) == (str(out), str(tmp_path))
+    doc = json.loads(to_json(analyze(DATA / "calimiro_squat_19.mp4", cfg)))
+    assert doc["settings"]["classifier"] == str(out)
+
+
+def test_batch_checks_the_classifier_once_before_any_video(tmp_path, monkeypatch):
+    from repvision import batch
+    from repvision.config import AnalyzeConfig
+
+    monkeypatch.setattr(batch, "_one", lambda *a: pytest.fail("a video was started"))
+    with pytest.raises(ManifestError, match="classifier file"):
+        batch.analyze_many([DATA / "calimiro_squat_19.mp4"], AnalyzeConfig(classifier=str(tmp_path / "no.npz")),
+                           out_dir=tmp_path, jobs=1)

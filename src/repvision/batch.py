@@ -77,11 +77,14 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
 
     Returns one :class:`BatchItem` per video, in completion order; ``on_done`` is called with each as it
     finishes. Reports are JSON files at :func:`report_path`. Raises :class:`repvision.errors.ConfigError`
-    for ``jobs < 1``.
+    for ``jobs < 1``, and the errors of :func:`repvision.pipeline.check_files` before any video starts.
     """
     from repvision.errors import ConfigError
 
+    from repvision.pipeline import check_files
+
     cfg = config or AnalyzeConfig()
+    check_files(cfg)   # a bad classifier or rule file fails once here, not once per video
     n_jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if n_jobs < 1:
         raise ConfigError("jobs >= 1", f"jobs={n_jobs}", "Pass --jobs 1 or more (default: one per CPU core).")

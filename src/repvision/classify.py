@@ -675,29 +675,22 @@ def default_model_path() -> Path:
     return Path(str(resources.files("repvision") / "models" / DEFAULT_MODEL))
 
 
-_DEFAULT: ExerciseClassifier | None = None
+_LOADED: dict[str, ExerciseClassifier] = {}   # resolved path -> model, read once per process
 
 
 def load_default_classifier() -> ExerciseClassifier:
     """The shipped classifier (loaded once per process). Raises :class:`ManifestError` if the file is missing."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = ExerciseClassifier.load(default_model_path())
-    return _DEFAULT
+    return load_classifier(default_model_path())
 
 
 def load_classifier(path: str | Path | None = None) -> ExerciseClassifier:
     """The classifier saved at ``path`` (:meth:`ExerciseClassifier.load`; each file read once per process), or
     the shipped one when ``path`` is None. Raises :class:`ManifestError` for a missing or unreadable file."""
-    if path is None:
-        return load_default_classifier()
-    key = str(Path(path).resolve())
+    path = default_model_path() if path is None else Path(path)
+    key = str(path.resolve())
     if key not in _LOADED:
         _LOADED[key] = ExerciseClassifier.load(path)
     return _LOADED[key]
-
-
-_LOADED: dict[str, ExerciseClassifier] = {}
 
 
 def predict_sequence(seq: PoseSequence, top_k: int = 3, threshold: float | None = None) -> ExercisePrediction:

@@ -67,7 +67,7 @@ def _from_train_extra(module: str, name: str, needs: tuple[str, ...] = ("sklearn
                                       "Install it with: pip install 'repvision[train]'") from None
 
 
-def _torch_needed(models: str | None) -> tuple[str, ...]:
+def _train_needs(models: str | None) -> tuple[str, ...]:
     """The packages a training/evaluation job with these model names (comma-separated; None = default) needs."""
     names = {m.strip() for m in (models or "default").split(",") if m.strip()}
     return ("sklearn",) if names <= {"default"} else ("sklearn", "torch")
@@ -120,8 +120,8 @@ def analyze(
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, exercise=exercise,
                       pose_workers=pose_workers, follow_exerciser=follow_exerciser,
-                      cache=False if no_cache else None, classifier=None if classifier is None else str(classifier),
-                      form_rules=None if form_rules is None else str(form_rules), start_s=start, end_s=end)
+                      cache=False if no_cache else None, classifier=classifier, form_rules=form_rules,
+                      start_s=start, end_s=end)
         if progress is ProgressMode.json:
             def cb(stage, done, total):
                 if done % 10 == 0 or done == total:
@@ -179,12 +179,7 @@ def batch(
 
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
-                      classifier=None if classifier is None else str(classifier),
-                      form_rules=None if form_rules is None else str(form_rules))
-        if cfg.classifier is not None:   # a bad path fails once here, not once per video
-            from repvision.classify import load_classifier
-
-            load_classifier(cfg.classifier)
+                      classifier=classifier, form_rules=form_rules)
         failed = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), console=err_console) as bar:
@@ -373,7 +368,7 @@ def train(
 ) -> None:
     """Train the default exercise classifier, or a PyTorch sequence model with --model (needs the 'train' extra)."""
     if model is not None and model != "default":
-        _print_figures(lambda: _from_train_extra("repvision.evaluation", "train_model", _torch_needed(model))(
+        _print_figures(lambda: _from_train_extra("repvision.evaluation", "train_model", _train_needs(model))(
             model, data, out or Path(f"{model}_classifier.pt"), console=err_console))
         return
     _print_figures(lambda: _from_train_extra("repvision.training", "train_default_classifier")(
@@ -397,7 +392,7 @@ def evaluate(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs of a torch model."),
 ) -> None:
     """Evaluate an exercise classifier honestly: top-1, balanced accuracy, macro-F1, confusion matrix."""
-    needs = _torch_needed(model) + (("matplotlib",) if out is not None else ())
+    needs = _train_needs(model) + (("matplotlib",) if out is not None else ())
     _print_figures(lambda: _from_train_extra("repvision.evaluation", "evaluate", needs)(
         model, data, dataset, folds=folds, out=out, console=err_console, epochs=epochs))
 
@@ -411,7 +406,7 @@ def bench_classify(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for per-run metrics and plots."),
 ) -> None:
     """Every classifier on every dataset present: results table, last line one JSON object."""
-    needs = _torch_needed(models) + (("matplotlib",) if out is not None else ())
+    needs = _train_needs(models) + (("matplotlib",) if out is not None else ())
     _print_figures(lambda: _from_train_extra("repvision.evaluation", "bench_classify", needs)(
         data, tuple(m.strip() for m in models.split(",") if m.strip()),
         [d.strip() for d in datasets.split(",")] if datasets else None, folds=folds, out=out, console=Console()))

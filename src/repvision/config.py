@@ -133,6 +133,9 @@ class AnalyzeConfig:
         if self.classifier is not None and not isinstance(self.classifier, (str, Path)):
             raise ConfigError("classifier: the path of a classifier .npz, or none", f"{self.classifier!r}",
                               'Use e.g. classifier = "my_exercises.npz".')
+        for key in ("classifier", "form_rules"):   # paths are kept as text, as in a settings file (and the report)
+            if isinstance(getattr(self, key), Path):
+                object.__setattr__(self, key, str(getattr(self, key)))
         for key in ("start_s", "end_s"):
             v = getattr(self, key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf")):
@@ -140,10 +143,9 @@ class AnalyzeConfig:
         if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
             raise ConfigError("end_s after start_s", f"start_s = {self.start_s:g}, end_s = {self.end_s:g}",
                               "Swap them, or leave one out to analyse to the end / from the start.")
-        if self.form_rules is not None and (not isinstance(self.form_rules, (str, Path))
-                                            or not Path(self.form_rules).is_dir()):
+        if self.form_rules is not None and (not isinstance(self.form_rules, str) or not Path(self.form_rules).is_dir()):
             raise ConfigError("form_rules: a folder of <exercise>.toml rule files, or none", f"{self.form_rules!r}"
-                              + ("" if not isinstance(self.form_rules, (str, Path)) else " (no such folder)"),
+                              + (" (no such folder)" if isinstance(self.form_rules, str) else ""),
                               "Check the path; copy a shipped rule file from repvision/form_rules/ to start.")
 
     @classmethod

@@ -278,6 +278,8 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from repvision.training import print_left_out
+
     if model not in MODEL_NAMES:
         raise ManifestError(f"a model among {', '.join(MODEL_NAMES)}", repr(model), "Pick one of those.")
     if folds < 2:
@@ -287,8 +289,7 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     unreadable: list[tuple[str, str]] = []
     if samples is None:
         samples = load_dataset(data, dataset, skipped=unreadable)
-    for path, why in unreadable:
-        console.print(f"left out {path}: {why}", markup=False)
+    print_left_out(console, unreadable)
     clips, keep = prepare_clips(model, samples, dataset)
     kept = [samples[i] for i in keep]
     labels = np.array([s.label for s in kept])
@@ -356,6 +357,8 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     :meth:`repvision.seq_models.TorchSequenceClassifier.save`. Returns a small dict of figures."""
     from rich.console import Console
 
+    from repvision.training import load_own_videos, own_videos, print_left_out
+
     if model not in MODEL_NAMES or model == "default":
         raise ManifestError(f"a torch model among {', '.join(MODEL_NAMES[1:])}", repr(model),
                             "Use 'repvision train' without --model for the default classifier.")
@@ -363,12 +366,9 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     t0 = time.perf_counter()
     clips, labels, groups = [], [], []
     present = [n for n in available_datasets(data) if n != "penn_action_8"]   # a subset of penn_action
-    from repvision.training import load_own_videos, own_videos
-
-    own = None
-    if not present and own_videos(data) is not None:
-        present = ["videos"]   # one's own root/<exercise>/*.mp4 folder or manifest CSV
-        own = own_videos(data)
+    own = None if present else own_videos(data)   # one's own root/<exercise>/*.mp4 folder or manifest CSV
+    if own is not None:
+        present = ["videos"]
     if not present:
         raise ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
                             "Pass --data pointing at a folder with the layout of shared/data, or at your own "
@@ -378,8 +378,7 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
             unreadable: list[tuple[str, str]] = []
             samples = (load_dataset(data, name, skipped=unreadable) if own is None
                        else load_own_videos(own, skipped=unreadable))
-        for path, why in unreadable:
-            console.print(f"left out {path}: {why}", markup=False)
+        print_left_out(console, unreadable)
         with console.status(f"preparing {name}"):
             if name == "penn_action":
                 samples = [s for s in samples if s.meta.get("split") == "train"]

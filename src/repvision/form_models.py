@@ -294,11 +294,7 @@ class FormModel:
         if exercise not in self.params:
             raise NotFittedError(f"a form model for '{exercise}'", f"models for {list(self.exercises)}",
                                  "Use the rule-based checks (repvision.form.assess_form) for this exercise.")
-        p = self.params[exercise]
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        Z = (np.where(np.isfinite(X), X, p["mean"]) - p["mean"]) / p["scale"]
-        z = Z @ p["coef"] + float(p["intercept"])
-        return 1.0 / (1.0 + np.exp(-z))
+        return lr_proba(self.params[exercise], np.atleast_2d(np.asarray(X, dtype=np.float64)))
 
     def predict_proba(self, seq: PoseSequence, exercise: str) -> float:
         """Probability (0..1) that the performance in ``seq`` has bad form."""
@@ -345,6 +341,13 @@ def load_form_model(name: str = "default") -> FormModel | None:
     """The shipped model ``models/form_<name>.npz``, or None when it is not there."""
     p = MODELS_DIR / f"form_{name}.npz"
     return FormModel.load(p) if p.is_file() else None
+
+
+def lr_proba(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    """``(N,)`` probability of bad form from ``(N, F)`` features with one exercise's logistic-regression
+    ``params`` (``mean``, ``scale``, ``coef``, ``intercept``; a NaN feature takes the training mean)."""
+    Z = (np.where(np.isfinite(X), X, params["mean"]) - params["mean"]) / params["scale"]
+    return 1.0 / (1.0 + np.exp(-(Z @ params["coef"] + float(params["intercept"]))))
 
 
 def _fit_lr(X: np.ndarray, y: np.ndarray, C: float) -> dict[str, np.ndarray]:
@@ -432,8 +435,7 @@ def cross_validate(items: list[LabelledSequence], n_splits: int = 5, C: float = 
         prob = np.full(len(sub), np.nan)
         for tr, te in StratifiedGroupKFold(n_splits=max(2, k), shuffle=True, random_state=seed).split(X, y, groups):
             p = _fit_lr(X[tr], y[tr], C)
-            Z = (np.where(np.isfinite(X[te]), X[te], p["mean"]) - p["mean"]) / p["scale"]
-            prob[te] = 1.0 / (1.0 + np.exp(-(Z @ p["coef"] + float(p["intercept"]))))
+            prob[te] = lr_proba(p, X[te])
         pred = (prob >= 0.5).astype(int)
         per_ex[ex] = binary_metrics(y, pred)
         ys.append(y)

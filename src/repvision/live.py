@@ -385,19 +385,20 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     Raises
     ------
     CameraNotFoundError, OptionalDependencyError, video errors
-    ManifestError
-        ``classifier`` is missing or unreadable (before the source is opened).
+    ManifestError, ConfigError
+        ``classifier`` or a rule file in ``form_rules`` is missing or malformed (before the source is opened).
     """
     from repvision.classify import load_classifier
     from repvision.config import AnalyzeConfig
+    from repvision.pipeline import check_files
     from repvision.pose import PeopleWatch, PoseEstimator, several_people
     from repvision.tracking import LiveFollower
     from repvision.report import draw_overlay
 
     emit = emit or (lambda e: None)
+    final_cfg = AnalyzeConfig(classifier=classifier, form_rules=form_rules)
+    check_files(final_cfg)   # before the source opens
     clf = load_classifier(classifier)
-    final_cfg = AnalyzeConfig(classifier=None if classifier is None else str(classifier),
-                              form_rules=None if form_rules is None else str(form_rules))   # checked now
     if window:
         import cv2
 

@@ -65,16 +65,7 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     if overrides:
         cfg = cfg.replace(**overrides)
 
-    # a bad classifier path or a malformed rule file of one's own fails now, not after the pose pass
-    if cfg.classifier is not None:
-        from repvision.classify import load_classifier
-
-        load_classifier(cfg.classifier)
-    if cfg.form_rules is not None:
-        from repvision.form import available_exercises, load_rules
-
-        for name in available_exercises(cfg.form_rules):
-            load_rules(name, cfg.form_rules)
+    check_files(cfg)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cb = None if progress is None else (lambda done, total: progress("pose", done, total))
@@ -97,6 +88,28 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
     return analyze_poses(pose, info, cfg, timings=timings, warnings=warnings, t_start=t0)
 
 
+def check_files(config: AnalyzeConfig) -> None:
+    """Read the files ``config`` names -- its classifier and its own rule files -- so that a missing or
+    malformed one fails before any pose estimation (once for a whole batch or live session), not after it.
+
+    Raises
+    ------
+    ManifestError
+        The classifier file is missing or unreadable.
+    ConfigError
+        A rule file in ``config.form_rules`` is malformed.
+    """
+    if config.classifier is not None:
+        from repvision.classify import load_classifier
+
+        load_classifier(config.classifier)
+    if config.form_rules is not None:
+        from repvision.form import available_exercises, load_rules
+
+        for name in available_exercises(config.form_rules):
+            load_rules(name, config.form_rules)
+
+
 def time_range(pose: PoseSequence, start_s: float | None, end_s: float | None,
                min_duration_s: float = 0.0) -> PoseSequence:
     """The frames of ``pose`` with ``start_s <= timestamp <= end_s`` (seconds; None: no bound), timestamps
@@ -109,6 +122,7 @@ def time_range(pose: PoseSequence, start_s: float | None, end_s: float | None,
         video's length).
     """
     t = pose.timestamps
+    frame_s = 1.0 / pose.fps if pose.fps else 0.0
     keep = np.ones(len(pose), bool)
     if start_s is not None:
         keep &= t >= start_s - 1e-9
@@ -117,8 +131,8 @@ def time_range(pose: PoseSequence, start_s: float | None, end_s: float | None,
     idx = np.flatnonzero(keep)
     lo = 0.0 if start_s is None else start_s
     hi = f"{end_s:g} s" if end_s is not None else "the end"
-    length = f"{t[-1] + (1.0 / pose.fps if pose.fps else 0.0):.2f} s" if len(t) else "0 s"
-    if idx.size < 2 or t[idx[-1]] - t[idx[0]] + (1.0 / pose.fps if pose.fps else 0.0) < min_duration_s:
+    length = f"{t[-1] + frame_s:.2f} s" if len(t) else "0 s"
+    if idx.size < 2 or t[idx[-1]] - t[idx[0]] + frame_s < min_duration_s:
         raise ClipTooShortError(
             f"at least {max(min_duration_s, 0):g} s of video between {lo:g} s and {hi}",
             f"{idx.size} frames there (the video lasts {length})",

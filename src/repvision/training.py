@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -267,7 +267,6 @@ def training_sources(data_dir: str | Path, console: Any = None, extract_video_po
         A dataset folder is missing or malformed.
     """
     from rich.console import Console
-    from rich.markup import escape
 
     from repvision.datasets.penn_action import load_penn_action
     from repvision.datasets.pose_trainer import load_pose_trainer
@@ -288,11 +287,25 @@ def training_sources(data_dir: str | Path, console: Any = None, extract_video_po
     if videos is not None:
         sources["videos"] = list(videos)
     elif extract_video_poses:
-        manifest = d / "videos" / "manifest.csv"
-        with console.status("Extracting video poses (cached after the first run)") as st:
-            sources["videos"] = load_videos(
-                manifest, progress=lambda i, n, p: st.update(escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
+        sources["videos"] = with_pose_status(console, lambda progress: load_videos(
+            d / "videos" / "manifest.csv", progress=progress))
     return sources, [s for s in penn if s.meta["split"] == "test"]
+
+
+def with_pose_status(console: Any, load: Callable[[Callable[[int, int, str], None]], list[Sample]]
+                     ) -> list[Sample]:
+    """``load(progress)`` -- a video loader taking a ``progress(i, n, path)`` callback -- with a status line on
+    ``console`` naming the video whose poses are being estimated."""
+    from rich.markup import escape
+
+    with console.status("Extracting video poses (cached after the first run)") as st:
+        return load(lambda i, n, p: st.update(escape(f"Video poses {i + 1}/{n}: {Path(p).name}")))
+
+
+def print_left_out(console: Any, skipped: list[tuple[str, str]]) -> None:
+    """One line per video a loader left out (``skipped`` of :func:`repvision.datasets.videos.load_videos`)."""
+    for path, why in skipped:
+        console.print(f"left out {path}: {why}", markup=False)
 
 
 def pool_from_sources(sources: dict[str, list[Sample]], penn_test: list[Sample],
@@ -484,7 +497,6 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         fewer than two groups.
     """
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     console = console or Console()
@@ -496,11 +508,8 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         exercises, answers = EXERCISES, None
     else:
         unreadable: list[tuple[str, str]] = []
-        with console.status("Extracting video poses (cached after the first run)") as st:
-            videos = load_own_videos(own, progress=lambda i, n, p: st.update(
-                escape(f"Video poses {i + 1}/{n}: {Path(p).name}")), skipped=unreadable)
-        for path, why in unreadable:
-            console.print(f"left out {path}: {why}", markup=False)
+        videos = with_pose_status(console, lambda progress: load_own_videos(own, progress, unreadable))
+        print_left_out(console, unreadable)
         clips, penn_test, n_clips, dropped = pool_from_sources({"videos": videos}, [], rotations)
         exercises = frozenset(c.label for c in clips) - NON_EXERCISE_LABELS
         answers = tuple(sorted(exercises))

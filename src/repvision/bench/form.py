@@ -167,6 +167,13 @@ def _videos(data_dir: Path, console, model, pose_model: str = "lite") -> dict[st
 # ------------------------------------------------------------------------------------------------ pose trainer
 
 
+def sequence_rule_verdict(item) -> int:
+    """1 when the rules find a major fault in a labelled sequence judged as one repetition (Pose Trainer's
+    sequences each show one performance), else 0."""
+    return int(major_fault(assess_form(item.pose, item.exercise,
+                                       whole_sequence_repetition(item.pose, item.exercise))))
+
+
 def _pose_trainer(data_dir: Path, console, model) -> dict[str, Any]:
     items = load_pose_trainer(data_dir)
     res: dict[str, Any] = {"n": len(items)}
@@ -175,8 +182,7 @@ def _pose_trainer(data_dir: Path, console, model) -> dict[str, Any]:
     for it in items:
         if load_rules(it.exercise) is None:
             continue
-        rep = assess_form(it.pose, it.exercise, whole_sequence_repetition(it.pose, it.exercise))
-        pred = int(major_fault(rep))
+        pred = sequence_rule_verdict(it)
         y.append(int(it.is_bad))
         p.append(pred)
         per.setdefault(it.exercise, ([], []))
