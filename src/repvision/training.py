@@ -60,7 +60,7 @@ CLASS_WEIGHT_POWER: float = 0.0
 #: are the usual skeleton augmentation (the sequence models here draw +-10 degrees,
 #: :func:`repvision.seq_models.augment`); the two fixed angles keep the recipe deterministic. Measured
 #: (``python -m repvision.training``, same seeds and folds, ``benchmarks/results/training_default_classifier.json``
-#: against ``training_no_rotations.json``): see the README's classifier section.
+#: against ``training_no_rotations.json``): see docs/results.md, "Exercise classification".
 ROTATIONS_DEG: tuple[float, ...] = (-12.0, 12.0)
 #: Wrong-label penalty of the threshold choice: the threshold maximises
 #: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels),
