@@ -187,3 +187,21 @@ def test_prefetch_hands_freed_memory_back_while_consuming(monkeypatch):
     monkeypatch.setattr(video, "release_freed_memory", lambda: calls.append(1))
     assert list(video.prefetch(iter(range(5)))) == list(range(5))
     assert len(calls) >= 5
+
+
+def test_unreadable_files_share_one_base_class(tmp_path):
+    # One `except VideoError` skips every file that cannot be read, and nothing else: too short / no person
+    # are problems with what a readable video shows
+    from repvision.errors import ClipTooShortError, NoPersonError, RepvisionError, VideoError
+
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is not a video")
+    data = (DATA / "calimiro_squat_19.mp4").read_bytes()
+    i = data.find(b"avc1", 30)
+    alien = tmp_path / "alien_codec.mp4"
+    alien.write_bytes(data[:i] + b"zzzz" + data[i + 4:])
+    for path in (tmp_path / "nope.mp4", tmp_path, text, alien):
+        with pytest.raises(VideoError):
+            VideoReader(path)
+    assert issubclass(NoDecodableFramesError, VideoError) and issubclass(VideoError, RepvisionError)
+    assert not issubclass(ClipTooShortError, VideoError) and not issubclass(NoPersonError, VideoError)

@@ -29,19 +29,26 @@ class RepvisionError(Exception):
         super().__init__(f"Expected {expected}, but found {found}. {fix}")
 
 
-class VideoNotFoundError(RepvisionError, FileNotFoundError):
+class VideoError(RepvisionError):
+    """Base class of the errors raised when a video file cannot be read at all (missing, not a video,
+    unsupported codec, no decodable frame): catch it to skip such files, as
+    :func:`repvision.datasets.videos.load_videos` does. Problems with what the video shows (too short, nobody in
+    view) are other :class:`RepvisionError` subclasses."""
+
+
+class VideoNotFoundError(VideoError, FileNotFoundError):
     """The video path does not exist or is not a file."""
 
 
-class NotAVideoError(RepvisionError):
+class NotAVideoError(VideoError):
     """The file exists but is not a video container (text, image, archive, ...)."""
 
 
-class UnsupportedCodecError(RepvisionError):
+class UnsupportedCodecError(VideoError):
     """The container opened but its video codec cannot be decoded here."""
 
 
-class NoDecodableFramesError(RepvisionError):
+class NoDecodableFramesError(VideoError):
     """The video has a video stream but no frame could be decoded (empty or corrupt)."""
 
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from repvision.datasets.base import Sample, read_table
-from repvision.errors import ManifestError, NoDecodableFramesError, NotAVideoError, UnsupportedCodecError, \
-    VideoNotFoundError
+from repvision.errors import ManifestError, VideoError
 
 #: Columns a video manifest must have.
 REQUIRED_COLUMNS: tuple[str, ...] = ("path", "exercise")
@@ -128,9 +127,9 @@ def load_videos(source: str | Path, model: str = "lite", progress: ProgressCallb
     progress:
         Called as ``progress(i, n, path)`` before each video.
     skipped:
-        When a list, a video that cannot be read (missing, corrupt, unsupported codec, no decodable frame) is
-        left out and ``(path, message)`` is appended to it, so one broken file among many does not stop a
-        training run; None: such a video raises.
+        When a list, a video that cannot be read (any :class:`repvision.errors.VideoError`: missing, not a
+        video, unsupported codec, no decodable frame) is left out and ``(path, message)`` is appended to it, so
+        one broken file among many does not stop a training run; None: such a video raises.
 
     Returns
     -------
@@ -153,7 +152,7 @@ def load_videos(source: str | Path, model: str = "lite", progress: ProgressCallb
             progress(i, len(rows), r["path"])
         try:
             info, pose, _ = estimate_video(r["path"], model)
-        except (VideoNotFoundError, NotAVideoError, UnsupportedCodecError, NoDecodableFramesError) as exc:
+        except VideoError as exc:
             if skipped is None:
                 raise
             skipped.append((r["path"], str(exc)))
