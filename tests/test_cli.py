@@ -208,6 +208,34 @@ def test_batch_two_videos_in_parallel_and_resume(tmp_path):
     assert r.output.count("skipped (report exists)") == 2
 
 
+def test_batch_takes_folders_and_keeps_their_layout(tmp_path):
+    # A folder stands for the videos under it (any depth, hidden ones left out); two clips with the same name in
+    # different subfolders get their own reports under --out instead of overwriting one another.
+    import shutil
+
+    root = tmp_path / "clips"
+    for sub, clip in (("monday", "calimiro_squat_19.mp4"), ("tuesday/set1", "repcount_test2021_sit_up.mp4")):
+        (root / sub).mkdir(parents=True)
+        shutil.copy(DATA / clip, root / sub / "clip.mp4")
+    (root / ".trash").mkdir()
+    shutil.copy(DATA / "calimiro_squat_19.mp4", root / ".trash" / "old.mp4")
+    (root / "notes.txt").write_text("not a video")
+    r = _run("batch", root, root / "monday" / "clip.mp4", "--out", tmp_path / "reports", "--jobs", "1")
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.output.strip().splitlines()[-1])
+    assert summary["videos"] == 2 and summary["failed"] == 0   # the file given twice is analysed once
+    labels = {str(Path(p).relative_to(tmp_path / "reports")): json.loads(Path(p).read_text())["exercise"]["label"]
+              for p in summary["reports"]}
+    assert labels == {"monday/clip.repvision.json": "squat", "tuesday/set1/clip.repvision.json": "sit_up"}
+    # the same two files given one by one would write one report: refused before anything runs
+    r = _run("batch", root / "monday" / "clip.mp4", root / "tuesday" / "set1" / "clip.mp4", "--out",
+             tmp_path / "other", "--jobs", "1")
+    assert r.exit_code == 2 and "would both write" in r.output and not (tmp_path / "other").exists()
+    (tmp_path / "empty").mkdir()
+    r = _run("batch", tmp_path / "empty")
+    assert r.exit_code == 2 and "video files (.mp4" in r.output
+
+
 def test_batch_status_lines_are_not_wrapped_for_long_paths(tmp_path):
     # Regression: rich wrapped "<long path>: skipped (report exists)" at the terminal width, so the status of a
     # video in a deep folder (CI checks out under a longer path) was split over two lines.

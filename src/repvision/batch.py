@@ -6,7 +6,9 @@ soon as it is done, so an interrupted batch keeps what it finished; a second run
 already exists (``resume=True``) and was made with the same settings (the report's ``settings`` against
 :meth:`repvision.config.AnalyzeConfig.result_settings`; a report without them, from an older version, is kept).
 A video that fails (corrupt file, nobody in view, ...) is reported with its
-error and does not stop the others.
+error and does not stop the others. A folder stands for every video file under it (:func:`expand_videos`); with
+an output folder, its reports keep the folder's layout, so clips with the same name in different subfolders do
+not overwrite each other's reports.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Callable, Iterable
 
 from repvision.config import AnalyzeConfig
 
-__all__ = ["BatchItem", "report_path", "analyze_many"]
+__all__ = ["BatchItem", "report_path", "expand_videos", "analyze_many"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,44 @@ class BatchItem:
     seconds: float = 0.0
 
 
-def report_path(video: str | os.PathLike, out_dir: str | os.PathLike | None) -> Path:
-    """Where the JSON report of ``video`` goes: ``out_dir/<stem>.repvision.json``, or beside the video."""
+def report_path(video: str | os.PathLike, out_dir: str | os.PathLike | None,
+                root: str | os.PathLike | None = None) -> Path:
+    """Where the JSON report of ``video`` goes: ``out_dir/<stem>.repvision.json``, or beside the video. For a
+    video found in the folder ``root`` (:func:`expand_videos`), ``out_dir`` gets the video's subfolder of
+    ``root``: ``out_dir/<sub/folders>/<stem>.repvision.json``."""
     v = Path(video)
-    folder = Path(out_dir) if out_dir is not None else v.parent
+    if out_dir is None:
+        folder = v.parent
+    elif root is not None:
+        folder = Path(out_dir) / v.parent.relative_to(root)
+    else:
+        folder = Path(out_dir)
     return folder / f"{v.stem}.repvision.json"
+
+
+def expand_videos(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Path | None]]:
+    """The videos to analyse: each path that is a folder becomes the video files under it (any depth, by
+    extension: :data:`repvision.video.VIDEO_EXTENSIONS`, sorted; hidden files and folders left out), any other
+    path is kept as given (a missing or unreadable file is then reported by the analysis).
+
+    Returns ``(video, root)`` pairs, ``root`` being the folder a video was found in (None for a path given
+    directly). Raises :class:`repvision.errors.VideoNotFoundError` for a folder without any video file.
+    """
+    from repvision.errors import VideoNotFoundError
+    from repvision.video import VIDEO_EXTENSIONS
+
+    out: list[tuple[Path, Path | None]] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            out.append((p, None))
+            continue
+        found = sorted(f for f in p.rglob("*") if f.suffix.lower() in VIDEO_EXTENSIONS and f.is_file()
+                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        if not found:
+            raise VideoNotFoundError(f"video files ({', '.join(VIDEO_EXTENSIONS)}) in the folder {p}",
+                                     "none", "Pass a folder that holds videos, or the video files themselves.")
+        out.extend((f, p) for f in found)
+    return out
 
 
 def _one(video: str, config: AnalyzeConfig, out: str) -> BatchItem:
@@ -73,11 +108,15 @@ def _made_with(report: Path, settings: dict) -> bool:
 def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | None = None, *,
                  out_dir: str | os.PathLike | None = None, jobs: int | None = None, resume: bool = True,
                  on_done: Callable[[BatchItem], None] | None = None) -> list[BatchItem]:
-    """Analyse ``videos`` in ``jobs`` processes (default: the number of CPU cores).
+    """Analyse ``videos`` (files, or folders standing for the videos under them: :func:`expand_videos`) in
+    ``jobs`` processes (default: the number of CPU cores).
 
     Returns one :class:`BatchItem` per video, in completion order; ``on_done`` is called with each as it
-    finishes. Reports are JSON files at :func:`report_path`. Raises :class:`repvision.errors.ConfigError`
-    for ``jobs < 1``, and the errors of :func:`repvision.pipeline.check_files` before any video starts.
+    finishes. Reports are JSON files at :func:`report_path`. Raises, before any video starts:
+    :class:`repvision.errors.ConfigError` for ``jobs < 1`` or two videos whose reports would have the same
+    path (e.g. ``a/clip.mp4`` and ``b/clip.mp4`` given one by one with ``out_dir``);
+    :class:`repvision.errors.VideoNotFoundError` for a folder without videos; the errors of
+    :func:`repvision.pipeline.check_files`.
     """
     from repvision.errors import ConfigError
 
@@ -90,13 +129,26 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
         raise ConfigError("jobs >= 1", f"jobs={n_jobs}", "Pass --jobs 1 or more (default: one per CPU core).")
     if n_jobs > 1 and cfg.pose_workers is None:  # the cores are already shared out one video each
         cfg = cfg.replace(pose_workers=1)
-    if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    targets: dict[Path, str] = {}
+    seen: set[Path] = set()
+    planned: list[tuple[str, Path]] = []
+    for v, root in expand_videos(videos):
+        if v.resolve() in seen:
+            continue   # the same video twice (e.g. a file and its folder): analysed once, as first listed
+        seen.add(v.resolve())
+        out = report_path(v, out_dir, root)
+        if out in targets:
+            raise ConfigError("one report file per video", f"{targets[out]} and {v} would both write {out}",
+                              "Analyse them in separate runs with different --out folders, or give their "
+                              "common folder instead (its subfolders are kept under --out).")
+        targets[out] = str(v)
+        planned.append((str(v), out))
     done: list[BatchItem] = []
     todo: list[tuple[str, str]] = []
     wanted = cfg.result_settings()
-    for v in videos:
-        out = report_path(v, out_dir)
+    for v, out in planned:
+        if out_dir is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
         if resume and out.is_file() and _made_with(out, wanted):
             item = BatchItem(str(v), str(out), None, skipped=True)
             done.append(item)

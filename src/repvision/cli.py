@@ -157,8 +157,9 @@ def analyze(
 
 @app.command()
 def batch(
-    videos: list[Path] = typer.Argument(..., help="Video files."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON reports [default: beside each video]."),
+    videos: list[Path] = typer.Argument(..., help="Video files, or folders (every video file under them)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON reports, keeping the subfolders "
+                                           "of a folder given [default: beside each video]."),
     jobs: Optional[int] = typer.Option(None, "--jobs", help="Worker processes [default: one per CPU core]."),
     pose_model: Optional[str] = typer.Option(None, "--pose-model"),
     stride: Optional[int] = typer.Option(None, "--stride"),
@@ -175,15 +176,16 @@ def batch(
     """Analyse many videos in parallel (one process per core); one JSON report per video, resumable."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from repvision.batch import analyze_many
+    from repvision.batch import analyze_many, expand_videos
 
     try:
+        n_videos = len({v.resolve() for v, _ in expand_videos(videos)})
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
                       classifier=classifier, form_rules=form_rules)
         failed = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), console=err_console) as bar:
-            task = bar.add_task("videos", total=len(videos))
+            task = bar.add_task("videos", total=n_videos)
 
             def done(item) -> None:
                 nonlocal failed

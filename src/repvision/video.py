@@ -23,7 +23,8 @@ import numpy as np
 from repvision.errors import NoDecodableFramesError, NotAVideoError, UnsupportedCodecError, VideoNotFoundError
 from repvision.types import VideoInfo
 
-#: File extensions accepted as videos (the container is checked too; the extension only guides messages).
+#: File extensions taken as videos when a folder is searched (``repvision batch``, one's own video folders); a file
+#: given by name is opened whatever its extension (the container is what is checked).
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v")
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".heic")
 

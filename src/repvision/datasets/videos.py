@@ -18,12 +18,10 @@ from typing import Callable
 
 from repvision.datasets.base import Sample, read_table
 from repvision.errors import ManifestError, VideoError
+from repvision.video import VIDEO_EXTENSIONS
 
 #: Columns a video manifest must have.
 REQUIRED_COLUMNS: tuple[str, ...] = ("path", "exercise")
-
-#: File extensions taken as videos in the folder layout.
-VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 
 ProgressCallback = Callable[[int, int, str], None]
 
