@@ -53,7 +53,8 @@ def report_path(video: str | os.PathLike, out_dir: str | os.PathLike | None,
 def expand_videos(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Path | None]]:
     """The videos to analyse: each path that is a folder becomes the video files under it (any depth, by
     extension: :data:`repvision.video.VIDEO_EXTENSIONS`, sorted; hidden files and folders left out), any other
-    path is kept as given (a missing or unreadable file is then reported by the analysis).
+    path is kept as given (a missing or unreadable file is then reported by the analysis). A video reached twice
+    (a file and its folder) is listed once, where it first comes.
 
     Returns ``(video, root)`` pairs, ``root`` being the folder a video was found in (None for a path given
     directly). Raises :class:`repvision.errors.VideoNotFoundError` for a folder without any video file.
@@ -72,7 +73,13 @@ def expand_videos(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Path |
             raise VideoNotFoundError(f"video files ({', '.join(VIDEO_EXTENSIONS)}) in the folder {p}",
                                      "none", "Pass a folder that holds videos, or the video files themselves.")
         out.extend((f, p) for f in found)
-    return out
+    seen: set[Path] = set()
+    unique = []
+    for v, root in out:
+        if v.resolve() not in seen:
+            seen.add(v.resolve())
+            unique.append((v, root))
+    return unique
 
 
 def _one(video: str, config: AnalyzeConfig, out: str) -> BatchItem:
@@ -130,12 +137,8 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
     if n_jobs > 1 and cfg.pose_workers is None:  # the cores are already shared out one video each
         cfg = cfg.replace(pose_workers=1)
     targets: dict[Path, str] = {}
-    seen: set[Path] = set()
     planned: list[tuple[str, Path]] = []
     for v, root in expand_videos(videos):
-        if v.resolve() in seen:
-            continue   # the same video twice (e.g. a file and its folder): analysed once, as first listed
-        seen.add(v.resolve())
         out = report_path(v, out_dir, root)
         if out in targets:
             raise ConfigError("one report file per video", f"{targets[out]} and {v} would both write {out}",

@@ -179,7 +179,7 @@ def batch(
     from repvision.batch import analyze_many, expand_videos
 
     try:
-        n_videos = len({v.resolve() for v, _ in expand_videos(videos)})
+        n_videos = len(expand_videos(videos))
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
                       classifier=classifier, form_rules=form_rules)
         failed = 0
