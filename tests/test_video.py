@@ -73,8 +73,9 @@ def test_missing_file(tmp_path):
 
 
 def test_directory_is_not_a_video(tmp_path):
-    with pytest.raises(VideoNotFoundError, match="directory"):
+    with pytest.raises(VideoNotFoundError, match="directory") as err:
         VideoReader(tmp_path)
+    assert "repvision batch FOLDER" in err.value.fix   # where a folder is taken
 
 
 def test_text_file_is_not_a_video(tmp_path):

@@ -104,7 +104,8 @@ class VideoReader:
                 "a video file", f"no file at '{self.path}'", "Check the path (and the working directory)."
             )
         if not self.path.is_file():
-            raise VideoNotFoundError("a video file", f"'{self.path}' is a directory", "Pass a video file path.")
+            raise VideoNotFoundError("a video file", f"'{self.path}' is a directory",
+                                     "Pass a video file path (every video in a folder: repvision batch FOLDER).")
         if self.path.suffix.lower() in _IMAGE_EXTENSIONS:
             raise NotAVideoError(
                 "a video (mp4, mov, avi, webm, mkv)", f"an image file '{self.path.name}'",
