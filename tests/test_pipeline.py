@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -49,6 +50,45 @@ def test_report_matches_schema():
         assert 0 <= r["start_s"] <= r["end_s"] <= doc["video"]["duration_s"] + 0.1
         if r["range_of_motion_deg"] is not None:
             assert 0 < r["range_of_motion_deg"] <= 180
+
+
+def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
+    # the committed pull-up clip followed by the committed squat clip (benchmarks/make_workout_clip.py): the whole
+    # clip is neither exercise, but each part is found, counted and judged on its own, in the whole clip's frames
+    jsonschema = pytest.importorskip("jsonschema")
+    from rich.console import Console
+
+    from repvision.report import print_summary
+
+    a = repvision.analyze(DATA / "workout_pull_up_then_squat.mp4")
+    assert [p.label for p in a.parts] == ["pull_up", "squat"]
+    assert [p.repetitions.count for p in a.parts] == [3, 2]   # as each clip alone (CLIPS above)
+    for p in a.parts:
+        seg = p.segment
+        assert p.form is not None and p.form.exercise == p.label and p.form.score is not None
+        assert p.muscles is not None and p.muscles.exercise == p.label
+        for r in p.repetitions.repetitions:   # turning inside the part; counted with 0.5 s of its neighbours
+            assert seg.start_frame <= r.turn_frame < seg.end_frame and r.start_frame <= r.turn_frame <= r.end_frame
+            assert r.start_s == pytest.approx(float(a.pose.timestamps[r.start_frame]))
+            assert seg.start_s - 0.5 - 1e-6 <= r.start_s <= r.end_s <= seg.end_s + 0.5 + 1e-6
+        assert [rf.start_frame for rf in p.form.reps] == [r.start_frame for r in p.repetitions.repetitions]
+    squat_start = a.parts[1].segment.start_s
+    assert 6.8 < squat_start < 7.8   # the squat clip starts at 7.34 s
+    doc = json.loads(to_json(a))
+    jsonschema.validate(doc, REPORT_SCHEMA)
+    assert [p["repetitions"]["count"] for p in doc["parts"]] == [3, 2]
+    console = Console(record=True, width=120)
+    print_summary(a, console)
+    text = console.export_text()
+    assert "Exercises one after another" in text and "pull_up (" in text and "counted and judged on its own" in text
+    from repvision.html_report import render_html
+
+    sec = render_html(a, DATA / "workout_pull_up_then_squat.mp4", embed_video=False).split('id="segments"')[1]
+    sec = sec.split("</section>")[0]
+    assert re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+|-)</td><td>', sec)[:2] == [
+        (str(p.repetitions.count), f"{p.form.score:.0f}") for p in a.parts]
+    # a clip of one exercise has no parts
+    assert repvision.analyze(DATA / "calimiro_squat_19.mp4").parts == ()
 
 
 def test_portrait_phone_video():

@@ -27,7 +27,7 @@ def test_form_and_activation_in_json(squat_analysis):
     jsonschema = pytest.importorskip("jsonschema")
     doc = json.loads(to_json(squat_analysis))
     jsonschema.validate(doc, REPORT_SCHEMA)
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.4.0"
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.5.0" and doc["parts"] == []
     form = doc["form"]
     assert form["exercise"] == "squat" and form["mode"] == "reps"
     assert len(form["reps"]) == len(doc["repetitions"]["repetitions"])

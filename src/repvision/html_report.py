@@ -464,17 +464,33 @@ def _segments(analysis: Analysis) -> str:
     blocks = "".join(
         f'<div title="{_esc(s.label)} {s.start_s:.1f}-{s.end_s:.1f} s" style="width:{100 * s.duration_s / span:.3f}%;'
         f'background:{colour[s.label]}"></div>' for s in segs)
+    parts = {pt.segment.start_frame: pt for pt in analysis.parts}
+
+    def judged(s) -> str:
+        pt = parts.get(s.start_frame)
+        if pt is None:
+            return '<td class="num">-</td><td class="num">-</td><td>-</td>'
+        f = pt.form
+        score = "-" if f is None or f.score is None else f"{f.score:.0f}"
+        verdict = "-" if f is None or f.verdict is None else ("good" if f.verdict == "correct" else
+                                                              "needs work: " + ", ".join(f.major_faults))
+        return (f'<td class="num">{pt.repetitions.count}</td><td class="num">{score}</td>'
+                f'<td>{_esc(verdict)}</td>')
+
     rows = "".join(
         f'<tr><td><span class="swatch" style="background:{colour[s.label]}">'
         f'</span>{_esc(s.label.replace("_", " "))}</td><td class="num">{s.start_s:.1f}</td>'
         f'<td class="num">{s.end_s:.1f}</td><td class="num">{s.duration_s:.1f}</td>'
-        f'<td class="num">{s.confidence:.0%}</td></tr>' for s in segs)
+        f'<td class="num">{s.confidence:.0%}</td>{judged(s)}</tr>' for s in segs)
+    note = ("Each exercise is counted and its form judged on its own (reps, form, verdict); the summary above "
+            "describes the whole video." if parts else
+            "Repetitions and form are counted over the whole video for the main exercise (the summary above).")
     return ('<section id="segments"><h2>Exercises in this video</h2>'
             f'<div class="timeline">{blocks}</div>'
             '<table><thead><tr><th>exercise</th><th class="num">start s</th><th class="num">end s</th>'
-            f'<th class="num">duration s</th><th class="num">confidence</th></tr></thead><tbody>{rows}</tbody>'
-            '</table><p class="note">Repetitions and form are counted over the whole video for the main '
-            'exercise (the summary above); grey: no exercise recognised.</p></section>')
+            '<th class="num">duration s</th><th class="num">confidence</th><th class="num">reps</th>'
+            f'<th class="num">form</th><th>verdict</th></tr></thead><tbody>{rows}</tbody>'
+            f'</table><p class="note">{note} Grey: no exercise recognised.</p></section>')
 
 
 def _body_map(analysis: Analysis) -> str:

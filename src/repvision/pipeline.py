@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -12,7 +13,11 @@ from repvision.config import AnalyzeConfig
 from repvision.errors import ClipTooShortError, NoPersonError, TooFewDetectionsError
 from repvision.muscles import activation_from_prediction, muscles_for
 from repvision.pose import estimate_video, several_people
-from repvision.types import Analysis, ExercisePrediction, PoseSequence, RepetitionCount, VideoInfo
+from repvision.types import (Analysis, ExercisePart, ExercisePrediction, ExerciseSegment, ExerciseSet, PoseSequence,
+                             RepetitionCount, VideoInfo)
+
+if TYPE_CHECKING:
+    from repvision.form import FormReport
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -147,8 +152,9 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     muscles.
 
     Segments come from :func:`repvision.classify.segment_exercises` (default settings, the configured unknown
-    threshold); when more than one exercise segment is found a warning says so, but the exercise, repetitions
-    and form still describe the whole clip.
+    threshold); when more than one exercise segment is found a warning says so, and each of those exercises is
+    counted and judged on its own (``Analysis.parts``, :class:`repvision.types.ExercisePart`), while the
+    exercise, repetitions and form still describe the whole clip.
 
     Form is judged with :func:`repvision.form.assess_form` for the chosen exercise; an exercise without a rule
     file, or one that was not recognised, gives a :class:`~repvision.form.FormReport` with ``mode == "none"``
@@ -210,38 +216,19 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     known = [s for s in segments if not s.is_unknown]
     if len(known) > 1:
         listing = ", ".join(f"{s.label} {s.start_s:.1f}-{s.end_s:.1f} s" for s in known)
-        warnings.append(f"Several exercises were found one after another ({listing}); the exercise, repetition "
-                        "count and form above describe the whole clip. Analyse one exercise at a time with "
-                        "--start/--end (seconds), or see "
-                        "'segments' in the JSON report.")
+        warnings.append(f"Several exercises were found one after another ({listing}); each is counted and judged "
+                        "on its own under 'Exercises one after another' ('parts' in the JSON report), while the "
+                        "exercise, repetition count and form above describe the whole clip. To analyse one "
+                        "stretch only, use --start/--end (seconds).")
 
-    t2 = time.perf_counter()
-    from repvision.reps import count_repetitions, split_sets
+    from repvision.form import own_muscles
 
-    from repvision.form import FormReport, assess_form, exercises_with_rules, own_muscles, rules_for
-    from repvision.reps import EXERCISE_JOINTS
-
-    hint = None if exercise.is_unknown else exercise.label
-    rules = None if hint is None else rules_for(hint, cfg.form_rules)
-    # an exercise outside repvision's vocabulary reports the range of motion of its rule file's driving joint
-    joint = rules.driving_joint if rules is not None and hint not in EXERCISE_JOINTS else None
-    repetitions: RepetitionCount = count_repetitions(pose, exercise=hint, joint=joint)
-    sets = split_sets(repetitions, cfg.set_gap_s)
-    timings["reps_s"] = time.perf_counter() - t2
-
-    t3 = time.perf_counter()
-    if exercise.is_unknown:
-        form = FormReport("unknown", "none", None,
-                          message="Form was not judged: the exercise was not recognised with enough confidence "
-                                  "(pass --exercise to name it).")
-    elif rules is None:
-        form = FormReport(exercise.label, "none", None,
-                          message=f"No form rules for {exercise.label}; form was not judged (rules exist for: "
-                                  f"{', '.join(exercises_with_rules(cfg.form_rules))}; add your own with "
-                                  f"--form-rules DIR holding {exercise.label}.toml).")
-    else:
-        form = assess_form(pose, exercise.label, repetitions, rules=rules)
-    timings["form_s"] = time.perf_counter() - t3
+    repetitions, sets, form = _count_and_judge(pose, None if exercise.is_unknown else exercise.label, cfg,
+                                               timings)
+    t4 = time.perf_counter()
+    parts = tuple(_part(pose, seg, cfg) for seg in known) if len(known) > 1 else ()
+    if parts:
+        timings["parts_s"] = time.perf_counter() - t4
     # muscle groups of the candidate exercises declared in one's own rule files (--form-rules)
     extra = own_muscles([lab for lab, _ in exercise.top] + [exercise.label], cfg.form_rules)
     timings["total_s"] = time.perf_counter() - t0
@@ -254,5 +241,71 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
         muscle_activation=activation_from_prediction(exercise, extra), segments=segments, sets=sets,
         time_range_s=None if cfg.start_s is None and cfg.end_s is None
         else (float(pose.timestamps[0]), float(pose.timestamps[-1])),
-        settings=cfg.result_settings(),
+        settings=cfg.result_settings(), parts=parts,
     )
+
+
+def _count_and_judge(pose: PoseSequence, label: str | None, cfg: AnalyzeConfig,
+                     timings: dict[str, float] | None = None, keep: tuple[int, int] | None = None
+                     ) -> tuple[RepetitionCount, tuple[ExerciseSet, ...], FormReport]:
+    """Repetitions, sets and form of ``pose`` done as exercise ``label`` (None: not recognised), as
+    :func:`analyze_poses` reports them for a whole clip or one of its parts; ``keep = (a, b)``: only the
+    repetitions turning in frames ``a:b`` are kept (renumbered from 0) and judged; ``timings`` gets ``reps_s``
+    and ``form_s`` when given."""
+    from repvision.form import FormReport, assess_form, exercises_with_rules, rules_for
+    from repvision.reps import EXERCISE_JOINTS, count_repetitions, split_sets
+
+    t0 = time.perf_counter()
+    rules = None if label is None else rules_for(label, cfg.form_rules)
+    # an exercise outside repvision's vocabulary reports the range of motion of its rule file's driving joint
+    joint = rules.driving_joint if rules is not None and label not in EXERCISE_JOINTS else None
+    repetitions = count_repetitions(pose, exercise=label, joint=joint)
+    if keep is not None:
+        kept = [r for r in repetitions.repetitions if keep[0] <= r.turn_frame < keep[1]]
+        repetitions = dataclasses.replace(repetitions, repetitions=tuple(
+            dataclasses.replace(r, index=i) for i, r in enumerate(kept)))
+    sets = split_sets(repetitions, cfg.set_gap_s)
+    t1 = time.perf_counter()
+    if label is None:
+        form = FormReport("unknown", "none", None,
+                          message="Form was not judged: the exercise was not recognised with enough confidence "
+                                  "(pass --exercise to name it).")
+    elif rules is None:
+        form = FormReport(label, "none", None,
+                          message=f"No form rules for {label}; form was not judged (rules exist for: "
+                                  f"{', '.join(exercises_with_rules(cfg.form_rules))}; add your own with "
+                                  f"--form-rules DIR holding {label}.toml).")
+    else:
+        form = assess_form(pose, label, repetitions, rules=rules)
+    if timings is not None:
+        timings["reps_s"] = t1 - t0
+        timings["form_s"] = time.perf_counter() - t1
+    return repetitions, sets, form
+
+
+#: Seconds of the neighbouring segments that a part's repetitions are counted with (:func:`_part`): a segment
+#: boundary is often off by some tenths of a second (``repvision bench segments``: median boundary error 0.6 s
+#: in sample, ``benchmarks/results/segments_folds5.json``), and a repetition it cuts would be lost. Not fitted: on
+#: the committed clips joined two by two (tests), 0.5 s gives each exercise the count and repetition times of its
+#: clip alone, where without a margin a squat cut 0.44 s before its end was lost, and with 1 s the neighbour's
+#: movement shifted the counting signal (a pull-up repetition starting 1.2 s before its segment).
+PART_MARGIN_S = 0.5
+
+
+def _part(pose: PoseSequence, seg: ExerciseSegment, cfg: AnalyzeConfig) -> ExercisePart:
+    """One exercise segment of ``pose`` counted and judged on its own (:class:`ExercisePart`), in the frames of
+    ``pose``. The counter runs on the segment plus :data:`PART_MARGIN_S` seconds on each side, and the
+    repetitions turning inside the segment are kept, so a repetition that a boundary placed a little early
+    cuts still counts, and none counts in two parts."""
+    from repvision.form import own_muscles
+    from repvision.reps import split_sets
+
+    m = int(round(PART_MARGIN_S * pose.fps)) if pose.fps > 0 else 0
+    a = max(0, seg.start_frame - m)
+    b = min(len(pose), seg.end_frame + m)
+    reps, _, form = _count_and_judge(pose.slice(a, b), seg.label, cfg,
+                                     keep=(seg.start_frame - a, seg.end_frame - a))
+    reps = reps.shifted(a)
+    return ExercisePart(seg, reps, form.shifted(a),
+                        muscles_for(seg.label, own_muscles([seg.label], cfg.form_rules)),
+                        split_sets(reps, cfg.set_gap_s))

@@ -16,8 +16,9 @@ from repvision.types import Analysis
 #: fields). 1.1.0 added ``form`` (per-repetition form feedback) and ``muscle_activation``; 1.2.0 added
 #: ``segments`` (exercises found one after another); 1.3.0 added ``sets`` and the form's ``verdict`` and
 #: ``major_faults``; 1.4.0 added ``pose.time_range_s`` (the part of the video analysed, ``--start/--end``) and
-#: ``settings`` (what the result depends on: ``AnalyzeConfig.result_settings``).
-SCHEMA_VERSION = "1.4.0"
+#: ``settings`` (what the result depends on: ``AnalyzeConfig.result_settings``); 1.5.0 added ``parts`` (each
+#: exercise of a clip with several one after another, counted and judged on its own).
+SCHEMA_VERSION = "1.5.0"
 
 _num = {"type": "number"}
 _num_or_null = {"type": ["number", "null"]}
@@ -132,6 +133,17 @@ SET_SCHEMA: dict[str, Any] = {
     },
 }
 
+#: ``parts``: when ``segments`` holds several exercises one after another, each of them analysed on its own
+#: (:class:`repvision.types.ExercisePart`): the segment's fields plus its ``repetitions``, ``sets``, ``form`` and
+#: ``muscles``, in the layouts of the report's own fields of those names (frames index the analysed frames of the
+#: whole clip). Always present (an empty list for a clip of one exercise).
+PART_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [*SEGMENT_SCHEMA["required"], "repetitions", "sets", "form", "muscles"],
+    "properties": {**SEGMENT_SCHEMA["properties"], "sets": {"type": "array", "items": SET_SCHEMA},
+                   "form": FORM_SCHEMA},
+}
+
 #: JSON Schema (draft 2020-12) of the report written by :func:`write_json`. Units: seconds (``*_s``),
 #: frames (``*_frame``, indices into the analysed frames), degrees (``*_deg``), pixels (video size).
 REPORT_SCHEMA: dict[str, Any] = {
@@ -139,7 +151,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     "title": "repvision analysis report",
     "type": "object",
     "required": ["schema_version", "video", "pose", "exercise", "repetitions", "sets", "muscles",
-                 "muscle_activation", "form", "segments", "timings_s", "warnings"],
+                 "muscle_activation", "form", "segments", "parts", "timings_s", "warnings"],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
         "video": {
@@ -184,6 +196,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "muscle_activation": MUSCLE_ACTIVATION_SCHEMA,
         "form": FORM_SCHEMA,
         "segments": {"type": "array", "items": SEGMENT_SCHEMA},
+        "parts": {"type": "array", "items": PART_SCHEMA},
         "timings_s": {"type": "object", "additionalProperties": _num},
         "warnings": {"type": "array", "items": {"type": "string"}},
         "settings": {"type": "object"},
@@ -250,6 +263,10 @@ def _verdict_words(form) -> str:
     return "needs work: major fault " + form.major_faults_in_words
 
 
+PART_SCHEMA["properties"]["repetitions"] = REPORT_SCHEMA["properties"]["repetitions"]
+PART_SCHEMA["properties"]["muscles"] = REPORT_SCHEMA["properties"]["muscles"]
+
+
 def print_summary(analysis: Analysis, console=None) -> None:
     """Print a summary (exercise, repetitions, form score and top cues, muscles) with rich."""
     from rich.console import Console
@@ -291,6 +308,19 @@ def print_summary(analysis: Analysis, console=None) -> None:
     t = analysis.timings_s
     head.add_row("Time", f"{t.get('total_s', 0):.1f} s" + (" (poses from cache)" if t.get("pose_cached") else ""))
     console.print(head)
+    if analysis.parts:
+        parts = Table(title="Exercises one after another (each counted and judged on its own)", title_justify="left")
+        for col in ("#", "exercise", "time s", "reps", "form", "verdict"):
+            parts.add_column(col, justify="left" if col in ("exercise", "verdict") else "right")
+        for i, pt in enumerate(analysis.parts):
+            pf = pt.form
+            score = "-" if pf is None or pf.score is None else f"{pf.score:.0f}"
+            verdict = "-" if pf is None else escape(_verdict_words(pf) if pf.score is not None else pf.message)
+            n = pt.repetitions
+            parts.add_row(str(i + 1), f"{pt.label} ({pt.segment.confidence:.0%})",
+                          f"{pt.segment.start_s:.1f}-{pt.segment.end_s:.1f}",
+                          f"{n.count}" + (f" (+{len(n.partials)} partial)" if n.partials else ""), score, verdict)
+        console.print(parts)
     rep_forms = {r.index: r for r in form.reps} if form is not None else {}
     if reps.repetitions:
         table = Table(title="Repetitions", title_justify="left")

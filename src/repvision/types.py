@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -238,6 +240,13 @@ class RepetitionCount:
             "method": self.method, "repetitions": [r.to_dict() for r in self.repetitions],
         }
 
+    def shifted(self, frames: int) -> "RepetitionCount":
+        """The same repetitions with every frame index moved by ``frames`` (e.g. counted on
+        ``seq.slice(a, b)``, reported in the frames of ``seq``: ``frames = a``); times are unchanged."""
+        return dataclasses.replace(self, repetitions=tuple(
+            dataclasses.replace(r, start_frame=r.start_frame + frames, turn_frame=r.turn_frame + frames,
+                                end_frame=r.end_frame + frames) for r in self.repetitions))
+
 
 @dataclass(frozen=True)
 class ExerciseSet:
@@ -368,6 +377,34 @@ class MuscleActivation:
 
 
 @dataclass(frozen=True)
+class ExercisePart:
+    """One exercise of a clip that shows several one after another, analysed on its own: the exercise segment
+    (:class:`ExerciseSegment`, from :func:`repvision.classify.segment_exercises`), its repetitions (those
+    turning inside the segment, counted on it plus ``repvision.pipeline.PART_MARGIN_S`` seconds of its
+    neighbours, so a repetition may start or end that much outside it), their form judged with the segment's exercise's rules (``form``, a
+    :class:`repvision.form.FormReport`; ``mode == "none"`` with a message for an exercise without rules) and
+    the exercise's muscle groups. Frame indices (the segment's and the repetitions' and form's) index the
+    analysed frames of the whole clip, times are seconds of the video, as everywhere in an :class:`Analysis`.
+    """
+
+    segment: ExerciseSegment
+    repetitions: RepetitionCount
+    form: "FormReport | None" = None
+    muscles: MuscleGroups | None = None
+    sets: tuple[ExerciseSet, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.segment.label
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.segment.to_dict(), "repetitions": self.repetitions.to_dict(),
+                "sets": [st.to_dict() for st in self.sets],
+                "form": None if self.form is None else self.form.to_dict(),
+                "muscles": None if self.muscles is None else self.muscles.to_dict()}
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything ``repvision.analyze`` found in one video.
 
@@ -380,6 +417,8 @@ class Analysis:
     analysed: ``time_range_s`` = (first, last analysed timestamp) in seconds of the video when only a part
     was asked for (``AnalyzeConfig.start_s`` / ``end_s``), else None. ``settings``: the settings the result
     depends on (``AnalyzeConfig.result_settings``; empty when the analysis was not made by ``analyze``).
+    ``parts``: when ``segments`` holds several exercises one after another, each of them analysed on its own
+    (:class:`ExercisePart`: its repetitions, form and muscles); empty otherwise.
     """
 
     video: VideoInfo
@@ -398,6 +437,7 @@ class Analysis:
     sets: tuple[ExerciseSet, ...] = ()
     time_range_s: tuple[float, float] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    parts: tuple[ExercisePart, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
@@ -416,6 +456,7 @@ class Analysis:
             "muscle_activation": None if self.muscle_activation is None else self.muscle_activation.to_dict(),
             "form": None if self.form is None else self.form.to_dict(),
             "segments": [seg.to_dict() for seg in self.segments],
+            "parts": [pt.to_dict() for pt in self.parts],
             "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
             "warnings": list(self.warnings),
             "settings": dict(self.settings),
