@@ -81,6 +81,13 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     print_summary(a, console)
     text = console.export_text()
     assert "Exercises one after another" in text and "pull_up (" in text and "counted and judged on its own" in text
+    # the annotated video names the exercise under way and counts its own repetitions
+    from repvision.report import overlay_state
+
+    pull_end, squat_end = a.parts[0].repetitions.full[0].end_s, a.parts[1].repetitions.full[0].end_s
+    assert overlay_state(a, pull_end + 0.1)[:2] == (f"pull up ({a.parts[0].segment.confidence:.0%})", "reps: 1")
+    assert overlay_state(a, squat_start + 0.1)[1] == "reps: 0"
+    assert overlay_state(a, squat_end + 0.1)[:2] == (f"squat ({a.parts[1].segment.confidence:.0%})", "reps: 1")
     from repvision.html_report import render_html
 
     sec = render_html(a, DATA / "workout_pull_up_then_squat.mp4", embed_video=False).split('id="segments"')[1]

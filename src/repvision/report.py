@@ -370,10 +370,34 @@ def overlay_text(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
 
+def part_at(analysis: Analysis, time_s: float):
+    """The :class:`repvision.types.ExercisePart` of ``analysis.parts`` whose segment holds ``time_s`` seconds, or
+    None (a clip of one exercise, or a stretch where no exercise was recognised)."""
+    for pt in analysis.parts:
+        if pt.segment.start_s <= time_s < pt.segment.end_s:
+            return pt
+    return None
+
+
+def overlay_state(analysis: Analysis, time_s: float) -> tuple[str, str, list[str]]:
+    """What the annotated video shows at ``time_s`` seconds: ``(title, counter, cues)``, e.g.
+    ``("squat (89%)", "reps: 1", [...])``. Inside one exercise of a workout (:func:`part_at`) that exercise, its
+    own repetitions ended by then and its cues; elsewhere the whole clip's exercise, repetitions and cues."""
+    pt = part_at(analysis, time_s)
+    if pt is None:
+        label, conf, reps = analysis.exercise.label, analysis.exercise.confidence, analysis.repetitions
+    else:
+        label, conf, reps = pt.label, pt.segment.confidence, pt.repetitions
+    count = sum(1 for r in reps.full if r.end_s <= time_s + 1e-6)
+    return f"{label.replace('_', ' ')} ({conf:.0%})", f"reps: {count}", cues_at(analysis, time_s)
+
+
 def cues_at(analysis: Analysis, time_s: float) -> list[str]:
     """The form cues that apply at ``time_s`` seconds: those measured within :data:`CUE_LEAD_S` before to
-    :data:`CUE_HOLD_S` after it (hold issues: for their whole duration), as ``"rep N: cue"`` lines."""
-    form = analysis.form
+    :data:`CUE_HOLD_S` after it (hold issues: for their whole duration), as ``"rep N: cue"`` lines. Inside one
+    exercise of a workout (:func:`part_at`), that exercise's cues (its repetitions numbered from 1)."""
+    pt = part_at(analysis, time_s)
+    form = analysis.form if pt is None else pt.form
     if form is None:
         return []
     out = []
@@ -398,7 +422,8 @@ def _wrap(lines: list[str], width_chars: int, max_lines: int) -> tuple[str, ...]
 def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out_path: str | os.PathLike,
                           progress=None, max_size: int | None = None, crf: int = 23) -> Path:
     """Write an MP4 (H.264 via PyAV) of the video with the skeleton, exercise label, a live rep counter and the
-    form cue of the moment (see :func:`cues_at`).
+    form cue of the moment (see :func:`overlay_state`: in a workout of several exercises, those of the exercise
+    under way).
 
     Frames are re-decoded from ``video_path`` one at a time (never held in memory); when only a part of the
     video was analysed (``analysis.time_range_s``), only that part is written. Drawing uses OpenCV
@@ -419,9 +444,6 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
         raise ValueError("the analysis carries no pose sequence; run analyze() again")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    rep_ends = np.array([r.end_s for r in analysis.repetitions.full])
-    label = analysis.exercise.label.replace("_", " ")
-    conf = analysis.exercise.confidence
     with VideoReader(video_path, max_size=max_size) as reader:
         w, h = reader.output_size
         w2, h2 = w - (w % 2), h - (h % 2)
@@ -447,9 +469,8 @@ def write_annotated_video(analysis: Analysis, video_path: str | os.PathLike, out
             # pose row for this frame: the last analysed frame at or before this time
             while j + 1 < len(pose) and pose.timestamps[j + 1] <= frame.timestamp_s + 1e-6:
                 j += 1
-            count = int((rep_ends <= frame.timestamp_s + 1e-6).sum())
-            lines = _wrap(cues_at(analysis, frame.timestamp_s), width_chars, 4)
-            img = draw_overlay(img, pose.keypoints[j], f"{label} ({conf:.0%})", f"reps: {count}", lines)
+            title, counter, cues = overlay_state(analysis, frame.timestamp_s)
+            img = draw_overlay(img, pose.keypoints[j], title, counter, _wrap(cues, width_chars, 4))
             vf = av.VideoFrame.from_ndarray(img, format="rgb24")
             for packet in stream.encode(vf):
                 container.mux(packet)
