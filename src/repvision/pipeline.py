@@ -298,14 +298,12 @@ def _part(pose: PoseSequence, seg: ExerciseSegment, cfg: AnalyzeConfig) -> Exerc
     repetitions turning inside the segment are kept, so a repetition that a boundary placed a little early
     cuts still counts, and none counts in two parts."""
     from repvision.form import own_muscles
-    from repvision.reps import split_sets
 
     m = int(round(PART_MARGIN_S * pose.fps)) if pose.fps > 0 else 0
     a = max(0, seg.start_frame - m)
     b = min(len(pose), seg.end_frame + m)
-    reps, _, form = _count_and_judge(pose.slice(a, b), seg.label, cfg,
-                                     keep=(seg.start_frame - a, seg.end_frame - a))
-    reps = reps.shifted(a)
-    return ExercisePart(seg, reps, form.shifted(a),
-                        muscles_for(seg.label, own_muscles([seg.label], cfg.form_rules)),
-                        split_sets(reps, cfg.set_gap_s))
+    reps, sets, form = _count_and_judge(pose.slice(a, b), seg.label, cfg,
+                                        keep=(seg.start_frame - a, seg.end_frame - a))
+    # sets hold times and repetition numbers only, which the shift leaves as they are
+    return ExercisePart(seg, reps.shifted(a), form.shifted(a),
+                        muscles_for(seg.label, own_muscles([seg.label], cfg.form_rules)), sets)
