@@ -493,3 +493,19 @@ def test_train_default_form_model_reads_the_data_folder(tmp_path):
     assert cv["pose_trainer"]["n"] == 112 and cv["pose_trainer"]["accuracy"] >= 0.85
     model = FormModel.load(tmp_path / "m.npz")
     assert model is not None and "front_raise" in model.exercises
+
+
+def test_form_report_shifted_moves_every_frame_and_no_time():
+    # a part of a workout is judged on a slice of the clip and reported in the clip's frames
+    from repvision.form import FormIssue, FormReport, HoldSummary, RepForm
+
+    issue = FormIssue("depth", "go lower", 0, 12, 1.2, 120.0, 100.0, "deg", 0.5, "ACE")
+    rep = RepForm(0, 3, 12, 25, 0.3, 2.5, 80.0, (issue,), {"depth": 120.0})
+    form = FormReport("squat", "reps", None, reps=(rep,), issues=(issue,), hold=HoldSummary(2.0, 1.0, 5, 40),
+                      score=80.0, major_faults=("depth",))
+    moved = form.shifted(100)
+    r = moved.reps[0]
+    assert (r.start_frame, r.turn_frame, r.end_frame, r.issues[0].frame) == (103, 112, 125, 112)
+    assert moved.issues[0].frame == 112 and (moved.hold.start_frame, moved.hold.end_frame) == (105, 140)
+    assert (r.start_s, r.end_s, moved.issues[0].time_s) == (0.3, 2.5, 1.2)
+    assert moved.verdict == form.verdict == "incorrect" and moved.score == 80.0

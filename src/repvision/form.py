@@ -806,17 +806,15 @@ class FormReport:
     def shifted(self, frames: int) -> "FormReport":
         """The same report with every frame index (repetitions, issues, hold) moved by ``frames``, for a report
         made on ``seq.slice(a, b)`` and read in the frames of ``seq`` (``frames = a``); times are unchanged."""
-        rep = replace
-
         def issue(i: FormIssue) -> FormIssue:
-            return rep(i, frame=i.frame + frames)
+            return replace(i, frame=i.frame + frames)
 
-        return rep(self, reps=tuple(rep(r, start_frame=r.start_frame + frames, turn_frame=r.turn_frame + frames,
-                                        end_frame=r.end_frame + frames, issues=tuple(issue(i) for i in r.issues))
-                                    for r in self.reps),
-                   issues=tuple(issue(i) for i in self.issues),
-                   hold=None if self.hold is None else rep(self.hold, start_frame=self.hold.start_frame + frames,
-                                                           end_frame=self.hold.end_frame + frames))
+        reps = tuple(replace(r, start_frame=r.start_frame + frames, turn_frame=r.turn_frame + frames,
+                             end_frame=r.end_frame + frames, issues=tuple(issue(i) for i in r.issues))
+                     for r in self.reps)
+        hold = None if self.hold is None else replace(self.hold, start_frame=self.hold.start_frame + frames,
+                                                      end_frame=self.hold.end_frame + frames)
+        return replace(self, reps=reps, issues=tuple(issue(i) for i in self.issues), hold=hold)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -381,9 +380,9 @@ class ExercisePart:
     """One exercise of a clip that shows several one after another, analysed on its own: the exercise segment
     (:class:`ExerciseSegment`, from :func:`repvision.classify.segment_exercises`), its repetitions (those
     turning inside the segment, counted on it plus ``repvision.pipeline.PART_MARGIN_S`` seconds of its
-    neighbours, so a repetition may start or end that much outside it), their form judged with the segment's exercise's rules (``form``, a
-    :class:`repvision.form.FormReport`; ``mode == "none"`` with a message for an exercise without rules) and
-    the exercise's muscle groups. Frame indices (the segment's and the repetitions' and form's) index the
+    neighbours, so a repetition may start or end that much outside it) and their ``sets``, their form judged
+    with the segment's exercise's rules (``form``, a :class:`repvision.form.FormReport`; ``mode == "none"``
+    with a message for an exercise without rules) and the exercise's muscle groups. Frame indices (the segment's and the repetitions' and form's) index the
     analysed frames of the whole clip, times are seconds of the video, as everywhere in an :class:`Analysis`.
     """
 
