@@ -81,6 +81,7 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     print_summary(a, console)
     text = console.export_text()
     assert "Exercises one after another" in text and "pull_up (" in text and "counted and judged on its own" in text
+    assert re.search(r"Workout +│ pull up 3, squat 2 repetitions \(table below\)", text)
     # the annotated video names the exercise under way and counts its own repetitions
     from repvision.report import overlay_state
 
@@ -90,8 +91,9 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     assert overlay_state(a, squat_end + 0.1)[:2] == (f"squat ({a.parts[1].segment.confidence:.0%})", "reps: 1")
     from repvision.html_report import render_html
 
-    sec = render_html(a, DATA / "workout_pull_up_then_squat.mp4", embed_video=False).split('id="segments"')[1]
-    sec = sec.split("</section>")[0]
+    page = render_html(a, DATA / "workout_pull_up_then_squat.mp4", embed_video=False)
+    assert "<h1>Workout: pull up 3, squat 2 repetitions</h1>" in page
+    sec = page.split('id="segments"')[1].split("</section>")[0]
     assert re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+|-)</td><td>', sec)[:2] == [
         (str(p.repetitions.count), f"{p.form.score:.0f}") for p in a.parts]
     # a clip of one exercise has no parts

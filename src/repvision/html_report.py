@@ -604,7 +604,7 @@ def render_html(analysis: Analysis, video_path: str | os.PathLike, *, embed_vide
     """
     if analysis.pose is None:
         raise ValueError("the analysis carries no pose sequence; run analyze() again")
-    from repvision.report import SCHEMA_VERSION
+    from repvision.report import SCHEMA_VERSION, headline
 
     name = Path(str(video_path)).name
     v = analysis.video
@@ -627,8 +627,7 @@ def render_html(analysis: Analysis, video_path: str | os.PathLike, *, embed_vide
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>repvision report: {_esc(name)}</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>{_esc(analysis.exercise.label.replace('_', ' ').capitalize())}: "
-        f"{analysis.repetitions.count} repetitions</h1><p>{_esc(name)} &middot; {v.width}&times;{v.height} px, "
+        f"<header><h1>{_esc(headline(analysis))}</h1><p>{_esc(name)} &middot; {v.width}&times;{v.height} px, "
         f"{v.fps:.0f} fps, {v.duration_s:.1f} s"
         + ("" if analysis.time_range_s is None else
            f" &middot; analysed {analysis.time_range_s[0]:.1f}&ndash;{analysis.time_range_s[1]:.1f} s")

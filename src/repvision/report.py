@@ -279,6 +279,8 @@ def print_summary(analysis: Analysis, console=None) -> None:
     head = Table(title=f"repvision: {escape(Path(v.path).name)}", show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column()
+    if analysis.parts:
+        head.add_row("Workout", escape(headline(analysis).removeprefix("Workout: ")) + " (table below)")
     top = ", ".join(f"{lab} {p:.0%}" for lab, p in ex.top)
     head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     reps = analysis.repetitions
@@ -368,6 +370,15 @@ def overlay_text(text: str) -> str:
     """``text`` in the ASCII that OpenCV's Hershey fonts can draw (degree sign -> ' deg', x-sign -> 'x')."""
     text = text.replace("°", " deg").replace("×", "x").replace("–", "-").replace("—", "-")
     return text.encode("ascii", "replace").decode("ascii")
+
+
+def headline(analysis: Analysis) -> str:
+    """One line for a report's title: ``"Squat: 2 repetitions"``, or for a workout of several exercises
+    (``analysis.parts``) ``"Workout: pull up 3, squat 2 repetitions"``."""
+    if analysis.parts:
+        return "Workout: " + ", ".join(f"{pt.label.replace('_', ' ')} {pt.repetitions.count}"
+                                       for pt in analysis.parts) + " repetitions"
+    return f"{analysis.exercise.label.replace('_', ' ').capitalize()}: {analysis.repetitions.count} repetitions"
 
 
 def part_at(analysis: Analysis, time_s: float):
