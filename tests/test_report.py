@@ -164,3 +164,31 @@ def test_html_and_summary_name_the_part_analysed(squat_analysis):
     buf = io.StringIO()
     print_summary(part, Console(file=buf, width=120))
     assert "analysed 1.0-4.5 s" in buf.getvalue()
+
+
+def test_workout_parts_show_their_own_cues(squat_analysis):
+    # each exercise of a workout shows its most frequent cue in the terminal, and its own cues on the video
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from repvision.form import FormIssue, FormReport, RepForm
+    from repvision.types import ExercisePart, ExerciseSegment
+
+    reps = squat_analysis.repetitions
+    r0 = reps.full[0]
+    issue = FormIssue("depth", "go lower: hips stayed 15° above parallel", 0, r0.turn_frame, r0.turn_s, 105.0,
+                      90.0, "deg", 0.6, "test")
+    rep_form = RepForm(0, r0.start_frame, r0.turn_frame, r0.end_frame, r0.start_s, r0.end_s, 85.0, (issue,), {})
+    form = FormReport("squat", "reps", None, reps=(rep_form,), issues=(issue,), score=85.0, major_faults=("depth",))
+    end = float(squat_analysis.pose.timestamps[-1])
+    parts = (ExercisePart(ExerciseSegment("squat", 0.0, end / 2, 0, 70, 0.9), reps, form),
+             ExercisePart(ExerciseSegment("push_up", end / 2, end, 70, 143, 0.8), replace(reps, repetitions=()),
+                          FormReport("push_up", "reps", None)))
+    a = replace(squat_analysis, parts=parts)
+    console = Console(record=True, width=160)
+    print_summary(a, console)
+    text = console.export_text()
+    assert "go lower: hips stayed 15° above parallel (1x)" in text and "needs work" in text
+    assert cues_at(a, r0.turn_s) == ["rep 1: go lower: hips stayed 15° above parallel"]
+    assert cues_at(a, end - 0.01) == []   # the push-up part has no issue

@@ -219,12 +219,14 @@ def write_json(analysis: Analysis, path: str | os.PathLike) -> Path:
     return p
 
 
-def top_cues(analysis: Analysis, n: int = 3) -> list[tuple[str, int, str]]:
-    """The ``n`` most frequent form problems as ``(check, repetitions_affected, cue)``, most frequent first.
+def top_cues(analysis, n: int = 3) -> list[tuple[str, int, str]]:
+    """The ``n`` most frequent form problems of an :class:`Analysis` (its ``form``) or of one
+    :class:`repvision.form.FormReport` (e.g. a workout part's) as ``(check, repetitions_affected, cue)``, most
+    frequent first.
 
     The cue is the one of the worst (most severe) occurrence of the check. Empty without form issues.
     """
-    form = analysis.form
+    form = analysis.form if isinstance(analysis, Analysis) else analysis
     if form is None or not form.issues:
         return []
     worst: dict[str, Any] = {}
@@ -312,16 +314,19 @@ def print_summary(analysis: Analysis, console=None) -> None:
     console.print(head)
     if analysis.parts:
         parts = Table(title="Exercises one after another (each counted and judged on its own)", title_justify="left")
-        for col in ("#", "exercise", "time s", "reps", "form", "verdict"):
-            parts.add_column(col, justify="left" if col in ("exercise", "verdict") else "right")
+        for col in ("#", "exercise", "time s", "reps", "form", "verdict", "top cue"):
+            parts.add_column(col, justify="right" if col in ("#", "time s", "reps", "form") else "left",
+                             overflow="fold")
         for i, pt in enumerate(analysis.parts):
             pf = pt.form
             score = "-" if pf is None or pf.score is None else f"{pf.score:.0f}"
             verdict = "-" if pf is None else escape(_verdict_words(pf) if pf.score is not None else pf.message)
             n = pt.repetitions
+            cue = top_cues(pf, 1) if pf is not None else []
             parts.add_row(str(i + 1), f"{pt.label} ({pt.segment.confidence:.0%})",
                           f"{pt.segment.start_s:.1f}-{pt.segment.end_s:.1f}",
-                          f"{n.count}" + (f" (+{len(n.partials)} partial)" if n.partials else ""), score, verdict)
+                          f"{n.count}" + (f" (+{len(n.partials)} partial)" if n.partials else ""), score, verdict,
+                          escape(f"{cue[0][2]} ({cue[0][1]}x)") if cue else "-")
         console.print(parts)
     rep_forms = {r.index: r for r in form.reps} if form is not None else {}
     if reps.repetitions:
