@@ -96,6 +96,9 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     sec = page.split('id="segments"')[1].split("</section>")[0]
     assert re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+|-)</td><td>', sec)[:2] == [
         (str(p.repetitions.count), f"{p.form.score:.0f}") for p in a.parts]
+    reps = page.split('<section id="reps">')[1].split("</section>")[0]   # one table per exercise
+    tables = re.findall(r'<div class="part" data-part="(\w+)"><h3>.*?</h3>(.*?)</div>', reps)
+    assert [(label, body.count("<tr data-rep=")) for label, body in tables] == [("pull_up", 3), ("squat", 2)]
     # a clip of one exercise has no parts
     assert repvision.analyze(DATA / "calimiro_squat_19.mp4").parts == ()
 

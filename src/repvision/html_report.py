@@ -509,16 +509,9 @@ def _body_map(analysis: Analysis) -> str:
             f"group is 100%. Not a measurement of effort. Source: {_esc(act.source)}.</p></div></div></section>")
 
 
-def _reps_table(analysis: Analysis) -> str:
-    reps = analysis.repetitions.repetitions
-    form = analysis.form
+def _rep_rows(reps, form) -> str:
+    """Table rows of repetitions ``reps`` (:class:`Repetition`) with their form from ``form`` (or None)."""
     rf = {r.index: r for r in form.reps} if form is not None else {}
-    if not reps:
-        body = '<p class="note">No repetitions were found.</p>'
-        if form is not None and form.mode == "hold" and form.issues:
-            items = "".join(f"<li>{i.time_s:.1f} s: {_esc(i.cue)}</li>" for i in form.issues)
-            body += f'<ul class="cues">{items}</ul>'
-        return f'<section id="reps"><h2>Repetitions</h2>{body}</section>'
     rows = []
     for r in reps:
         f = rf.get(r.index)
@@ -535,10 +528,38 @@ def _reps_table(analysis: Analysis) -> str:
                     f'<td class="num">{r.start_s:.1f}&ndash;{r.end_s:.1f} s</td>'
                     f'<td class="num">{r.duration_s:.1f} s</td><td class="num">{rom}</td>'
                     f'<td class="num">{score}</td><td>{cues}</td></tr>')
-    return ('<section id="reps"><h2>Repetitions</h2><table><thead><tr><th class="num">#</th><th class="num">time'
-            '</th><th class="num">duration</th><th class="num">range of motion</th><th class="num">form</th>'
-            '<th>cues</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table></section>")
+    return "".join(rows)
+
+
+_REP_HEAD = ('<table><thead><tr><th class="num">#</th><th class="num">time</th><th class="num">duration</th>'
+             '<th class="num">range of motion</th><th class="num">form</th><th>cues</th></tr></thead><tbody>')
+
+
+def _reps_table(analysis: Analysis) -> str:
+    """The repetitions with their form and cues: one table, or for a workout of several exercises
+    (``analysis.parts``) one table per exercise."""
+    if analysis.parts:
+        tables = []
+        for pt in analysis.parts:
+            seg = pt.segment
+            head = (f'<h3>{_esc(pt.label.replace("_", " "))}, {seg.start_s:.1f}&ndash;{seg.end_s:.1f} s: '
+                    f'{pt.repetitions.count} repetitions</h3>')
+            body = (_REP_HEAD + _rep_rows(pt.repetitions.repetitions, pt.form) + "</tbody></table>"
+                    if pt.repetitions.repetitions else '<p class="note">No repetitions were found.</p>')
+            tables.append(f'<div class="part" data-part="{_esc(pt.label)}">{head}{body}</div>')
+        return ('<section id="reps"><h2>Repetitions, exercise by exercise</h2>' + "".join(tables)
+                + f'<p class="note">Counted over the whole video without telling the exercises apart: '
+                  f'{analysis.repetitions.count} repetitions.</p></section>')
+    reps = analysis.repetitions.repetitions
+    form = analysis.form
+    if not reps:
+        body = '<p class="note">No repetitions were found.</p>'
+        if form is not None and form.mode == "hold" and form.issues:
+            items = "".join(f"<li>{i.time_s:.1f} s: {_esc(i.cue)}</li>" for i in form.issues)
+            body += f'<ul class="cues">{items}</ul>'
+        return f'<section id="reps"><h2>Repetitions</h2>{body}</section>'
+    return ('<section id="reps"><h2>Repetitions</h2>' + _REP_HEAD + _rep_rows(reps, form)
+            + "</tbody></table></section>")
 
 
 def _plots(analysis: Analysis) -> str:
