@@ -188,3 +188,15 @@ def test_live_label_waits_for_one_classifier_window():
     # a tie among the recent labels goes to the newer one
     assert majority_label(["bench_press", "squat"]) == "squat"
     assert majority_label(["squat", "bench_press", "squat"]) == "squat"
+
+
+def test_live_end_event_lists_each_exercise_of_a_workout():
+    # the session's final analysis counts each exercise of a workout on its own, and the end event says so
+    events = []
+    result = run_live(DATA / "workout_pull_up_then_squat.mp4", window=False, countdown_s=0.0, realtime=False,
+                      emit=events.append)
+    assert [(p["label"], p["reps"]) for p in events[-1]["parts"]] == [("pull_up", 3), ("squat", 2)]
+    assert [p.label for p in result.analysis.parts] == ["pull_up", "squat"]
+    # the live label follows the exercise under way
+    labels = [e["label"] for e in events if e["event"] == "exercise" and e["label"] != "unknown"]
+    assert labels == ["pull_up", "squat"]

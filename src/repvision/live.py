@@ -368,8 +368,10 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         Downscale frames so the long side is at most this many pixels before pose estimation.
     emit:
         Called with each event dict: ``start``, ``exercise``, ``rep``, ``people`` (two or more people came
-        into view; frames are searched by :class:`repvision.pose.PeopleWatch`), ``reset``, ``end``. The final
-        analysis lists a warning when several people were in view much of the time.
+        into view; frames are searched by :class:`repvision.pose.PeopleWatch`), ``reset``, ``end`` (the final
+        analysis in brief: live and final counts, exercise, sets, form verdict, ``parts`` -- each exercise of a
+        workout with its count --, frames, latency). The final analysis lists a warning when several people
+        were in view much of the time.
     people_check_s:
         Interval (seconds of video) between the frames searched for several people; None: no search.
     follow_exerciser:
@@ -514,6 +516,9 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
           "reps_final": None if result.analysis is None else result.analysis.repetitions.count,
           "exercise": None if result.analysis is None else result.analysis.exercise.label,
           "sets": None if result.analysis is None else len(result.analysis.sets),
+          "parts": None if result.analysis is None else [
+              {"label": pt.label, "start_s": round(pt.segment.start_s, 3), "end_s": round(pt.segment.end_s, 3),
+               "reps": pt.repetitions.count} for pt in result.analysis.parts],
           "form_verdict": None if result.analysis is None or result.analysis.form is None
           else result.analysis.form.verdict,
           "frames_processed": result.frames_processed, "frames_dropped": result.frames_dropped,
