@@ -99,6 +99,11 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     reps = page.split('<section id="reps">')[1].split("</section>")[0]   # one table per exercise
     tables = re.findall(r'<div class="part" data-part="(\w+)"><h3>.*?</h3>(.*?)</div>', reps)
     assert [(label, body.count("<tr data-rep=")) for label, body in tables] == [("pull_up", 3), ("squat", 2)]
+    plots = page.split('<section id="angle-plots">')[1].split("</section>")[0]   # each over its own stretch
+    heads = re.findall(r"<h3>(\w[\w ]*), ", plots)
+    assert heads == ["pull up", "squat"]
+    pull, squat = plots.split("<h3>")[1:]
+    assert "elbow angle" in pull and "knee angle" in squat and "knee angle" not in pull
     # a clip of one exercise has no parts
     assert repvision.analyze(DATA / "calimiro_squat_19.mp4").parts == ()
 

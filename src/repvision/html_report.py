@@ -563,11 +563,27 @@ def _reps_table(analysis: Analysis) -> str:
 
 
 def _plots(analysis: Analysis) -> str:
-    plots = angle_plots(analysis)
-    if not plots:
+    """Joint-angle plots of the whole clip, or for a workout of several exercises (``analysis.parts``) of each
+    exercise over its own stretch, with its own repetitions, measures and limits."""
+    import dataclasses
+
+    def figures(plots) -> str:
+        return "".join(f'<figure class="plot">{svg}<figcaption>{_esc(title)}</figcaption></figure>'
+                       for title, svg in plots)
+
+    if analysis.parts and analysis.pose is not None:
+        blocks = []
+        for pt in analysis.parts:
+            seg = pt.segment
+            one = dataclasses.replace(analysis, pose=analysis.pose.slice(seg.start_frame, seg.end_frame),
+                                      repetitions=pt.repetitions, form=pt.form)
+            blocks.append(f'<h3>{_esc(pt.label.replace("_", " "))}, {seg.start_s:.1f}&ndash;{seg.end_s:.1f} s</h3>'
+                          + (figures(angle_plots(one)) or '<p class="note">No pose to plot.</p>'))
+        figs = "".join(blocks)
+    else:
+        figs = figures(angle_plots(analysis))
+    if not figs:
         return '<section id="angle-plots"><h2>Joint angles over time</h2><p class="note">No pose to plot.</p></section>'
-    figs = "".join(f'<figure class="plot">{svg}<figcaption>{_esc(title)}</figcaption></figure>'
-                   for title, svg in plots)
     return ('<section id="angle-plots"><h2>Joint angles over time</h2><p class="note">Shaded: repetitions; dashed: '
             'turning points; dotted: the form rules\' limits; red dots: where a limit was broken.</p>'
             f"{figs}</section>")
