@@ -104,6 +104,12 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     assert heads == ["pull up", "squat"]
     pull, squat = plots.split("<h3>")[1:]
     assert "elbow angle" in pull and "knee angle" in squat and "knee angle" not in pull
+    # best / worst repetition among the judged repetitions of both exercises, named with their exercise
+    from repvision.html_report import keyframe_images
+
+    frames = keyframe_images(a, DATA / "workout_pull_up_then_squat.mp4")
+    assert frames and all(k["label"] in ("pull_up", "squat") and k["score"] is not None for k in frames)
+    assert re.search(r"<b>Best repetition: (pull up|squat) rep \d</b>", page)
     # a clip of one exercise has no parts
     assert repvision.analyze(DATA / "calimiro_squat_19.mp4").parts == ()
 

@@ -271,12 +271,14 @@ def keyframe_images(analysis: Analysis, video_path: str | os.PathLike,
     """The frame at the turning point of the best and the worst repetition, with the skeleton drawn.
 
     Best/worst by form score (full repetitions preferred over partial ones); without form scores, the first
-    repetition. Frames are decoded with :class:`repvision.video.VideoReader` (downscaled so the long side is at
-    most ``max_size`` pixels); the video frame nearest in time to the turning point is used.
+    repetition. In a workout of several exercises (``analysis.parts``), among the judged repetitions of all of
+    them (each labelled with its exercise). Frames are decoded with :class:`repvision.video.VideoReader`
+    (downscaled so the long side is at most ``max_size`` pixels); the video frame nearest in time to the turning
+    point is used.
 
-    Returns ``[{"role": "best"|"worst"|"rep", "rep": RepForm|Repetition, "score": float|None,
-    "time_s": float, "uri": JPEG data URI}]`` (one entry when best and worst are the same repetition; empty
-    without repetitions or pose).
+    Returns ``[{"role": "best"|"worst"|"rep", "rep": RepForm|Repetition, "label": exercise, "score":
+    float|None, "time_s": float, "uri": JPEG data URI}]`` (one entry when best and worst are the same repetition;
+    empty without repetitions or pose).
     """
     from repvision.report import _wrap, draw_overlay
     from repvision.video import VideoReader
@@ -285,46 +287,50 @@ def keyframe_images(analysis: Analysis, video_path: str | os.PathLike,
     form = analysis.form
     if pose is None:
         return []
-    picks: list[tuple[str, Any, float | None]] = []
-    scored = list(form.reps) if form is not None else []
+    picks: list[tuple[str, Any, float | None, str]] = []
+    # (repetition form, exercise): every part's in a workout, else the clip's
+    if analysis.parts:
+        scored = [(r, pt.label) for pt in analysis.parts if pt.form is not None for r in pt.form.reps]
+    else:
+        scored = [(r, analysis.exercise.label) for r in (form.reps if form is not None else ())]
     if scored:
-        pool = [r for r in scored if not r.partial] or scored
-        best = max(pool, key=lambda r: (r.score, -r.index))
-        worst = min(pool, key=lambda r: (r.score, r.index))
-        picks.append(("best", best, best.score))
-        if worst.index != best.index:
-            picks.append(("worst", worst, worst.score))
+        pool = [x for x in scored if not x[0].partial] or scored
+        best = max(pool, key=lambda x: (x[0].score, -x[0].turn_frame))
+        worst = min(pool, key=lambda x: (x[0].score, x[0].turn_frame))
+        picks.append(("best", best[0], best[0].score, best[1]))
+        if worst[0].turn_frame != best[0].turn_frame:
+            picks.append(("worst", worst[0], worst[0].score, worst[1]))
     elif analysis.repetitions.repetitions:
-        picks.append(("rep", analysis.repetitions.repetitions[0], None))
+        picks.append(("rep", analysis.repetitions.repetitions[0], None, analysis.exercise.label))
     if not picks:
         return []
     targets = []
-    for role, rep, score in picks:
+    for role, rep, score, label in picks:
         f = int(np.clip(rep.turn_frame, 0, len(pose) - 1))
-        targets.append((role, rep, score, f, float(pose.timestamps[f])))
+        targets.append((role, rep, score, label, f, float(pose.timestamps[f])))
     found: dict[int, tuple[float, np.ndarray]] = {}
-    last_t = max(x[4] for x in targets)
+    last_t = max(x[5] for x in targets)
     with VideoReader(video_path, max_size=max_size) as reader:
         for frame in reader:
-            for k, (_, _, _, _, tt) in enumerate(targets):
+            for k, (_, _, _, _, _, tt) in enumerate(targets):
                 d = abs(frame.timestamp_s - tt)
                 if k not in found or d < found[k][0]:
                     found[k] = (d, frame.image)
             if frame.timestamp_s > last_t + 0.5:
                 break
-    label = analysis.exercise.label.replace("_", " ")
     out = []
-    for k, (role, rep, score, f, tt) in enumerate(targets):
+    for k, (role, rep, score, label, f, tt) in enumerate(targets):
         if k not in found:
             continue
         img = found[k][1]
         issues = getattr(rep, "issues", ())
-        title = f"{label}: rep {rep.index + 1}" + ("" if score is None else f", form {score:.0f}/100")
+        title = f"{label.replace('_', ' ')}: rep {rep.index + 1}" + ("" if score is None else f", form {score:.0f}/100")
         h, w = img.shape[:2]
         scale = max(0.6, min(w, h) / 480)
         lines = _wrap([i.cue for i in issues], int(w / (11 * scale)), 3)
         drawn = draw_overlay(img, pose.keypoints[f], title, f"{role} rep at {tt:.1f} s", lines)
-        out.append({"role": role, "rep": rep, "score": score, "time_s": tt, "uri": _data_uri_jpeg(drawn)})
+        out.append({"role": role, "rep": rep, "label": label, "score": score, "time_s": tt,
+                    "uri": _data_uri_jpeg(drawn)})
     return out
 
 
@@ -601,8 +607,9 @@ def _keyframes(analysis: Analysis, video_path) -> str:
         score = "" if k["score"] is None else f", form {k['score']:.0f}/100"
         issues = getattr(rep, "issues", ())
         cues = "; ".join(i.cue for i in issues) if issues else ("no form issues" if k["score"] is not None else "")
+        which = f"{k['label'].replace('_', ' ')} rep" if analysis.parts else "rep"
         figs.append(f'<figure data-role="{k["role"]}"><img alt="{words} {rep.index + 1}" src="{k["uri"]}">'
-                    f"<figcaption><b>{words}: rep {rep.index + 1}</b>{score} &middot; turning point at "
+                    f"<figcaption><b>{words}: {_esc(which)} {rep.index + 1}</b>{score} &middot; turning point at "
                     f"{k['time_s']:.1f} s{(' &middot; ' + _esc(cues)) if cues else ''}</figcaption></figure>")
     return (f'<section id="keyframes"><h2>Best and worst repetition</h2><div class="frames">{"".join(figs)}</div>'
             "</section>")

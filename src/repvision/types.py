@@ -382,8 +382,9 @@ class ExercisePart:
     turning inside the segment, counted on it plus ``repvision.pipeline.PART_MARGIN_S`` seconds of its
     neighbours, so a repetition may start or end that much outside it) and their ``sets``, their form judged
     with the segment's exercise's rules (``form``, a :class:`repvision.form.FormReport`; ``mode == "none"``
-    with a message for an exercise without rules) and the exercise's muscle groups. Frame indices (the segment's and the repetitions' and form's) index the
-    analysed frames of the whole clip, times are seconds of the video, as everywhere in an :class:`Analysis`.
+    with a message for an exercise without rules) and the exercise's muscle groups. Frame indices (the
+    segment's, the repetitions' and the form's) index the analysed frames of the whole clip, times are seconds
+    of the video, as everywhere in an :class:`Analysis`.
     """
 
     segment: ExerciseSegment
