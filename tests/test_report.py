@@ -192,3 +192,7 @@ def test_workout_parts_show_their_own_cues(squat_analysis):
     assert "go lower: hips stayed 15° above parallel (1x)" in text and "needs work" in text
     assert cues_at(a, r0.turn_s) == ["rep 1: go lower: hips stayed 15° above parallel"]
     assert cues_at(a, end - 0.01) == []   # the push-up part has no issue
+    from repvision.report import overlay_state
+
+    assert overlay_state(a, end + 1.0) == ("unknown", "reps: -", [])   # outside every exercise of the workout
+    assert overlay_state(a, r0.end_s + 0.01)[1] == "reps: 1"

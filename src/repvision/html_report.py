@@ -459,6 +459,8 @@ _SEGMENT_COLOURS = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#089
 
 def _segments(analysis: Analysis) -> str:
     """Timeline and table of the exercises found one after another (empty when there is only one)."""
+    from repvision.report import _verdict_words
+
     segs = analysis.segments
     if len(segs) < 2:
         return ""
@@ -478,8 +480,7 @@ def _segments(analysis: Analysis) -> str:
             return '<td class="num">-</td><td class="num">-</td><td>-</td>'
         f = pt.form
         score = "-" if f is None or f.score is None else f"{f.score:.0f}"
-        verdict = "-" if f is None or f.verdict is None else ("good" if f.verdict == "correct" else
-                                                              "needs work: " + ", ".join(f.major_faults))
+        verdict = "-" if f is None or f.verdict is None else _verdict_words(f)
         return (f'<td class="num">{pt.repetitions.count}</td><td class="num">{score}</td>'
                 f'<td>{_esc(verdict)}</td>')
 

@@ -202,6 +202,9 @@ REPORT_SCHEMA: dict[str, Any] = {
         "settings": {"type": "object"},
     },
 }
+# a part's repetitions and muscles have the layouts of the report's own
+PART_SCHEMA["properties"]["repetitions"] = REPORT_SCHEMA["properties"]["repetitions"]
+PART_SCHEMA["properties"]["muscles"] = REPORT_SCHEMA["properties"]["muscles"]
 
 
 def to_json(analysis: Analysis) -> str:
@@ -265,10 +268,6 @@ def _verdict_words(form) -> str:
     return "needs work: major fault " + form.major_faults_in_words
 
 
-PART_SCHEMA["properties"]["repetitions"] = REPORT_SCHEMA["properties"]["repetitions"]
-PART_SCHEMA["properties"]["muscles"] = REPORT_SCHEMA["properties"]["muscles"]
-
-
 def print_summary(analysis: Analysis, console=None) -> None:
     """Print a summary (exercise, repetitions, form score and top cues, muscles) with rich."""
     from rich.console import Console
@@ -282,7 +281,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
     head.add_column(style="bold")
     head.add_column()
     if analysis.parts:
-        head.add_row("Workout", escape(headline(analysis).removeprefix("Workout: ")) + " (table below)")
+        head.add_row("Workout", escape(workout_in_words(analysis)) + " (table below)")
     top = ", ".join(f"{lab} {p:.0%}" for lab, p in ex.top)
     head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     reps = analysis.repetitions
@@ -377,12 +376,19 @@ def overlay_text(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
 
+def workout_in_words(analysis: Analysis) -> str:
+    """Each exercise of a workout (``analysis.parts``) with its count: ``"pull up 3, squat 2 repetitions"``;
+    empty for a clip of one exercise."""
+    if not analysis.parts:
+        return ""
+    return ", ".join(f"{pt.label.replace('_', ' ')} {pt.repetitions.count}" for pt in analysis.parts) + " repetitions"
+
+
 def headline(analysis: Analysis) -> str:
     """One line for a report's title: ``"Squat: 2 repetitions"``, or for a workout of several exercises
     (``analysis.parts``) ``"Workout: pull up 3, squat 2 repetitions"``."""
     if analysis.parts:
-        return "Workout: " + ", ".join(f"{pt.label.replace('_', ' ')} {pt.repetitions.count}"
-                                       for pt in analysis.parts) + " repetitions"
+        return "Workout: " + workout_in_words(analysis)
     return f"{analysis.exercise.label.replace('_', ' ').capitalize()}: {analysis.repetitions.count} repetitions"
 
 
@@ -398,8 +404,11 @@ def part_at(analysis: Analysis, time_s: float):
 def overlay_state(analysis: Analysis, time_s: float) -> tuple[str, str, list[str]]:
     """What the annotated video shows at ``time_s`` seconds: ``(title, counter, cues)``, e.g.
     ``("squat (89%)", "reps: 1", [...])``. Inside one exercise of a workout (:func:`part_at`) that exercise, its
-    own repetitions ended by then and its cues; elsewhere the whole clip's exercise, repetitions and cues."""
+    own repetitions ended by then and its cues; between the exercises of a workout "unknown" without a count;
+    in a clip of one exercise the clip's exercise, repetitions and cues."""
     pt = part_at(analysis, time_s)
+    if pt is None and analysis.parts:
+        return "unknown", "reps: -", []
     if pt is None:
         label, conf, reps = analysis.exercise.label, analysis.exercise.confidence, analysis.repetitions
     else:
