@@ -328,3 +328,29 @@ def test_training_without_the_train_extra_says_how_to_install(tmp_path, monkeypa
     assert r.exit_code == 2 and "repvision[train]" in r.output
     r = _run("bench", "segments", "--data", tmp_path, "--folds", "2")
     assert r.exit_code == 2 and "repvision[train]" in r.output
+
+
+def test_exercises_lists_what_each_exercise_gets(tmp_path):
+    # the shipped vocabulary with its rule files and muscles, plus one's own rule file (judged when named)
+    from repvision.form import RULES_DIR, exercises_with_rules
+
+    r = _run("exercises", "--json")
+    assert r.exit_code == 0, r.output
+    rows = {x["exercise"]: x for x in json.loads(r.output)}
+    push = rows["push_up"]
+    assert push["recognised"] and push["form"] == "reps" and "hip_sag" in push["checks"]
+    assert push["driving_joint"] == "elbow" and "chest" in push["primary_muscles"]
+    assert rows["plank"]["form"] == "hold" and rows["jump_rope"]["form"] is None
+    assert set(exercises_with_rules()) <= set(rows)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = (RULES_DIR / "squat.toml").read_text().replace(
+        'driving_joint = "knee"\n', 'driving_joint = "knee"\nprimary_muscles = ["quads", "glutes"]\n', 1)
+    (rules / "goblet_squat.toml").write_text(text)
+    r = _run("exercises", "--json", "--form-rules", rules)
+    own = {x["exercise"]: x for x in json.loads(r.output)}["goblet_squat"]
+    assert not own["recognised"] and own["form"] == "reps" and own["primary_muscles"] == ["quads", "glutes"]
+    r = _run("exercises")   # the table
+    assert r.exit_code == 0 and "push_up" in r.output and "plank" in r.output and "hold:" in r.output
+    r = _run("exercises", "--classifier", tmp_path / "missing.npz")
+    assert r.exit_code == 2 and "missing.npz" in r.output

@@ -156,6 +156,38 @@ def analyze(
 
 
 @app.command()
+def exercises(
+    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz "
+                                              "[default: shipped]."),
+    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON list instead of the table."),
+) -> None:
+    """List the exercises: whether the classifier recognises them, their form checks, the joint whose range of
+    motion is reported, and the muscles worked."""
+    from rich.table import Table
+
+    from repvision.pipeline import supported_exercises
+
+    try:
+        rows = supported_exercises(classifier, form_rules)
+    except RepvisionError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        print(json.dumps(rows))
+        return
+    table = Table(title="Exercises", title_justify="left")
+    for col in ("exercise", "recognised", "form checks", "joint", "primary muscles", "secondary muscles"):
+        table.add_column(col, overflow="fold", no_wrap=col == "exercise")
+    for r in rows:
+        form = "-" if r["form"] is None else ("hold: " if r["form"] == "hold" else "") + ", ".join(r["checks"])
+        table.add_row(r["exercise"], "yes" if r["recognised"] else "no (name it: --exercise)", escape(form),
+                      r["driving_joint"] or "-", ", ".join(r["primary_muscles"]) or "-",
+                      ", ".join(r["secondary_muscles"]) or "-")
+    Console().print(table)
+
+
+@app.command()
 def batch(
     videos: list[Path] = typer.Argument(..., help="Video files, or folders (every video file under them)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the JSON reports, keeping the subfolders "

@@ -307,3 +307,39 @@ def _part(pose: PoseSequence, seg: ExerciseSegment, cfg: AnalyzeConfig) -> Exerc
     # sets hold times and repetition numbers only, which the shift leaves as they are
     return ExercisePart(seg, reps.shifted(a), form.shifted(a),
                         muscles_for(seg.label, own_muscles([seg.label], cfg.form_rules)), sets)
+
+
+def supported_exercises(classifier: str | os.PathLike | None = None,
+                        form_rules: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """What repvision can do per exercise: every label the exercise classifier answers with (the shipped one, or
+    the ``.npz`` at ``classifier``) and every exercise with a rule file (shipped, or in the folder
+    ``form_rules``), sorted by name.
+
+    Returns one dict per exercise: ``exercise``; ``recognised`` (the classifier may answer it; an exercise with
+    rules only is judged when named, ``--exercise``); ``form`` (``reps`` or ``hold``, None without rules);
+    ``checks`` (names of the form checks); ``driving_joint`` (the joint whose range of motion is reported, None
+    when not known); ``primary_muscles`` / ``secondary_muscles`` (empty when not known). Raises the errors of
+    :func:`check_files` for a bad classifier or rule file.
+    """
+    from repvision.classify import load_classifier
+    from repvision.form import exercises_with_rules, own_muscles, rules_for
+    from repvision.reps import EXERCISE_JOINTS
+
+    check_files(AnalyzeConfig(classifier=None if classifier is None else str(classifier),
+                              form_rules=None if form_rules is None else str(form_rules)))
+    recognised = load_classifier(classifier).answerable()
+    labels = sorted(set(recognised) | set(exercises_with_rules(form_rules)))
+    extra = own_muscles(labels, form_rules)
+    out = []
+    for lab in labels:
+        rules = rules_for(lab, form_rules)
+        muscles = muscles_for(lab, extra)
+        joint = EXERCISE_JOINTS[lab][0] if lab in EXERCISE_JOINTS else (rules.driving_joint if rules else None)
+        out.append({"exercise": lab, "recognised": lab in recognised,
+                    "form": None if rules is None else rules.mode,
+                    "checks": [] if rules is None else list(rules.checks),
+                    "driving_joint": joint,
+                    "primary_muscles": [] if muscles is None else list(muscles.primary),
+                    "secondary_muscles": [] if muscles is None else list(muscles.secondary)})
+    return out
+
