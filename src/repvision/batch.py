@@ -63,23 +63,20 @@ def expand_videos(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Path |
     from repvision.video import VIDEO_EXTENSIONS
 
     out: list[tuple[Path, Path | None]] = []
-    for p in map(Path, paths):
-        if not p.is_dir():
-            out.append((p, None))
-            continue
-        found = sorted(f for f in p.rglob("*") if f.suffix.lower() in VIDEO_EXTENSIONS and f.is_file()
-                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        if not found:
-            raise VideoNotFoundError(f"video files ({', '.join(VIDEO_EXTENSIONS)}) in the folder {p}",
-                                     "none", "Pass a folder that holds videos, or the video files themselves.")
-        out.extend((f, p) for f in found)
     seen: set[Path] = set()
-    unique = []
-    for v, root in out:
-        if v.resolve() not in seen:
-            seen.add(v.resolve())
-            unique.append((v, root))
-    return unique
+    for p in map(Path, paths):
+        found = [(p, None)]
+        if p.is_dir():
+            found = [(f, p) for f in sorted(p.rglob("*")) if f.suffix.lower() in VIDEO_EXTENSIONS and f.is_file()
+                     and not any(part.startswith(".") for part in f.relative_to(p).parts)]
+            if not found:
+                raise VideoNotFoundError(f"video files ({', '.join(VIDEO_EXTENSIONS)}) in the folder {p}", "none",
+                                         "Pass a folder that holds videos, or the video files themselves.")
+        for v, root in found:
+            if v.resolve() not in seen:
+                seen.add(v.resolve())
+                out.append((v, root))
+    return out
 
 
 def _one(video: str, config: AnalyzeConfig, out: str) -> BatchItem:
@@ -114,12 +111,13 @@ def _made_with(report: Path, settings: dict) -> bool:
 
 def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | None = None, *,
                  out_dir: str | os.PathLike | None = None, jobs: int | None = None, resume: bool = True,
-                 on_done: Callable[[BatchItem], None] | None = None) -> list[BatchItem]:
+                 on_done: Callable[[BatchItem], None] | None = None,
+                 on_start: Callable[[int], None] | None = None) -> list[BatchItem]:
     """Analyse ``videos`` (files, or folders standing for the videos under them: :func:`expand_videos`) in
     ``jobs`` processes (default: the number of CPU cores).
 
-    Returns one :class:`BatchItem` per video, in completion order; ``on_done`` is called with each as it
-    finishes. Reports are JSON files at :func:`report_path`. Raises, before any video starts:
+    Returns one :class:`BatchItem` per video, in completion order; ``on_start`` is called once with the number
+    of videos (folders expanded) before the first starts, ``on_done`` with each item as it finishes. Reports are JSON files at :func:`report_path`. Raises, before any video starts:
     :class:`repvision.errors.ConfigError` for ``jobs < 1`` or two videos whose reports would have the same
     path (e.g. ``a/clip.mp4`` and ``b/clip.mp4`` given one by one with ``out_dir``);
     :class:`repvision.errors.VideoNotFoundError` for a folder without videos; the errors of
@@ -146,6 +144,8 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
                               "common folder instead (its subfolders are kept under --out).")
         targets[out] = str(v)
         planned.append((str(v), out))
+    if on_start:
+        on_start(len(planned))
     done: list[BatchItem] = []
     todo: list[tuple[str, str]] = []
     wanted = cfg.result_settings()

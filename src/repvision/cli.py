@@ -10,7 +10,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
@@ -30,6 +30,15 @@ class ProgressMode(str, Enum):
     bar = "bar"
     json = "json"
     none = "none"
+
+
+#: The options naming one's own classifier and rule files, the same for analyze, batch, live and exercises.
+ClassifierOption = Annotated[Optional[Path], typer.Option(
+    "--classifier", help="Exercise classifier .npz to use (e.g. from `repvision train` on your own videos) "
+                         "[default: shipped].")]
+FormRulesOption = Annotated[Optional[Path], typer.Option(
+    "--form-rules", help="Folder of your own form rule files (<exercise>.toml, format of repvision/form_rules/), "
+                         "used before the shipped ones.")]
 
 
 def _fail(exc: RepvisionError) -> None:
@@ -96,11 +105,8 @@ def analyze(
     exercise: Optional[str] = typer.Option(None, "--exercise", help="Skip classification: use this label."),
     start: Optional[float] = typer.Option(None, "--start", help="Analyse from this time (seconds) on."),
     end: Optional[float] = typer.Option(None, "--end", help="Analyse up to this time (seconds)."),
-    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
-                                              "(e.g. from `repvision train` on your own videos) [default: shipped]."),
-    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
-                                              "(<exercise>.toml, format of repvision/form_rules/), used before "
-                                              "the shipped ones."),
+    classifier: ClassifierOption = None,
+    form_rules: FormRulesOption = None,
     follow_exerciser: Optional[bool] = typer.Option(
         None, "--follow-exerciser/--no-follow-exerciser",
         help="With several people in view, analyse the one exercising (a second, slower pose pass) "
@@ -157,9 +163,8 @@ def analyze(
 
 @app.command()
 def exercises(
-    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz "
-                                              "[default: shipped]."),
-    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files."),
+    classifier: ClassifierOption = None,
+    form_rules: FormRulesOption = None,
     as_json: bool = typer.Option(False, "--json", help="One JSON list instead of the table."),
 ) -> None:
     """List the exercises: whether the classifier recognises them, their form checks, the joint whose range of
@@ -198,26 +203,23 @@ def batch(
     max_size: Optional[int] = typer.Option(None, "--max-size"),
     pose_workers: Optional[int] = typer.Option(None, "--pose-workers", help="Pose threads per video [default: 1 "
                                                "when several videos run at once]."),
-    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
-                                              "[default: shipped]."),
-    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
-                                              "(<exercise>.toml), used before the shipped ones."),
+    classifier: ClassifierOption = None,
+    form_rules: FormRulesOption = None,
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
 ) -> None:
     """Analyse many videos in parallel (one process per core); one JSON report per video, resumable."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from repvision.batch import analyze_many, expand_videos
+    from repvision.batch import analyze_many
 
     try:
-        n_videos = len(expand_videos(videos))
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
                       classifier=classifier, form_rules=form_rules)
         failed = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), console=err_console) as bar:
-            task = bar.add_task("videos", total=n_videos)
+            task = bar.add_task("videos", total=None)
 
             def done(item) -> None:
                 nonlocal failed
@@ -226,7 +228,8 @@ def batch(
                 bar.console.print(f"{item.video}: {status}", highlight=False, soft_wrap=True, markup=False)
                 bar.advance(task)
 
-            items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done)
+            items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done,
+                                 on_start=lambda n: bar.update(task, total=n))
     except RepvisionError as exc:
         _fail(exc)
         return
@@ -262,10 +265,8 @@ def live(
     follow_exerciser: bool = typer.Option(True, "--follow-exerciser/--no-follow-exerciser",
                                           help="Once several people are seen, follow the one exercising "
                                                "(each frame then takes about twice as long)."),
-    classifier: Optional[Path] = typer.Option(None, "--classifier", help="Exercise classifier .npz to use "
-                                              "(e.g. from `repvision train` on your own videos) [default: shipped]."),
-    form_rules: Optional[Path] = typer.Option(None, "--form-rules", help="Folder of your own form rule files "
-                                              "(<exercise>.toml) for the final analysis."),
+    classifier: ClassifierOption = None,
+    form_rules: FormRulesOption = None,
 ) -> None:
     """Live analysis of a camera, with the skeleton, exercise and rep counter as they happen."""
     from repvision.live import run_live

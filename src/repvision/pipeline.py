@@ -253,13 +253,11 @@ def _count_and_judge(pose: PoseSequence, label: str | None, cfg: AnalyzeConfig,
     repetitions turning in frames ``a:b`` are kept (renumbered from 0) and judged; ``timings`` gets ``reps_s``
     and ``form_s`` when given."""
     from repvision.form import FormReport, assess_form, exercises_with_rules, rules_for
-    from repvision.reps import EXERCISE_JOINTS, count_repetitions, split_sets
+    from repvision.reps import count_repetitions, split_sets
 
     t0 = time.perf_counter()
     rules = None if label is None else rules_for(label, cfg.form_rules)
-    # an exercise outside repvision's vocabulary reports the range of motion of its rule file's driving joint
-    joint = rules.driving_joint if rules is not None and label not in EXERCISE_JOINTS else None
-    repetitions = count_repetitions(pose, exercise=label, joint=joint)
+    repetitions = count_repetitions(pose, exercise=label, joint=_own_joint(label, rules))
     if keep is not None:
         kept = [r for r in repetitions.repetitions if keep[0] <= r.turn_frame < keep[1]]
         repetitions = dataclasses.replace(repetitions, repetitions=tuple(
@@ -283,12 +281,20 @@ def _count_and_judge(pose: PoseSequence, label: str | None, cfg: AnalyzeConfig,
     return repetitions, sets, form
 
 
+def _own_joint(label: str | None, rules) -> str | None:
+    """The joint whose range of motion is reported for an exercise outside repvision's vocabulary: its rule
+    file's driving joint (None otherwise: :data:`repvision.reps.EXERCISE_JOINTS` or the counter decides)."""
+    from repvision.reps import EXERCISE_JOINTS
+
+    return rules.driving_joint if rules is not None and label not in EXERCISE_JOINTS else None
+
+
 #: Seconds of the neighbouring segments that a part's repetitions are counted with (:func:`_part`): a segment
 #: boundary is often off by some tenths of a second (``repvision bench segments``: median boundary error 0.6 s
 #: in sample, ``benchmarks/results/segments_folds5.json``), and a repetition it cuts would be lost. Not fitted: on
-#: the committed clips joined two by two (tests), 0.5 s gives each exercise the count and repetition times of its
-#: clip alone, where without a margin a squat cut 0.44 s before its end was lost, and with 1 s the neighbour's
-#: movement shifted the counting signal (a pull-up repetition starting 1.2 s before its segment).
+#: the committed clips joined two by two, 0.5 s gives each exercise the count of its clip alone, where without a
+#: margin a squat cut 0.44 s before its end was lost (``tests/test_segments.py``); a wider margin lets more of the
+#: neighbour's movement into the counting signal (1 s, tried once, moved repetition times into the neighbour).
 PART_MARGIN_S = 0.5
 
 
@@ -334,7 +340,7 @@ def supported_exercises(classifier: str | os.PathLike | None = None,
     for lab in labels:
         rules = rules_for(lab, form_rules)
         muscles = muscles_for(lab, extra)
-        joint = EXERCISE_JOINTS[lab][0] if lab in EXERCISE_JOINTS else (rules.driving_joint if rules else None)
+        joint = EXERCISE_JOINTS[lab][0] if lab in EXERCISE_JOINTS else _own_joint(lab, rules)
         out.append({"exercise": lab, "recognised": lab in recognised,
                     "form": None if rules is None else rules.mode,
                     "checks": [] if rules is None else list(rules.checks),

@@ -410,11 +410,12 @@ def overlay_state(analysis: Analysis, time_s: float) -> tuple[str, str, list[str
     if pt is None and analysis.parts:
         return "unknown", "reps: -", []
     if pt is None:
-        label, conf, reps = analysis.exercise.label, analysis.exercise.confidence, analysis.repetitions
+        label, conf, reps, form = (analysis.exercise.label, analysis.exercise.confidence, analysis.repetitions,
+                                   analysis.form)
     else:
-        label, conf, reps = pt.label, pt.segment.confidence, pt.repetitions
+        label, conf, reps, form = pt.label, pt.segment.confidence, pt.repetitions, pt.form
     count = sum(1 for r in reps.full if r.end_s <= time_s + 1e-6)
-    return f"{label.replace('_', ' ')} ({conf:.0%})", f"reps: {count}", cues_at(analysis, time_s)
+    return f"{label.replace('_', ' ')} ({conf:.0%})", f"reps: {count}", _cues(form, time_s)
 
 
 def cues_at(analysis: Analysis, time_s: float) -> list[str]:
@@ -422,7 +423,11 @@ def cues_at(analysis: Analysis, time_s: float) -> list[str]:
     :data:`CUE_HOLD_S` after it (hold issues: for their whole duration), as ``"rep N: cue"`` lines. Inside one
     exercise of a workout (:func:`part_at`), that exercise's cues (its repetitions numbered from 1)."""
     pt = part_at(analysis, time_s)
-    form = analysis.form if pt is None else pt.form
+    return _cues(analysis.form if pt is None else pt.form, time_s)
+
+
+def _cues(form, time_s: float) -> list[str]:
+    """:func:`cues_at` for one :class:`repvision.form.FormReport` (or None)."""
     if form is None:
         return []
     out = []
