@@ -60,6 +60,13 @@ def available_datasets(data: str | Path) -> list[str]:
     return [k for k, rel in DATASETS.items() if (d / rel).exists()]
 
 
+def _no_datasets(data: str | Path) -> ManifestError:
+    """The error for a ``--data`` folder holding none of the datasets and no videos of one's own."""
+    return ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
+                         "Pass --data pointing at a folder with the layout of shared/data, or at your own "
+                         "videos (a root/<exercise>/*.mp4 folder or a manifest CSV).")
+
+
 def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str], None] | None = None,
                  skipped: list[tuple[str, str]] | None = None) -> list[Sample]:
     """Samples of one dataset under the data folder (layout of ``shared/data``; ``videos`` also accepts a
@@ -370,9 +377,7 @@ def train_model(model: str, data: str | Path, out: str | Path, console: Any = No
     if own is not None:
         present = ["videos"]
     if not present:
-        raise ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
-                            "Pass --data pointing at a folder with the layout of shared/data, or at your own "
-                            "videos (a root/<exercise>/*.mp4 folder or a manifest CSV).")
+        raise _no_datasets(data)
     for name in present:
         with console.status(f"loading {name}"):
             unreadable: list[tuple[str, str]] = []
@@ -412,9 +417,7 @@ def bench_classify(data: str | Path, models: tuple[str, ...] = MODEL_NAMES, data
     t0 = time.perf_counter()
     names = datasets or available_datasets(data)
     if not names:
-        raise ManifestError(f"datasets ({', '.join(dict.fromkeys(DATASETS.values()))}) under {data}", "none",
-                            "Pass --data pointing at a folder with the layout of shared/data, or at your own "
-                            "videos (a root/<exercise>/*.mp4 folder or a manifest CSV).")
+        raise _no_datasets(data)
     rows = []
     for ds in names:
         samples = None
