@@ -196,6 +196,7 @@ def test_live_end_event_lists_each_exercise_of_a_workout():
     result = run_live(DATA / "workout_pull_up_then_squat.mp4", window=False, countdown_s=0.0, realtime=False,
                       emit=events.append)
     assert [(p["label"], p["reps"]) for p in events[-1]["parts"]] == [("pull_up", 3), ("squat", 2)]
+    assert events[-1]["workout"]["repetitions"] == 5
     assert [p.label for p in result.analysis.parts] == ["pull_up", "squat"]
     # the live label follows the exercise under way
     labels = [e["label"] for e in events if e["event"] == "exercise" and e["label"] != "unknown"]

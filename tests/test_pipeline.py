@@ -81,7 +81,19 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     print_summary(a, console)
     text = console.export_text()
     assert "Exercises one after another" in text and "pull_up (" in text and "counted and judged on its own" in text
-    assert re.search(r"Workout +│ pull up 3, squat 2 repetitions \(table below\)", text)
+    assert re.search(r"Workout +│ pull up 3, squat 2 repetitions: 5 in all \(table below\)", text)
+    # the whole-clip answer is shown as such, and the repetitions are listed exercise by exercise
+    assert re.search(r"Whole clip +│ unknown", text) and not re.search(r"Repetitions +│", text)
+    heads = re.findall(r"Repetitions: (pull up|squat), (\d+\.\d)-(\d+\.\d) s", text)
+    assert [(h[0], float(h[1]), float(h[2])) for h in heads] == [
+        (p.label.replace("_", " "), round(p.segment.start_s, 1), round(p.segment.end_s, 1)) for p in a.parts]
+    # the workout summed up (JSON 'workout', the HTML summary cards)
+    wk = a.workout
+    assert (wk.exercises, wk.counts, wk.repetitions) == (("pull_up", "squat"), (3, 2), 5)
+    assert wk.sets == sum(len(p.sets) for p in a.parts) and wk.verdict == "correct"
+    n_judged = [len(p.form.reps) for p in a.parts]
+    assert wk.form_score == pytest.approx(sum(p.form.score * n for p, n in zip(a.parts, n_judged)) / sum(n_judged))
+    assert doc["workout"]["counts"] == [3, 2] and doc["workout"]["repetitions"] == 5
     # the annotated video names the exercise under way and counts its own repetitions
     from repvision.report import overlay_state
 
@@ -93,6 +105,10 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
 
     page = render_html(a, DATA / "workout_pull_up_then_squat.mp4", embed_video=False)
     assert "<h1>Workout: pull up 3, squat 2 repetitions</h1>" in page
+    summary = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert re.search(r'id="workout-reps">5<', summary) and re.search(r'id="workout-exercises">2<', summary)
+    assert "pull up, then squat" in summary and re.search(r'id="form-verdict"[^>]*>good<', summary)
+    assert "Exercise classifier over the whole video" in summary and "not judged" not in summary
     sec = page.split('id="segments"')[1].split("</section>")[0]
     assert re.findall(r'<td class="num">(\d+)</td><td class="num">(\d+|-)</td><td>', sec)[:2] == [
         (str(p.repetitions.count), f"{p.form.score:.0f}") for p in a.parts]
@@ -111,7 +127,8 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     assert frames and all(k["label"] in ("pull_up", "squat") and k["score"] is not None for k in frames)
     assert re.search(r"<b>Best repetition: (pull up|squat) rep \d</b>", page)
     # a clip of one exercise has no parts
-    assert repvision.analyze(DATA / "calimiro_squat_19.mp4").parts == ()
+    one = repvision.analyze(DATA / "calimiro_squat_19.mp4")
+    assert one.parts == () and one.workout is None and json.loads(to_json(one))["workout"] is None
 
 
 def test_portrait_phone_video():

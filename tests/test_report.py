@@ -27,7 +27,7 @@ def test_form_and_activation_in_json(squat_analysis):
     jsonschema = pytest.importorskip("jsonschema")
     doc = json.loads(to_json(squat_analysis))
     jsonschema.validate(doc, REPORT_SCHEMA)
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.5.0" and doc["parts"] == []
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.6.0" and doc["parts"] == [] and doc["workout"] is None
     form = doc["form"]
     assert form["exercise"] == "squat" and form["mode"] == "reps"
     assert len(form["reps"]) == len(doc["repetitions"]["repetitions"])
@@ -196,3 +196,34 @@ def test_workout_parts_show_their_own_cues(squat_analysis):
 
     assert overlay_state(a, end + 1.0) == ("unknown", "reps: -", [])   # outside every exercise of the workout
     assert overlay_state(a, r0.end_s + 0.01)[1] == "reps: 1"
+
+
+def test_workout_summary_adds_up_its_parts():
+    # repetitions of every part; form over the judged repetitions only (a part without rules is counted, not
+    # judged); one part with a major fault makes the workout "incorrect" and is named
+    from repvision.form import FormReport, RepForm
+    from repvision.types import ExercisePart, ExerciseSegment, ExerciseSet, RepetitionCount, Repetition, WorkoutSummary
+
+    def reps(n, partials=0):
+        return RepetitionCount(tuple(Repetition(i, i, i, i + 1, float(i), float(i), i + 1.0, partial=i >= n)
+                                     for i in range(n + partials)))
+
+    def judged(scores, faults=()):
+        rf = tuple(RepForm(i, i, i, i + 1, float(i), i + 1.0, s, (), {}) for i, s in enumerate(scores))
+        return FormReport("x", "reps", None, reps=rf, score=sum(scores) / len(scores), major_faults=faults)
+
+    one_set = (ExerciseSet(0, 0.0, 1.0, (0,), 1, 0, None),)
+    parts = (ExercisePart(ExerciseSegment("squat", 0, 5, 0, 150, 0.9), reps(2, 1),
+                          judged([90.0, 70.0], ("depth",)), None, one_set),
+             ExercisePart(ExerciseSegment("push_up", 5, 9, 150, 270, 0.8), reps(1), judged([100.0]), None, one_set),
+             ExercisePart(ExerciseSegment("bicep_curl", 9, 14, 270, 420, 0.7), reps(3),
+                          FormReport("bicep_curl", "none", None, message="no rules"), None, one_set))
+    wk = WorkoutSummary.from_parts(parts)
+    assert (wk.exercises, wk.counts, wk.repetitions, wk.partials, wk.sets) == (
+        ("squat", "push_up", "bicep_curl"), (2, 1, 3), 6, 1, 3)
+    assert wk.form_score == pytest.approx((90 + 70 + 100) / 3)
+    assert wk.verdict == "incorrect" and wk.major_faults == ("squat: depth",)
+    assert wk.in_words() == "squat 2, push up 1, bicep curl 3 repetitions"
+    # nothing judged: no score, no verdict
+    none = WorkoutSummary.from_parts(parts[2:])
+    assert none.form_score is None and none.verdict is None and none.to_dict()["form_score"] is None

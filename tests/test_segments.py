@@ -105,7 +105,7 @@ def test_report_with_segments_matches_schema(squat_pullup):
     assert any("Several exercises" in w for w in analysis.warnings)
     doc = json.loads(to_json(analysis))
     jsonschema.validate(doc, REPORT_SCHEMA)
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.5.0"
+    assert doc["schema_version"] == SCHEMA_VERSION == "1.6.0"
     assert [s["label"] for s in doc["segments"]] == ["squat", "pull_up"]
     # each exercise counted on its own, also for poses in pixels joined in memory. Regression: the squat segment
     # ends 0.44 s before the squat clip does, which cut its second repetition off (counted 1) until a part was

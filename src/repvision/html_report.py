@@ -403,6 +403,9 @@ def _summary(analysis: Analysis) -> str:
     form = analysis.form
     score = form.score if form is not None else None
     view = form.view.view if form is not None and form.view is not None else None
+    wk = analysis.workout
+    if wk is not None:
+        return _workout_summary(analysis, wk)
     stats = [
         ("Exercise", _esc(ex.label.replace("_", " ")), f"{ex.confidence:.0%} confidence"),
         ("Repetitions", str(reps.count), f"+{len(reps.partials)} partial" if reps.partials else "full repetitions"),
@@ -424,10 +427,8 @@ def _summary(analysis: Analysis) -> str:
     if m is not None:
         stats.append(("Muscles", _esc(", ".join(g.replace("_", " ") for g in m.primary)),
                       "secondary: " + _esc(", ".join(g.replace("_", " ") for g in m.secondary))))
-    cards = "".join(f'<div class="stat"><div class="k">{k}</div><div class="v">{v}</div><div class="s">{s}</div>'
-                    f"</div>" for k, v, s in stats)
     top = _bars([(lab, p) for lab, p in ex.top], lambda v: "#2563eb")
-    parts = [f'<section id="summary"><h2>Summary</h2><div class="stats">{cards}</div>',
+    parts = [f'<section id="summary"><h2>Summary</h2><div class="stats">{_cards(stats)}</div>',
              f'<h3 style="font-size:14px;margin:16px 0 6px">Exercise classifier, top {len(ex.top)}</h3>'
              f'<div id="top-exercises">{top}</div>']
     if form is not None and form.message:
@@ -447,11 +448,52 @@ def _summary(analysis: Analysis) -> str:
         where = "".join(f"<p style='margin:6px 0 0'><b>Where to put the camera:</b> {_esc(a)}.</p>" for a in advice)
         parts.append(f'<div class="skipped" id="skipped-checks"><b>Not checked from this camera view</b>'
                      f'<ul class="cues">{items}</ul>{where}</div>')
-    if analysis.warnings:
-        items = "".join(f"<li>{_esc(w)}</li>" for w in analysis.warnings)
-        parts.append(f'<div class="warnings"><b>Warnings</b><ul class="cues">{items}</ul></div>')
+    parts.append(_warnings(analysis))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _cards(stats: list[tuple[str, str, str]]) -> str:
+    """Summary cards from ``(title, value, note)`` (value and note already HTML)."""
+    return "".join(f'<div class="stat"><div class="k">{k}</div><div class="v">{v}</div><div class="s">{s}</div>'
+                   f"</div>" for k, v, s in stats)
+
+
+def _warnings(analysis: Analysis) -> str:
+    if not analysis.warnings:
+        return ""
+    items = "".join(f"<li>{_esc(w)}</li>" for w in analysis.warnings)
+    return f'<div class="warnings"><b>Warnings</b><ul class="cues">{items}</ul></div>'
+
+
+def _workout_summary(analysis: Analysis, wk) -> str:
+    """Summary of a workout of several exercises (:class:`repvision.types.WorkoutSummary`): what was done, the
+    repetitions of all exercises, sets, and the form over all of them; the whole-clip classifier answer below
+    it, named as such. Each exercise's own figures follow in "Exercises in this video"."""
+    names = list(dict.fromkeys(lab.replace("_", " ") for lab in wk.exercises))
+    score = wk.form_score
+    stats = [
+        ("Exercises", f'<span id="workout-exercises">{len(names)}</span>',
+         _esc(", then ".join(lab.replace("_", " ") for lab in wk.exercises))),
+        ("Repetitions", f'<span id="workout-reps">{wk.repetitions}</span>', _esc(wk.in_words())
+         + (f", +{wk.partials} partial" if wk.partials else "")),
+        ("Sets", f'<span id="sets">{wk.sets}</span>', "over all exercises"),
+        ("Form score", "&ndash;" if score is None else
+         f'<span style="color:{_score_colour(score)}">{score:.0f}</span><span class="s">/100</span>',
+         "every judged repetition" if score is not None else "not judged"),
+    ]
+    if wk.verdict is not None:
+        bad = wk.verdict == "incorrect"
+        stats.append(("Form verdict", f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
+                      f'{"needs work" if bad else "good"}</span>',
+                      "major fault: " + _esc("; ".join(wk.major_faults)) if bad else "no major fault"))
+    ex = analysis.exercise
+    top = _bars([(lab, p) for lab, p in ex.top], lambda v: "#2563eb")
+    return (f'<section id="summary"><h2>Summary</h2><div class="stats">{_cards(stats)}</div>'
+            f'<h3 style="font-size:14px;margin:16px 0 6px">Exercise classifier over the whole video, top '
+            f'{len(ex.top)}</h3><div id="top-exercises">{top}</div>'
+            f'<p class="note">Each exercise is counted and judged on its own in "Exercises in this video" and '
+            f'"Repetitions, exercise by exercise" below.</p>{_warnings(analysis)}</section>')
 
 
 _SEGMENT_COLOURS = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777")
@@ -490,7 +532,7 @@ def _segments(analysis: Analysis) -> str:
         f'<td class="num">{s.end_s:.1f}</td><td class="num">{s.duration_s:.1f}</td>'
         f'<td class="num">{s.confidence:.0%}</td>{judged(s)}</tr>' for s in segs)
     note = ("Each exercise is counted and its form judged on its own (reps, form, verdict); the summary above "
-            "describes the whole video." if parts else
+            "adds them up." if parts else
             "Repetitions and form are counted over the whole video for the main exercise (the summary above).")
     return ('<section id="segments"><h2>Exercises in this video</h2>'
             f'<div class="timeline">{blocks}</div>'

@@ -370,7 +370,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         Called with each event dict: ``start``, ``exercise``, ``rep``, ``people`` (two or more people came
         into view; frames are searched by :class:`repvision.pose.PeopleWatch`), ``reset``, ``end`` (the final
         analysis in brief: live and final counts, exercise, sets, form verdict, ``parts`` -- each exercise of a
-        workout with its count --, frames, latency). The final analysis lists a warning when several people
+        workout with its count -- and ``workout`` (:meth:`repvision.types.WorkoutSummary.to_dict`, None for one
+        exercise), frames, latency). The final analysis lists a warning when several people
         were in view much of the time.
     people_check_s:
         Interval (seconds of video) between the frames searched for several people; None: no search.
@@ -519,6 +520,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
           "parts": None if result.analysis is None else [
               {"label": pt.label, "start_s": round(pt.segment.start_s, 3), "end_s": round(pt.segment.end_s, 3),
                "reps": pt.repetitions.count} for pt in result.analysis.parts],
+          "workout": None if result.analysis is None or result.analysis.workout is None
+          else result.analysis.workout.to_dict(),
           "form_verdict": None if result.analysis is None or result.analysis.form is None
           else result.analysis.form.verdict,
           "frames_processed": result.frames_processed, "frames_dropped": result.frames_dropped,

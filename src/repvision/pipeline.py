@@ -153,8 +153,8 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
 
     Segments come from :func:`repvision.classify.segment_exercises` (default settings, the configured unknown
     threshold); when more than one exercise segment is found a warning says so, and each of those exercises is
-    counted and judged on its own (``Analysis.parts``, :class:`repvision.types.ExercisePart`), while the
-    exercise, repetitions and form still describe the whole clip.
+    counted and judged on its own (``Analysis.parts``, :class:`repvision.types.ExercisePart`, summed up in
+    ``Analysis.workout``), while the exercise, repetitions and form still describe the whole clip.
 
     Form is judged with :func:`repvision.form.assess_form` for the chosen exercise; an exercise without a rule
     file, or one that was not recognised, gives a :class:`~repvision.form.FormReport` with ``mode == "none"``
@@ -217,9 +217,9 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     if len(known) > 1:
         listing = ", ".join(f"{s.label} {s.start_s:.1f}-{s.end_s:.1f} s" for s in known)
         warnings.append(f"Several exercises were found one after another ({listing}); each is counted and judged "
-                        "on its own under 'Exercises one after another' ('parts' in the JSON report), while the "
-                        "exercise, repetition count and form above describe the whole clip. To analyse one "
-                        "stretch only, use --start/--end (seconds).")
+                        "on its own (the workout above; 'parts' and 'workout' in the JSON report, whose top-level "
+                        "exercise, repetitions and form describe the whole clip as if it were one exercise). To "
+                        "analyse one stretch only, use --start/--end (seconds).")
 
     from repvision.form import own_muscles
 

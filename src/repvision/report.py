@@ -17,8 +17,9 @@ from repvision.types import Analysis
 #: ``segments`` (exercises found one after another); 1.3.0 added ``sets`` and the form's ``verdict`` and
 #: ``major_faults``; 1.4.0 added ``pose.time_range_s`` (the part of the video analysed, ``--start/--end``) and
 #: ``settings`` (what the result depends on: ``AnalyzeConfig.result_settings``); 1.5.0 added ``parts`` (each
-#: exercise of a clip with several one after another, counted and judged on its own).
-SCHEMA_VERSION = "1.5.0"
+#: exercise of a clip with several one after another, counted and judged on its own); 1.6.0 added ``workout``
+#: (those parts summed up: :class:`repvision.types.WorkoutSummary`).
+SCHEMA_VERSION = "1.6.0"
 
 _num = {"type": "number"}
 _num_or_null = {"type": ["number", "null"]}
@@ -144,6 +145,21 @@ PART_SCHEMA: dict[str, Any] = {
                    "form": FORM_SCHEMA},
 }
 
+#: ``workout``: the parts summed up (:class:`repvision.types.WorkoutSummary`); null for a clip of one exercise.
+WORKOUT_SCHEMA: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["exercises", "counts", "repetitions", "partials", "sets", "form_score", "verdict", "major_faults"],
+    "properties": {
+        "exercises": {"type": "array", "items": {"type": "string"}},
+        "counts": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "repetitions": {"type": "integer", "minimum": 0}, "partials": {"type": "integer", "minimum": 0},
+        "sets": {"type": "integer", "minimum": 0},
+        "form_score": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+        "verdict": {"enum": ["correct", "incorrect", None]},
+        "major_faults": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
 #: JSON Schema (draft 2020-12) of the report written by :func:`write_json`. Units: seconds (``*_s``),
 #: frames (``*_frame``, indices into the analysed frames), degrees (``*_deg``), pixels (video size).
 REPORT_SCHEMA: dict[str, Any] = {
@@ -151,7 +167,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     "title": "repvision analysis report",
     "type": "object",
     "required": ["schema_version", "video", "pose", "exercise", "repetitions", "sets", "muscles",
-                 "muscle_activation", "form", "segments", "parts", "timings_s", "warnings"],
+                 "muscle_activation", "form", "segments", "parts", "workout", "timings_s", "warnings"],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
         "video": {
@@ -197,6 +213,7 @@ REPORT_SCHEMA: dict[str, Any] = {
         "form": FORM_SCHEMA,
         "segments": {"type": "array", "items": SEGMENT_SCHEMA},
         "parts": {"type": "array", "items": PART_SCHEMA},
+        "workout": WORKOUT_SCHEMA,
         "timings_s": {"type": "object", "additionalProperties": _num},
         "warnings": {"type": "array", "items": {"type": "string"}},
         "settings": {"type": "object"},
@@ -269,7 +286,9 @@ def _verdict_words(form) -> str:
 
 
 def print_summary(analysis: Analysis, console=None) -> None:
-    """Print a summary (exercise, repetitions, form score and top cues, muscles) with rich."""
+    """Print a summary (exercise, repetitions, form score and top cues, muscles) with rich. A workout of
+    several exercises (``analysis.workout``) is summed up first and its repetitions are listed exercise by
+    exercise; the whole-clip exercise answer is then shown as such."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -280,22 +299,31 @@ def print_summary(analysis: Analysis, console=None) -> None:
     head = Table(title=f"repvision: {escape(Path(v.path).name)}", show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column()
-    if analysis.parts:
-        head.add_row("Workout", escape(workout_in_words(analysis)) + " (table below)")
     top = ", ".join(f"{lab} {p:.0%}" for lab, p in ex.top)
-    head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     reps = analysis.repetitions
-    head.add_row("Repetitions", f"{reps.count}" + (f"  (+{len(reps.partials)} partial)" if reps.partials else ""))
-    if len(analysis.sets) > 1:
-        head.add_row("Sets", sets_in_words(analysis.sets))
     form = analysis.form
-    if form is not None:
-        if form.score is not None:
-            view = form.view.view if form.view is not None else "unknown"
-            head.add_row("Form score", f"{form.score:.0f}/100  ({view} view)")
-            head.add_row("Form verdict", _verdict_words(form))
-        else:
-            head.add_row("Form", escape(form.message))
+    wk = analysis.workout
+    if wk is not None:
+        head.add_row("Workout", escape(wk.in_words()) + f": {wk.repetitions} in all"
+                     + (f" (+{wk.partials} partial)" if wk.partials else "") + " (table below)")
+        if wk.form_score is not None:
+            head.add_row("Form score", f"{wk.form_score:.0f}/100  (every judged repetition of the workout)")
+            head.add_row("Form verdict", "good (no major fault)" if wk.verdict == "correct"
+                         else "needs work: major fault " + escape("; ".join(wk.major_faults)))
+        head.add_row("Whole clip", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
+    else:
+        head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
+        head.add_row("Repetitions",
+                     f"{reps.count}" + (f"  (+{len(reps.partials)} partial)" if reps.partials else ""))
+        if len(analysis.sets) > 1:
+            head.add_row("Sets", sets_in_words(analysis.sets))
+        if form is not None:
+            if form.score is not None:
+                view = form.view.view if form.view is not None else "unknown"
+                head.add_row("Form score", f"{form.score:.0f}/100  ({view} view)")
+                head.add_row("Form verdict", _verdict_words(form))
+            else:
+                head.add_row("Form", escape(form.message))
     if analysis.muscles is not None:
         head.add_row("Primary muscles", ", ".join(analysis.muscles.primary))
         head.add_row("Secondary muscles", ", ".join(analysis.muscles.secondary))
@@ -327,9 +355,25 @@ def print_summary(analysis: Analysis, console=None) -> None:
                           f"{n.count}" + (f" (+{len(n.partials)} partial)" if n.partials else ""), score, verdict,
                           escape(f"{cue[0][2]} ({cue[0][1]}x)") if cue else "-")
         console.print(parts)
+        for pt in analysis.parts:
+            _print_repetitions(console, pt.repetitions, pt.form,
+                               f"Repetitions: {pt.label.replace('_', ' ')}, "
+                               f"{pt.segment.start_s:.1f}-{pt.segment.end_s:.1f} s")
+    else:
+        _print_repetitions(console, reps, form, "Repetitions")
+    for w in analysis.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}")
+
+
+def _print_repetitions(console, reps, form, title: str) -> None:
+    """The repetitions table of one set (the whole clip's, or one workout part's) with its form: per-repetition
+    scores and cues, the top cues, the hold, and the checks the camera view did not allow."""
+    from rich.markup import escape
+    from rich.table import Table
+
     rep_forms = {r.index: r for r in form.reps} if form is not None else {}
     if reps.repetitions:
-        table = Table(title="Repetitions", title_justify="left")
+        table = Table(title=escape(title), title_justify="left")
         cols = ("#", "time s", "turn s", "ROM deg", "form", "cues")
         for col in cols:
             table.add_column(col, justify="left" if col == "cues" else "right", overflow="fold",
@@ -342,27 +386,26 @@ def print_summary(analysis: Analysis, console=None) -> None:
             table.add_row(str(r.index + 1) + (" partial" if r.partial else ""), f"{r.start_s:.1f}-{r.end_s:.1f}",
                           f"{r.turn_s:.1f}", rom, score, escape(cues))
         console.print(table)
-    if form is not None:
-        cues = top_cues(analysis)
-        if cues:
-            console.print("[bold]Top form cues[/]")
-            n_judged = len(form.reps) or 1
-            for check, n, cue in cues:
-                where = f"{n} of {n_judged} reps" if form.mode == "reps" else f"{n}x"
-                console.print(f"  - {escape(cue)} [dim]({check}, {where})[/]")
-        elif form.score is not None:
-            console.print("[green]No form issues found.[/]")
-        if form.hold is not None:
-            console.print(f"Hold: {form.hold.hold_s:.1f} s, {form.hold.good_s:.1f} s in good form")
-        by_camera: dict[str, list[str]] = {}
-        for sk in form.skipped:
-            by_camera.setdefault(sk.camera or sk.reason, []).append(sk.check)
-        view = form.view.view if form.view is not None else "unknown"
-        for advice, checks in by_camera.items():
-            console.print(f"[dim]not checked from the {view} view: {escape(', '.join(checks))}; "
-                          f"{escape(advice)}[/]")
-    for w in analysis.warnings:
-        console.print(f"[yellow]warning:[/] {escape(w)}")
+    if form is None:
+        return
+    cues = top_cues(form)
+    if cues:
+        console.print("[bold]Top form cues[/]")
+        n_judged = len(form.reps) or 1
+        for check, n, cue in cues:
+            where = f"{n} of {n_judged} reps" if form.mode == "reps" else f"{n}x"
+            console.print(f"  - {escape(cue)} [dim]({check}, {where})[/]")
+    elif form.score is not None:
+        console.print("[green]No form issues found.[/]")
+    if form.hold is not None:
+        console.print(f"Hold: {form.hold.hold_s:.1f} s, {form.hold.good_s:.1f} s in good form")
+    by_camera: dict[str, list[str]] = {}
+    for sk in form.skipped:
+        by_camera.setdefault(sk.camera or sk.reason, []).append(sk.check)
+    view = form.view.view if form.view is not None else "unknown"
+    for advice, checks in by_camera.items():
+        console.print(f"[dim]not checked from the {view} view: {escape(', '.join(checks))}; "
+                      f"{escape(advice)}[/]")
 
 
 #: Seconds a form cue stays on the annotated video before and after the frame where it was measured.
@@ -376,19 +419,11 @@ def overlay_text(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
 
-def workout_in_words(analysis: Analysis) -> str:
-    """Each exercise of a workout (``analysis.parts``) with its count: ``"pull up 3, squat 2 repetitions"``;
-    empty for a clip of one exercise."""
-    if not analysis.parts:
-        return ""
-    return ", ".join(f"{pt.label.replace('_', ' ')} {pt.repetitions.count}" for pt in analysis.parts) + " repetitions"
-
-
 def headline(analysis: Analysis) -> str:
     """One line for a report's title: ``"Squat: 2 repetitions"``, or for a workout of several exercises
     (``analysis.parts``) ``"Workout: pull up 3, squat 2 repetitions"``."""
     if analysis.parts:
-        return "Workout: " + workout_in_words(analysis)
+        return "Workout: " + analysis.workout.in_words()
     return f"{analysis.exercise.label.replace('_', ' ').capitalize()}: {analysis.repetitions.count} repetitions"
 
 

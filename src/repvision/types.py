@@ -405,6 +405,59 @@ class ExercisePart:
 
 
 @dataclass(frozen=True)
+class WorkoutSummary:
+    """A workout of several exercises one after another (:attr:`Analysis.parts`) in brief, as a person reads
+    it: what was done and how many times, and how well.
+
+    ``exercises``: the parts' labels in time order (an exercise done twice appears twice); ``counts``: full
+    repetitions of each part; ``repetitions``: their sum; ``partials``: partial repetitions of all parts;
+    ``sets``: sets of all parts (:func:`repvision.reps.split_sets` within each part); ``form_score``: 0-100,
+    the mean over the judged repetitions of every part (a judged hold weighs as one repetition), None when no
+    part was judged; ``verdict``: ``"incorrect"`` when a judged part shows a major fault, ``"correct"`` when
+    every judged part is without one, None when none was judged; ``major_faults``: ``"exercise: fault"``
+    strings of the parts judged incorrect.
+    """
+
+    exercises: tuple[str, ...]
+    counts: tuple[int, ...]
+    repetitions: int
+    partials: int
+    sets: int
+    form_score: float | None
+    verdict: str | None
+    major_faults: tuple[str, ...] = ()
+
+    @classmethod
+    def from_parts(cls, parts: "tuple[ExercisePart, ...]") -> "WorkoutSummary":
+        judged = [(pt.form, max(len(pt.form.reps), 1), pt.label) for pt in parts
+                  if pt.form is not None and pt.form.verdict is not None]
+        weight = sum(w for _, w, _ in judged)
+        return cls(
+            exercises=tuple(pt.label for pt in parts),
+            counts=tuple(pt.repetitions.count for pt in parts),
+            repetitions=sum(pt.repetitions.count for pt in parts),
+            partials=sum(len(pt.repetitions.partials) for pt in parts),
+            sets=sum(len(pt.sets) for pt in parts),
+            form_score=None if not judged else float(sum(f.score * w for f, w, _ in judged) / weight),
+            verdict=None if not judged else ("incorrect" if any(f.verdict == "incorrect" for f, _, _ in judged)
+                                             else "correct"),
+            major_faults=tuple(f"{label.replace('_', ' ')}: {f.major_faults_in_words}"
+                               for f, _, label in judged if f.verdict == "incorrect"),
+        )
+
+    def in_words(self) -> str:
+        """Each exercise with its count, e.g. ``"pull up 3, squat 2 repetitions"``."""
+        return ", ".join(f"{lab.replace('_', ' ')} {n}" for lab, n in zip(self.exercises, self.counts)) \
+            + " repetitions"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exercises": list(self.exercises), "counts": list(self.counts), "repetitions": self.repetitions,
+                "partials": self.partials, "sets": self.sets,
+                "form_score": None if self.form_score is None else round(self.form_score, 1),
+                "verdict": self.verdict, "major_faults": list(self.major_faults)}
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything ``repvision.analyze`` found in one video.
 
@@ -418,7 +471,9 @@ class Analysis:
     was asked for (``AnalyzeConfig.start_s`` / ``end_s``), else None. ``settings``: the settings the result
     depends on (``AnalyzeConfig.result_settings``; empty when the analysis was not made by ``analyze``).
     ``parts``: when ``segments`` holds several exercises one after another, each of them analysed on its own
-    (:class:`ExercisePart`: its repetitions, form and muscles); empty otherwise.
+    (:class:`ExercisePart`: its repetitions, form and muscles); empty otherwise. :attr:`workout` sums them up
+    (None without parts); for such a workout it, not the whole-clip ``repetitions``, is the count to read: the
+    whole-clip count follows one counting signal through movements of different exercises.
     """
 
     video: VideoInfo
@@ -439,6 +494,11 @@ class Analysis:
     settings: dict[str, Any] = field(default_factory=dict)
     parts: tuple[ExercisePart, ...] = ()
 
+    @property
+    def workout(self) -> WorkoutSummary | None:
+        """The parts summed up (:class:`WorkoutSummary`), None for a clip of one exercise."""
+        return WorkoutSummary.from_parts(self.parts) if self.parts else None
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON report (see ``repvision.report.REPORT_SCHEMA``)."""
         from repvision.report import SCHEMA_VERSION
@@ -457,6 +517,7 @@ class Analysis:
             "form": None if self.form is None else self.form.to_dict(),
             "segments": [seg.to_dict() for seg in self.segments],
             "parts": [pt.to_dict() for pt in self.parts],
+            "workout": None if self.workout is None else self.workout.to_dict(),
             "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
             "warnings": list(self.warnings),
             "settings": dict(self.settings),
