@@ -131,6 +131,31 @@ def test_workout_of_two_exercises_is_counted_per_exercise(tmp_path):
     assert one.parts == () and one.workout is None and json.loads(to_json(one))["workout"] is None
 
 
+def test_one_exercise_found_twice_is_not_a_workout(squat_pose, monkeypatch):
+    # squats, a stretch the classifier calls "unknown" (a rest), squats again: one exercise in two sets, not a
+    # workout of several exercises (no parts, no warning); two different exercises are
+    import repvision.classify
+    from repvision.pipeline import analyze_poses
+    from repvision.types import ExerciseSegment
+
+    info, pose, _ = squat_pose
+    n, t = len(pose), pose.timestamps
+    cut = [0, n // 3, 2 * n // 3, n]
+
+    def segments(labels):
+        return tuple(ExerciseSegment(lab, float(t[a]), float(t[b - 1]), a, b, 0.9)
+                     for lab, a, b in zip(labels, cut[:-1], cut[1:]))
+
+    monkeypatch.setattr(repvision.classify, "segment_exercises",
+                        lambda *a, **k: segments(["squat", "unknown", "squat"]))
+    a = analyze_poses(pose, info)
+    assert a.parts == () and a.workout is None and not any("Several exercises" in w for w in a.warnings)
+    monkeypatch.setattr(repvision.classify, "segment_exercises",
+                        lambda *a, **k: segments(["squat", "unknown", "lunge"]))
+    a = analyze_poses(pose, info)
+    assert [p.label for p in a.parts] == ["squat", "lunge"] and any("Several exercises" in w for w in a.warnings)
+
+
 def test_portrait_phone_video():
     a = repvision.analyze(DATA / "phone_portrait_rotated_sit_up.mp4")
     assert a.video.rotation_deg == 90 and (a.video.width, a.video.height) == (320, 240)

@@ -152,8 +152,8 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     muscles.
 
     Segments come from :func:`repvision.classify.segment_exercises` (default settings, the configured unknown
-    threshold); when more than one exercise segment is found a warning says so, and each of those exercises is
-    counted and judged on its own (``Analysis.parts``, :class:`repvision.types.ExercisePart`, summed up in
+    threshold); when segments of more than one exercise are found a warning says so, and each of those
+    segments is counted and judged on its own (``Analysis.parts``, :class:`repvision.types.ExercisePart`, summed up in
     ``Analysis.workout``), while the exercise, repetitions and form still describe the whole clip.
 
     Form is judged with :func:`repvision.form.assess_form` for the chosen exercise; an exercise without a rule
@@ -214,7 +214,11 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     segments = segment_exercises(pose, clf, threshold=cfg.unknown_threshold)
     timings["segments_s"] = time.perf_counter() - t1
     known = [s for s in segments if not s.is_unknown]
-    if len(known) > 1:
+    # one exercise found twice, with a stretch of no exercise between (a rest), is one exercise: its sets
+    # are told apart by split_sets
+    if len({s.label for s in known}) < 2:
+        known = []
+    if known:
         listing = ", ".join(f"{s.label} {s.start_s:.1f}-{s.end_s:.1f} s" for s in known)
         warnings.append(f"Several exercises were found one after another ({listing}); each is counted and judged "
                         "on its own (the workout above; 'parts' and 'workout' in the JSON report, whose top-level "
@@ -226,7 +230,7 @@ def analyze_poses(pose: PoseSequence, info: VideoInfo, config: AnalyzeConfig | N
     repetitions, sets, form = _count_and_judge(pose, None if exercise.is_unknown else exercise.label, cfg,
                                                timings)
     t4 = time.perf_counter()
-    parts = tuple(_part(pose, seg, cfg) for seg in known) if len(known) > 1 else ()
+    parts = tuple(_part(pose, seg, cfg) for seg in known)
     if parts:
         timings["parts_s"] = time.perf_counter() - t4
     # muscle groups of the candidate exercises declared in one's own rule files (--form-rules)
