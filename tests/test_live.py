@@ -197,7 +197,38 @@ def test_live_end_event_lists_each_exercise_of_a_workout():
                       emit=events.append)
     assert [(p["label"], p["reps"]) for p in events[-1]["parts"]] == [("pull_up", 3), ("squat", 2)]
     assert events[-1]["workout"]["repetitions"] == 5
+    # counted live exercise by exercise too (the squats' own count starts when the label turns to squat)
+    assert [p["label"] for p in events[-1]["live_parts"]] == ["pull_up", "squat"]
+    assert sum(p["reps"] for p in events[-1]["live_parts"]) == events[-1]["reps_live"]
     assert [p.label for p in result.analysis.parts] == ["pull_up", "squat"]
     # the live label follows the exercise under way
     labels = [e["label"] for e in events if e["event"] == "exercise" and e["label"] != "unknown"]
     assert labels == ["pull_up", "squat"]
+
+
+def test_live_counts_each_exercise_of_a_session_on_its_own(squat_pose):
+    # a session of squats, pull-ups, squats (the committed clips' real poses played one after another: 2 squat
+    # clips, 3 pull-up clips, 2 squat clips; 4, 9 and 4 repetitions). One counter over the whole session followed
+    # the squats' signal into the pull-ups and counted 10 repetitions live; a new counter per exercise, started
+    # LIVE_PART_LOOKBACK_S before the label changed, counts each exercise to within one
+    from repvision.classify import load_default_classifier
+    from repvision.live import _LiveAnalysis
+    from repvision.pose import estimate_video
+
+    squat = squat_pose[1]
+    pull = estimate_video(DATA / "calimiro_pull_up_11.mp4", "lite")[1]
+    live = _LiveAnalysis(load_default_classifier(), squat.image_size)
+    t0 = 0.0
+    for seq in [squat] * 2 + [pull] * 3 + [squat] * 2:
+        ts = seq.timestamps - seq.timestamps[0]
+        for i in range(len(seq)):
+            live.add(seq.keypoints[i] if seq.present[i] else None, float(t0 + ts[i]))
+        t0 += float(ts[-1]) + 1.0 / seq.fps
+    events = live.close()
+    assert [lab for lab, _ in live.parts] == ["squat", "pull_up", "squat"]
+    assert all(abs(n - true) <= 1 for (_, n), true in zip(live.parts, (4, 9, 4))), live.parts
+    assert abs(live.n_live - 17) <= 1 and live.n_live == sum(n for _, n in live.parts)
+    reps = [e for e in events if e["event"] == "rep"]
+    assert [e["count"] for e in reps] == list(range(1, live.n_live + 1))   # the session's count, one by one
+    assert [e["exercise_count"] for e in reps if e["exercise"] == "pull_up"] == list(range(1, live.parts[1][1] + 1))
+    assert live.counter_text == f"reps: {live.parts[-1][1]}  (all: {live.n_live})"

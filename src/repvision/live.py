@@ -226,7 +226,14 @@ class _LiveAnalysis:
     The frame loop hands each counted frame to :meth:`add` and goes on to the next frame at once, so a counter
     re-analysis (tens of ms on a minute of history) never holds up the capture -> overlay path. Frames are
     analysed in order; events (``rep``, ``exercise``, ``reset``) wait in :meth:`events` for the frame loop to
-    emit them. ``n_live`` and ``label`` are read by the overlay (they may trail the newest frame slightly).
+    emit them. ``n_live``, ``label`` and :attr:`counter_text` are read by the overlay (they may trail the newest
+    frame slightly).
+
+    A session of several exercises one after another is counted exercise by exercise (``parts``: ``[label,
+    repetitions]`` in order, the label None until the first exercise is named): when the live label changes
+    from one exercise to another, a new counter takes over, started on the frames of the last
+    :data:`LIVE_PART_LOOKBACK_S` seconds; those of its repetitions that end before the last one already
+    reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise continues it.
     """
 
     _STOP = object()    # inbox markers: end of the stream, counter reset
@@ -244,6 +251,9 @@ class _LiveAnalysis:
         self.times: list[float] = []
         self.n_live = 0
         self.label = "..."
+        self.parts: list[list] = [[None, 0]]
+        self._last_end_s = -np.inf      # end of the last repetition reported
+        self._skip_until_s = -np.inf    # a new part's counter does not report again what ended before this
         self._recent: deque[str] = deque(maxlen=3)
         self._last_cls = -np.inf
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -290,6 +300,8 @@ class _LiveAnalysis:
                     self.n_live = 0
                     self.kps.clear()
                     self.times.clear()
+                    self.parts = [[self.label if self.label not in ("...", "unknown") else None, 0]]
+                    self._last_end_s = self._skip_until_s = -np.inf
                     self._events.put({"event": "reset", "at_s": round(item[1], 3)})
                     continue
                 self._frame(*item)
@@ -300,13 +312,7 @@ class _LiveAnalysis:
         self.kps.append(k if k is not None else _NAN33)
         self.times.append(t)
         for rep in self.counter.update(k, t):
-            self.n_live += 1
-            self._events.put({"event": "rep", "count": self.n_live, "start_s": round(rep.start_s, 3),
-                              "end_s": round(rep.end_s, 3), "reported_at_s": round(t, 3),
-                              "range_of_motion_deg": None if rep.range_of_motion_deg is None
-                              else round(rep.range_of_motion_deg, 1)})
-            if self.speaker:
-                self.speaker.say(str(self.n_live))
+            self._report(rep, t)
         # every second, once the history spans one classifier window: a shorter one (e.g. the first frames
         # after the pose model's start-up drops) was answered with confident wrong labels
         if t - self._last_cls >= 1.0 and len(self.kps) >= 10 and t - self.times[0] >= LIVE_MIN_HISTORY_S:
@@ -324,6 +330,48 @@ class _LiveAnalysis:
                                       "at_s": round(t, 3)})
                     if self.speaker and best != "unknown":
                         self.speaker.say(best.replace("_", " "))
+                    if best != "unknown":
+                        self._exercise_is(best, t)
+
+    @property
+    def counter_text(self) -> str:
+        """The overlay's counter: ``"reps: 5"``; in a session of several exercises the current exercise's
+        repetitions and the session's, ``"reps: 2  (all: 7)"``."""
+        if len(self.parts) > 1:
+            return f"reps: {self.parts[-1][1]}  (all: {self.n_live})"
+        return f"reps: {self.n_live}"
+
+    def _report(self, rep, at_s: float) -> None:
+        """Count one repetition reported by the counter (at ``at_s`` seconds) and queue its event."""
+        if rep.end_s <= self._skip_until_s:
+            return
+        self.n_live += 1
+        self.parts[-1][1] += 1
+        self._last_end_s = max(self._last_end_s, rep.end_s)
+        self._events.put({"event": "rep", "count": self.n_live, "start_s": round(rep.start_s, 3),
+                          "end_s": round(rep.end_s, 3), "reported_at_s": round(at_s, 3),
+                          "range_of_motion_deg": None if rep.range_of_motion_deg is None
+                          else round(rep.range_of_motion_deg, 1),
+                          "exercise": self.parts[-1][0], "exercise_count": self.parts[-1][1]})
+        if self.speaker:
+            self.speaker.say(str(self.parts[-1][1]))
+
+    def _exercise_is(self, label: str, t: float) -> None:
+        """The live label now names exercise ``label``: name the current part, or start the next one with a
+        new counter fed the frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds."""
+        current = self.parts[-1][0]
+        if current is None:
+            self.parts[-1][0] = label
+            return
+        if label == current:
+            return
+        self.parts.append([label, 0])
+        self.counter = self._new_counter()
+        self._skip_until_s = self._last_end_s
+        i0 = bisect.bisect_left(self.times, t - LIVE_PART_LOOKBACK_S)
+        for kk, tt in zip(self.kps[i0:], self.times[i0:]):
+            for rep in self.counter.update(None if np.isnan(kk).all() else kk, tt):
+                self._report(rep, t)
 
 
 _NAN33 = np.full((33, 4), np.nan, np.float32)
@@ -333,6 +381,14 @@ _NAN33 = np.full((33, 4), np.nan, np.float32)
 #: when the first frames were dropped at start-up), the squat was called a bench press with 85% and the label
 #: stayed for 2 s (regression test ``tests/test_live.py::test_live_label_waits_for_one_classifier_window``).
 LIVE_MIN_HISTORY_S: float = WINDOW_S
+
+
+#: When the live label turns to another exercise, the new exercise's counter starts on the frames of this many
+#: seconds before (:class:`_LiveAnalysis`): the label is decided on the last :data:`repvision.classify.WINDOW_S`
+#: seconds and changes when two of the last three answers (one a second) agree, so the new exercise has been
+#: under way for about that long when it is named. A choice from that reasoning, not fitted: the label changed
+#: 4.7 s after the squats began in tests/data/workout_pull_up_then_squat.mp4.
+LIVE_PART_LOOKBACK_S: float = 4.0
 
 
 def majority_label(recent: Iterable[str]) -> str:
@@ -460,7 +516,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
                 # Overlay with the analysis thread's newest counter and label; the latency is capture -> overlay
                 # ready. The counter and classifier run on that thread and never delay a frame.
                 title = f"{live.label.replace('_', ' ')}" if counting else f"get ready: {countdown_s - elapsed:.0f}"
-                img = draw_overlay(g.image, k, title, f"reps: {live.n_live}")
+                img = draw_overlay(g.image, k, title, live.counter_text)
                 latencies.append((time.perf_counter() - g.captured_at) * 1000.0)
                 if window:
                     cv2.imshow(WINDOW_TITLE, cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
@@ -514,6 +570,7 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         except RepvisionError as exc:
             result.error = exc
     emit({"event": "end", "reps_live": n_live,
+          "live_parts": [{"label": lab, "reps": n} for lab, n in live.parts],
           "reps_final": None if result.analysis is None else result.analysis.repetitions.count,
           "exercise": None if result.analysis is None else result.analysis.exercise.label,
           "sets": None if result.analysis is None else len(result.analysis.sets),
