@@ -418,3 +418,17 @@ def test_repcount_copies_of_videos_clips_share_their_group():
     assert any(r.name == "test2320" and r.group_id == rc2315 for r in repcount)
     assert len(links) == len({r.group_id for r in repcount if r.name in in_videos})
     assert shared_video_groups({"repcount_a": repcount}) == {}
+
+
+def test_open_set_answers():
+    # the one open-set rule: the best class if it is answerable and confident enough, else -1 ("unknown")
+    from repvision.classify import open_set_answers
+
+    classes = np.array(["squat", "tennis_serve", "push_up"])
+    p = np.array([[0.7, 0.2, 0.1],     # squat, above the threshold
+                  [0.2, 0.7, 0.1],     # a sport is never answered
+                  [0.5, 0.1, 0.4],     # squat, below the threshold
+                  [0.45, 0.1, 0.45]])  # a tie goes to the first class
+    assert open_set_answers(p, classes, {"squat", "push_up"}, 0.6).tolist() == [0, -1, -1, -1]
+    assert open_set_answers(p, classes, {"squat", "push_up"}, 0.45).tolist() == [0, -1, 0, 0]
+    assert open_set_answers(p[0], classes, {"push_up"}, 0.1).tolist() == [-1]

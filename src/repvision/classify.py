@@ -39,7 +39,7 @@ import json
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -600,7 +600,7 @@ class ExerciseClassifier(ParamsMixin):
         order = np.argsort(-p, kind="stable")[: max(1, int(top_k))]
         top = tuple((str(self.classes_[i]), float(p[i])) for i in order)
         best, conf = top[0]
-        label = best if (best in self.answerable() and conf >= thr) else UNKNOWN
+        label = best if open_set_answers(p, self.classes_, self.answerable(), thr)[0] >= 0 else UNKNOWN
         return ExercisePrediction(label, conf, top, thr)
 
     # -- persistence -------------------------------------------------------------------------------------
@@ -691,6 +691,23 @@ def load_classifier(path: str | Path | None = None) -> ExerciseClassifier:
     if key not in _LOADED:
         _LOADED[key] = ExerciseClassifier.load(path)
     return _LOADED[key]
+
+
+def open_set_answers(proba: np.ndarray, classes: Any, answerable: Iterable[str], threshold: float) -> np.ndarray:
+    """The open-set rule of every exercise answer in repvision (a clip, a window of a segment, an out-of-fold
+    prediction in training): the best class, when it is one the model answers with and its probability is at
+    least ``threshold``; else "unknown".
+
+    ``proba``: ``(C,)`` or ``(N, C)`` probabilities whose columns follow ``classes`` ``(C,)``; ``answerable``:
+    the labels that may be answered (exercises; not the non-exercise classes such as Penn Action's sports).
+    Returns ``(N,)`` int: the index into ``classes`` of each row's answer, -1 for "unknown" (ties go to the
+    first class).
+    """
+    p = np.atleast_2d(np.asarray(proba, dtype=np.float64))
+    best = np.argmax(p, axis=1)
+    known = np.isin(np.asarray(classes).astype(str)[best], sorted(answerable))
+    ok = known & (p[np.arange(len(p)), best] >= threshold)
+    return np.where(ok, best, -1)
 
 
 def predict_sequence(seq: PoseSequence, top_k: int = 3, threshold: float | None = None) -> ExercisePrediction:
@@ -816,8 +833,6 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
     ts = np.asarray(seq.timestamps, dtype=np.float64)
     joints = seq.to_joints13()   # once: window_probabilities and the person mask below both need it
     centers, proba, valid = window_probabilities(joints, clf, window_s=window_s, step_s=step_s)
-    classes = np.asarray(clf.classes_).astype(str)
-    is_ex = np.array([c in clf.answerable() for c in classes])
     # -- 2. moving average over valid neighbouring windows
     k = len(centers)
     h = max(0, int(smooth_windows) // 2)
@@ -833,7 +848,7 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
     # -- 3. window labels (index into classes, -1 = unknown)
     best = np.argmax(smooth, axis=1) if k else np.zeros(0, dtype=int)
     top = smooth[np.arange(k), best] if k else np.zeros(0)
-    wlab = np.where(valid & is_ex[best] & (top >= thr), best, -1) if k else best
+    wlab = np.where(valid, open_set_answers(smooth, clf.classes_, clf.answerable(), thr), -1) if k else best
     # -- 4. frames -> nearest window centre
     if k:
         pos = np.clip(np.searchsorted(centers, ts), 1, max(k - 1, 1))
@@ -899,5 +914,5 @@ def segment_exercises(seq: PoseSequence, classifier: ExerciseClassifier | None =
     for a, b, lab in segs:
         valid_w = valid[fwin[a:b]] if k else np.zeros(b - a, dtype=bool)
         conf = score(lab, a, b) if valid_w.any() else 0.0
-        out.append(ExerciseSegment(UNKNOWN if lab < 0 else str(classes[lab]), t_at(a), t_at(b), a, b, conf))
+        out.append(ExerciseSegment(UNKNOWN if lab < 0 else str(clf.classes_[lab]), t_at(a), t_at(b), a, b, conf))
     return tuple(out)

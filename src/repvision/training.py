@@ -31,8 +31,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, sequence_windows_ori, \
-    window_features_and_mirror
+from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClassifier, open_set_answers, \
+    sequence_windows_ori, window_features_and_mirror
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
 from repvision.features import rotate_sequence
@@ -180,8 +180,9 @@ def fit_clips(clips: list[ClipFeatures], seed: int = SEED, unknown_threshold: fl
 
 
 def _answer(classes: np.ndarray, p: np.ndarray, thr: float, exercises: frozenset[str] = EXERCISES) -> str:
-    i = int(np.argmax(p))
-    return str(classes[i]) if (classes[i] in exercises and p[i] >= thr) else UNKNOWN
+    """The answer to one clip's probabilities ``p`` ``(C,)`` (:func:`repvision.classify.open_set_answers`)."""
+    i = int(open_set_answers(p, classes, exercises, thr)[0])
+    return UNKNOWN if i < 0 else str(classes[i])
 
 
 def choose_unknown_threshold(labels: list[str], probs: np.ndarray, classes: np.ndarray,
