@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -196,6 +197,14 @@ def test_batch_two_videos_in_parallel_and_resume(tmp_path):
     r = _run("batch", *clips, "--out", tmp_path / "reports", "--jobs", "1")
     assert r.exit_code == 0, r.output
     assert r.output.count("skipped (report exists)") == 2
+    # the summary (a table, and summary.csv in --out) covers every video, those skipped because done included
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert out["summary"] == str(tmp_path / "reports" / "summary.csv")
+    rows = list(csv.DictReader(open(out["summary"], encoding="utf-8")))
+    assert sorted((Path(r["video"]).name, r["status"], r["exercise"]) for r in rows) == [
+        ("broken.mp4", "ok", "pull_up"), ("calimiro_squat_19.mp4", "ok", "squat"),
+        ("repcount_test2021_sit_up.mp4", "ok", "sit_up")]
+    assert "Summary" in r.output and "calimiro_squat_19.mp4" in r.output
     # Other settings (a result-changing one) redo every video: a report records what it was made with.
     cfg = tmp_path / "settings.toml"
     cfg.write_text("set_gap_s = 20.0\n")

@@ -8,7 +8,8 @@ already exists (``resume=True``) and was made with the same settings (the report
 A video that fails (corrupt file, nobody in view, ...) is reported with its
 error and does not stop the others. A folder stands for every video file under it (:func:`expand_videos`); with
 an output folder, its reports keep the folder's layout, so clips with the same name in different subfolders do
-not overwrite each other's reports.
+not overwrite each other's reports. :func:`summary_rows` reads the reports back into one row per video (exercise,
+repetitions, form score, verdict, top cue), e.g. for a coach's overview (:func:`write_summary_csv`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Callable, Iterable
 
 from repvision.config import AnalyzeConfig
 
-__all__ = ["BatchItem", "report_path", "expand_videos", "analyze_many"]
+__all__ = ["BatchItem", "report_path", "expand_videos", "analyze_many", "SUMMARY_COLUMNS", "summary_rows",
+           "write_summary_csv"]
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,71 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
                 on_done(item)
     return done
 
+
+
+#: Columns of the batch summary (:func:`summary_rows`): ``status`` is ``ok`` or ``failed``; ``exercise`` the
+#: exercise found (for a workout of several exercises ``workout: squat, push_up`` and the figures of the whole
+#: workout, :class:`repvision.types.WorkoutSummary`); ``confidence`` 0-1; ``repetitions`` full ones and
+#: ``partial``; ``form_score`` 0-100 (empty when form was not judged); ``verdict`` ``correct`` / ``incorrect``;
+#: ``top_cue`` the most frequent form cue (:func:`repvision.report.rank_cues`); ``duration_s`` seconds of video.
+SUMMARY_COLUMNS = ("video", "status", "exercise", "confidence", "repetitions", "partial", "sets", "form_score",
+                   "verdict", "major_faults", "top_cue", "duration_s", "report", "error")
+
+
+def summary_rows(items: Iterable[BatchItem]) -> list[dict]:
+    """One row per video (keys :data:`SUMMARY_COLUMNS`), sorted by video path, read from the JSON reports of
+    ``items`` (also those skipped because they existed). A failed video gets its error; a report that cannot be
+    read back gets status ``failed`` and says so."""
+    import json
+
+    from repvision.report import rank_cues
+
+    rows = []
+    for it in sorted(items, key=lambda i: i.video):
+        row: dict = {c: "" for c in SUMMARY_COLUMNS}
+        row.update(video=it.video, report=it.report or "", status="failed", error=it.error or "")
+        rows.append(row)
+        if it.report is None:
+            continue
+        try:
+            doc = json.loads(Path(it.report).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            row["error"] = f"report not readable: {exc}"
+            continue
+        wk = doc.get("workout")
+        if wk:
+            forms = [(pt["label"], pt.get("form")) for pt in doc.get("parts", [])]
+            row.update(exercise="workout: " + ", ".join(wk["exercises"]), repetitions=wk["repetitions"],
+                       partial=wk["partials"], sets=wk["sets"], form_score=wk["form_score"], verdict=wk["verdict"],
+                       major_faults="; ".join(wk["major_faults"]))
+        else:
+            ex, reps, form = doc["exercise"], doc["repetitions"], doc.get("form")
+            forms = [(None, form)]
+            row.update(exercise=ex["label"], confidence=round(ex["confidence"], 3), repetitions=reps["count"],
+                       partial=reps["partial_count"], sets=len(doc.get("sets", [])),
+                       form_score=None if form is None else form["score"],
+                       verdict=None if form is None else form["verdict"],
+                       major_faults="" if form is None
+                       else ", ".join(f.replace("_", " ") for f in form["major_faults"]))
+        cues = rank_cues(((f"{lab}/{i['check']}", i["severity"],
+                           i["cue"] if lab is None else f"{lab.replace('_', ' ')}: {i['cue']}")
+                          for lab, f in forms if f for i in f["issues"]), 1)
+        row.update(status="ok", top_cue=cues[0][2] if cues else "", duration_s=doc["video"]["duration_s"])
+        row.update({k: "" for k in ("form_score", "verdict") if row[k] is None})
+        if row["form_score"] != "":
+            row["form_score"] = round(float(row["form_score"]), 1)
+    return rows
+
+
+def write_summary_csv(rows: list[dict], path: str | os.PathLike) -> Path:
+    """Write :func:`summary_rows` as a CSV file (columns :data:`SUMMARY_COLUMNS`, one header row); returns its
+    path. Its folder is created."""
+    import csv
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    return out

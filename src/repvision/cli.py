@@ -207,11 +207,15 @@ def batch(
     form_rules: FormRulesOption = None,
     config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
+    summary: Optional[Path] = typer.Option(None, "--summary", help="CSV file with one row per video (exercise, "
+                                           "reps, form score, verdict, top cue) [default: summary.csv in --out]."),
 ) -> None:
-    """Analyse many videos in parallel (one process per core); one JSON report per video, resumable."""
+    """Analyse many videos in parallel (one process per core); one JSON report per video, resumable; a table
+    of all of them at the end (and a CSV file, --summary)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
 
-    from repvision.batch import analyze_many
+    from repvision.batch import analyze_many, summary_rows, write_summary_csv
 
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
@@ -233,9 +237,29 @@ def batch(
     except RepvisionError as exc:
         _fail(exc)
         return
+    rows = summary_rows(items)
+    table = Table(title="Summary", title_justify="left")
+    for col in ("video", "exercise", "reps", "form", "verdict", "top cue"):
+        table.add_column(col, justify="right" if col in ("reps", "form") else "left", overflow="fold")
+    names = [Path(r["video"]).name for r in rows]
+    unique = len(set(names)) == len(names)   # file names alone when they tell the videos apart
+    for r, name in zip(rows, names):
+        video = escape(name if unique else r["video"])
+        if r["status"] != "ok":   # the whole message was printed when the video failed
+            table.add_row(video, "[red]failed[/]", "", "", "", escape(r["error"].split(":")[0]))
+            continue
+        table.add_row(video, escape(str(r["exercise"])),
+                      f"{r['repetitions']}" + (f" (+{r['partial']})" if r["partial"] else ""),
+                      f"{r['form_score']:.0f}" if r["form_score"] != "" else "-", r["verdict"] or "-",
+                      escape(r["top_cue"]) or "-")
+    err_console.print(table)
+    csv_path = summary if summary is not None else (None if out_dir is None else out_dir / "summary.csv")
+    if csv_path is not None:
+        write_summary_csv(rows, csv_path)
     print(json.dumps({"videos": len(items), "failed": failed,
                       "reports": [i.report for i in items if i.report], "errors": {i.video: i.error for i in items
-                                                                                    if i.error}}))
+                                                                                    if i.error},
+                      "summary": None if csv_path is None else str(csv_path)}))
     if failed:
         raise typer.Exit(code=1)
 

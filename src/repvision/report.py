@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -247,15 +247,23 @@ def top_cues(analysis, n: int = 3) -> list[tuple[str, int, str]]:
     The cue is the one of the worst (most severe) occurrence of the check. Empty without form issues.
     """
     form = analysis.form if isinstance(analysis, Analysis) else analysis
-    if form is None or not form.issues:
+    if form is None:
         return []
-    worst: dict[str, Any] = {}
-    for i in form.issues:
-        if i.check not in worst or i.severity > worst[i.check].severity:
-            worst[i.check] = i
-    counts = form.issue_counts
-    order = sorted(counts, key=lambda c: (-counts[c], -worst[c].severity))
-    return [(c, counts[c], worst[c].cue) for c in order[:n]]
+    return rank_cues(((i.check, i.severity, i.cue) for i in form.issues), n)
+
+
+def rank_cues(issues: Iterable[tuple[str, float, str]], n: int = 3) -> list[tuple[str, int, str]]:
+    """Form issues ``(check, severity, cue)`` ranked as :func:`top_cues` ranks them: ``(check, occurrences, cue
+    of its most severe occurrence)``, the most frequent check first (ties: the more severe first), at most
+    ``n``. Also for issues read back from JSON reports (``repvision.batch.summary_rows``)."""
+    counts: dict[str, int] = {}
+    worst: dict[str, tuple[float, str]] = {}
+    for check, severity, cue in issues:
+        counts[check] = counts.get(check, 0) + 1
+        if check not in worst or severity > worst[check][0]:
+            worst[check] = (severity, cue)
+    order = sorted(counts, key=lambda c: (-counts[c], -worst[c][0]))
+    return [(c, counts[c], worst[c][1]) for c in order[:n]]
 
 
 def sets_detail(sets) -> str:
