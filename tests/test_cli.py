@@ -217,6 +217,17 @@ def test_batch_two_videos_in_parallel_and_resume(tmp_path):
     assert r.output.count("skipped (report exists)") == 2
 
 
+def test_batch_progress_as_json_lines(tmp_path):
+    # for other programs: one JSON line per finished video, then the closing line; no bar, no table
+    r = _run("batch", DATA / "calimiro_squat_19.mp4", "--out", tmp_path, "--jobs", "1", "--progress", "json")
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.strip().splitlines()]
+    assert [e["event"] for e in lines] == ["video", "done"]
+    assert (lines[0]["status"], lines[0]["done"], lines[0]["total"]) == ("ok", 1, 1)
+    assert lines[0]["report"] == lines[1]["reports"][0] and lines[1]["summary"] == str(tmp_path / "summary.csv")
+    assert "Summary" not in r.output
+
+
 def test_batch_takes_folders_and_keeps_their_layout(tmp_path):
     # A folder stands for the videos under it (any depth, hidden ones left out); two clips with the same name in
     # different subfolders get their own reports under --out instead of overwriting one another.

@@ -200,6 +200,7 @@ def test_live_end_event_lists_each_exercise_of_a_workout():
     # counted live exercise by exercise too (the squats' own count starts when the label turns to squat)
     assert [p["label"] for p in events[-1]["live_parts"]] == ["pull_up", "squat"]
     assert sum(p["reps"] for p in events[-1]["live_parts"]) == events[-1]["reps_live"]
+    assert result.live_parts == [(p["label"], p["reps"]) for p in events[-1]["live_parts"]]
     assert [p.label for p in result.analysis.parts] == ["pull_up", "squat"]
     # the live label follows the exercise under way
     labels = [e["label"] for e in events if e["event"] == "exercise" and e["label"] != "unknown"]

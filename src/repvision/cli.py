@@ -209,6 +209,8 @@ def batch(
     no_resume: bool = typer.Option(False, "--no-resume", help="Re-analyse videos that already have a report."),
     summary: Optional[Path] = typer.Option(None, "--summary", help="CSV file with one row per video (exercise, "
                                            "reps, form score, verdict, top cue) [default: summary.csv in --out]."),
+    progress: ProgressMode = typer.Option(ProgressMode.bar, "--progress",
+                                          help="bar | json (a JSON line on stdout per finished video) | none"),
 ) -> None:
     """Analyse many videos in parallel (one process per core); one JSON report per video, resumable; a table
     of all of them at the end (and a CSV file, --summary)."""
@@ -220,20 +222,32 @@ def batch(
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
                       classifier=classifier, form_rules=form_rules)
-        failed = 0
+        failed = finished = total = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeRemainingColumn(), console=err_console) as bar:
+                      TimeRemainingColumn(), console=err_console, disable=progress is not ProgressMode.bar) as bar:
             task = bar.add_task("videos", total=None)
 
+            def start(n: int) -> None:
+                nonlocal total
+                total = n
+                bar.update(task, total=n)
+
             def done(item) -> None:
-                nonlocal failed
+                nonlocal failed, finished
                 failed += item.error is not None
+                finished += 1
+                if progress is ProgressMode.json:
+                    print(json.dumps({"event": "video", "video": item.video, "done": finished, "total": total,
+                                      "status": "skipped" if item.skipped else ("failed" if item.error else "ok"),
+                                      "report": item.report, "error": item.error,
+                                      "seconds": round(item.seconds, 2)}), flush=True)
+                    return
                 status = "skipped (report exists)" if item.skipped else (item.error or f"-> {item.report}")
                 bar.console.print(f"{item.video}: {status}", highlight=False, soft_wrap=True, markup=False)
                 bar.advance(task)
 
             items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done,
-                                 on_start=lambda n: bar.update(task, total=n))
+                                 on_start=start)
     except RepvisionError as exc:
         _fail(exc)
         return
@@ -252,11 +266,12 @@ def batch(
                       f"{r['repetitions']}" + (f" (+{r['partial']})" if r["partial"] else ""),
                       f"{r['form_score']:.0f}" if r["form_score"] != "" else "-", r["verdict"] or "-",
                       escape(r["top_cue"]) or "-")
-    err_console.print(table)
+    if progress is not ProgressMode.json:
+        err_console.print(table)
     csv_path = summary if summary is not None else (None if out_dir is None else out_dir / "summary.csv")
     if csv_path is not None:
         write_summary_csv(rows, csv_path)
-    print(json.dumps({"videos": len(items), "failed": failed,
+    print(json.dumps({"event": "done", "videos": len(items), "failed": failed,
                       "reports": [i.report for i in items if i.report], "errors": {i.video: i.error for i in items
                                                                                     if i.error},
                       "summary": None if csv_path is None else str(csv_path)}))

@@ -175,8 +175,9 @@ WINDOW_TITLE = "repvision live (q quit, r reset, p pause)"
 @dataclass
 class LiveResult:
     """What a live session produced: the final analysis (or the error that prevented it), latency figures
-    (milliseconds from frame capture to finished overlay), frame counts, and ``people``: ``[(time_s, number of
-    people), ...]`` for the frames searched for several people."""
+    (milliseconds from frame capture to finished overlay), frame counts, the repetitions counted live
+    (``reps_live``; ``live_parts``: ``[(exercise or None, repetitions), ...]`` exercise by exercise), and
+    ``people``: ``[(time_s, number of people), ...]`` for the frames searched for several people."""
 
     analysis: Any
     error: RepvisionError | None
@@ -185,6 +186,7 @@ class LiveResult:
     frames_dropped: int = 0
     reps_live: int = 0
     people: list[tuple[float, int]] = field(default_factory=list)
+    live_parts: list[tuple[str | None, int]] = field(default_factory=list)
 
     def latency_p95_ms(self) -> float | None:
         return float(np.percentile(self.latencies_ms, 95)) if self.latencies_ms else None
@@ -384,9 +386,9 @@ LIVE_MIN_HISTORY_S: float = WINDOW_S
 
 
 #: When the live label turns to another exercise, the new exercise's counter starts on the frames of this many
-#: seconds before (:class:`_LiveAnalysis`): the label is decided on the last :data:`repvision.classify.WINDOW_S`
-#: seconds and changes when two of the last three answers (one a second) agree, so the new exercise has been
-#: under way for about that long when it is named. A choice from that reasoning, not fitted: the label changed
+#: seconds before (:class:`_LiveAnalysis`): the label is decided on the last 4 s of poses and changes when two
+#: of the last three answers (one a second) agree, so the new exercise has been under way for about that long
+#: when it is named. A choice from that reasoning, not fitted: the label changed
 #: 4.7 s after the squats began in tests/data/workout_pull_up_then_squat.mp4.
 LIVE_PART_LOOKBACK_S: float = 4.0
 
@@ -425,7 +427,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
     emit:
         Called with each event dict: ``start``, ``exercise``, ``rep``, ``people`` (two or more people came
         into view; frames are searched by :class:`repvision.pose.PeopleWatch`), ``reset``, ``end`` (the final
-        analysis in brief: live and final counts, exercise, sets, form verdict, ``parts`` -- each exercise of a
+        analysis in brief: live and final counts, ``live_parts`` -- the live count of each exercise of the
+        session, in order --, exercise, sets, form verdict, ``parts`` -- each exercise of a
         workout with its count -- and ``workout`` (:meth:`repvision.types.WorkoutSummary.to_dict`, None for one
         exercise), frames, latency). The final analysis lists a warning when several people
         were in view much of the time.
@@ -556,7 +559,8 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
             cv2.destroyAllWindows()
     kps, times, n_live = live.kps, live.times, live.n_live
     people = [] if watch is None else watch.people
-    result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people)
+    result = LiveResult(None, None, latencies, len(latencies), src.dropped, n_live, people,
+                        [(lab, n) for lab, n in live.parts])
     if kps:
         from repvision.pipeline import analyze_poses
 
