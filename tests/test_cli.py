@@ -225,7 +225,14 @@ def test_batch_progress_as_json_lines(tmp_path):
     assert [e["event"] for e in lines] == ["video", "done"]
     assert (lines[0]["status"], lines[0]["done"], lines[0]["total"]) == ("ok", 1, 1)
     assert lines[0]["report"] == lines[1]["reports"][0] and lines[1]["summary"] == str(tmp_path / "summary.csv")
-    assert "Summary" not in r.output
+    assert "Summary" not in r.output and lines[0]["html"] is None
+    # --html: the HTML report beside the JSON one; a video done without it is analysed again, then skipped
+    for status in ("ok", "skipped"):
+        r = _run("batch", DATA / "calimiro_squat_19.mp4", "--out", tmp_path, "--jobs", "1", "--progress", "json",
+                 "--html")
+        first = json.loads(r.stdout.strip().splitlines()[0])
+        assert first["status"] == status and first["html"] == str(tmp_path / "calimiro_squat_19.html")
+        assert "<h1>Squat: 2 repetitions</h1>" in Path(first["html"]).read_text(encoding="utf-8")
 
 
 def test_batch_takes_folders_and_keeps_their_layout(tmp_path):

@@ -22,19 +22,21 @@ from typing import Callable, Iterable
 
 from repvision.config import AnalyzeConfig
 
-__all__ = ["BatchItem", "report_path", "expand_videos", "analyze_many", "SUMMARY_COLUMNS", "summary_rows",
+__all__ = ["BatchItem", "report_path", "html_path", "expand_videos", "analyze_many", "SUMMARY_COLUMNS", "summary_rows",
            "write_summary_csv"]
 
 
 @dataclass(frozen=True)
 class BatchItem:
-    """Outcome for one video: the report written (``report``) or the error message (``error``)."""
+    """Outcome for one video: the report written (``report``; ``html``: the HTML report, when asked for) or the
+    error message (``error``)."""
 
     video: str
     report: str | None
     error: str | None
     skipped: bool = False
     seconds: float = 0.0
+    html: str | None = None
 
 
 def report_path(video: str | os.PathLike, out_dir: str | os.PathLike | None,
@@ -81,19 +83,27 @@ def expand_videos(paths: Iterable[str | os.PathLike]) -> list[tuple[Path, Path |
     return out
 
 
-def _one(video: str, config: AnalyzeConfig, out: str) -> BatchItem:
+def html_path(report: str | os.PathLike) -> Path:
+    """The HTML report beside the JSON report ``report``: ``<stem>.html`` for ``<stem>.repvision.json``."""
+    r = Path(report)
+    return r.with_name(r.name.removesuffix(".repvision.json") + ".html")
+
+
+def _one(video: str, config: AnalyzeConfig, out: str, html: bool = False) -> BatchItem:
     import time
 
     from repvision.errors import RepvisionError
     from repvision.pipeline import analyze
-    from repvision.report import write_json
+    from repvision.report import write_html, write_json
 
     t0 = time.perf_counter()
     try:
-        write_json(analyze(video, config), out)
+        analysis = analyze(video, config)
+        write_json(analysis, out)
+        page = str(write_html(analysis, video, html_path(out))) if html else None
     except RepvisionError as exc:
         return BatchItem(video, None, f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - t0)
-    return BatchItem(video, out, None, seconds=time.perf_counter() - t0)
+    return BatchItem(video, out, None, seconds=time.perf_counter() - t0, html=page)
 
 
 def _made_with(report: Path, settings: dict) -> bool:
@@ -114,9 +124,11 @@ def _made_with(report: Path, settings: dict) -> bool:
 def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | None = None, *,
                  out_dir: str | os.PathLike | None = None, jobs: int | None = None, resume: bool = True,
                  on_done: Callable[[BatchItem], None] | None = None,
-                 on_start: Callable[[int], None] | None = None) -> list[BatchItem]:
+                 on_start: Callable[[int], None] | None = None, html: bool = False) -> list[BatchItem]:
     """Analyse ``videos`` (files, or folders standing for the videos under them: :func:`expand_videos`) in
-    ``jobs`` processes (default: the number of CPU cores).
+    ``jobs`` processes (default: the number of CPU cores); ``html``: also write each video's HTML report
+    (:func:`repvision.report.write_html`) beside its JSON report (:func:`html_path`; a resumed video without
+    one is analysed again).
 
     Returns one :class:`BatchItem` per video, in completion order; ``on_start`` is called once with the number
     of videos (folders expanded) before the first starts, ``on_done`` with each item as it finishes. Reports are JSON files at :func:`report_path`. Raises, before any video starts:
@@ -154,8 +166,8 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
     for v, out in planned:
         if out_dir is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
-        if resume and out.is_file() and _made_with(out, wanted):
-            item = BatchItem(str(v), str(out), None, skipped=True)
+        if resume and out.is_file() and _made_with(out, wanted) and (not html or html_path(out).is_file()):
+            item = BatchItem(str(v), str(out), None, skipped=True, html=str(html_path(out)) if html else None)
             done.append(item)
             if on_done:
                 on_done(item)
@@ -165,7 +177,7 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
         return done
     if n_jobs == 1:
         for v, out in todo:
-            item = _one(v, cfg, out)
+            item = _one(v, cfg, out, html)
             done.append(item)
             if on_done:
                 on_done(item)
@@ -178,7 +190,7 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(max_workers=min(n_jobs, len(todo)),
                              mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_one, v, cfg, out) for v, out in todo]
+        futures = [pool.submit(_one, v, cfg, out, html) for v, out in todo]
         for f in as_completed(futures):
             item = f.result()
             done.append(item)
@@ -194,7 +206,7 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
 #: ``partial``; ``form_score`` 0-100 (empty when form was not judged); ``verdict`` ``correct`` / ``incorrect``;
 #: ``top_cue`` the most frequent form cue (:func:`repvision.report.rank_cues`); ``duration_s`` seconds of video.
 SUMMARY_COLUMNS = ("video", "status", "exercise", "confidence", "repetitions", "partial", "sets", "form_score",
-                   "verdict", "major_faults", "top_cue", "duration_s", "report", "error")
+                   "verdict", "major_faults", "top_cue", "duration_s", "report", "html", "error")
 
 
 def summary_rows(items: Iterable[BatchItem]) -> list[dict]:
@@ -208,7 +220,7 @@ def summary_rows(items: Iterable[BatchItem]) -> list[dict]:
     rows = []
     for it in sorted(items, key=lambda i: i.video):
         row: dict = {c: "" for c in SUMMARY_COLUMNS}
-        row.update(video=it.video, report=it.report or "", status="failed", error=it.error or "")
+        row.update(video=it.video, report=it.report or "", html=it.html or "", status="failed", error=it.error or "")
         rows.append(row)
         if it.report is None:
             continue

@@ -211,6 +211,8 @@ def batch(
                                            "reps, form score, verdict, top cue) [default: summary.csv in --out]."),
     progress: ProgressMode = typer.Option(ProgressMode.bar, "--progress",
                                           help="bar | json (a JSON line on stdout per finished video) | none"),
+    html: bool = typer.Option(False, "--html", help="Also write each video's HTML report (<name>.html) beside "
+                                                    "its JSON report."),
 ) -> None:
     """Analyse many videos in parallel (one process per core); one JSON report per video, resumable; a table
     of all of them at the end (and a CSV file, --summary)."""
@@ -239,7 +241,7 @@ def batch(
                 if progress is ProgressMode.json:
                     print(json.dumps({"event": "video", "video": item.video, "done": finished, "total": total,
                                       "status": "skipped" if item.skipped else ("failed" if item.error else "ok"),
-                                      "report": item.report, "error": item.error,
+                                      "report": item.report, "html": item.html, "error": item.error,
                                       "seconds": round(item.seconds, 2)}), flush=True)
                     return
                 status = "skipped (report exists)" if item.skipped else (item.error or f"-> {item.report}")
@@ -247,7 +249,7 @@ def batch(
                 bar.advance(task)
 
             items = analyze_many(videos, cfg, out_dir=out_dir, jobs=jobs, resume=not no_resume, on_done=done,
-                                 on_start=start)
+                                 on_start=start, html=html)
     except RepvisionError as exc:
         _fail(exc)
         return
