@@ -343,6 +343,31 @@ def live(
             err_console.print(f"[yellow]no analysis:[/] {escape(str(result.error))}")
 
 
+@app.command()
+def web(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every network "
+                                                          "interface, for other computers)."),
+    port: int = typer.Option(8000, "--port"),
+    work_dir: Optional[Path] = typer.Option(None, "--work-dir", help="Folder of the uploaded videos and their "
+                                            "reports [default: the user cache folder, or $REPVISION_WEB_DIR]."),
+    pose_model: Optional[str] = typer.Option(None, "--pose-model"),
+    classifier: ClassifierOption = None,
+    form_rules: FormRulesOption = None,
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML settings file (AnalyzeConfig keys)."),
+) -> None:
+    """A web page to analyse videos from the browser: upload, progress, then the HTML report (needs the 'web'
+    extra)."""
+    from repvision.web import serve
+
+    try:
+        cfg = _config(config, pose_model=pose_model, classifier=classifier, form_rules=form_rules)
+        err_console.print(f"repvision web: open http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}"
+                          f":{port}/ in a browser (Ctrl+C stops it)", highlight=False)
+        serve(host, port, work_dir, cfg)
+    except RepvisionError as exc:
+        _fail(exc)
+
+
 @bench_app.command("videos")
 def bench_videos(
     manifest: Path = typer.Option(..., "--manifest", help="Manifest CSV (columns path, exercise, rep_count, ...)."),

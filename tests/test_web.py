@@ -1,0 +1,75 @@
+"""The web UI (repvision.web): upload a real clip, follow its job, get the reports; bad uploads get clear errors."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from conftest import DATA
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx2")
+from starlette.testclient import TestClient  # noqa: E402
+
+from repvision.web import create_app  # noqa: E402
+
+
+def _wait(client, job: str, timeout_s: float = 180.0) -> dict:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        st = client.get(f"/jobs/{job}/status").json()
+        if st["state"] in ("done", "failed"):
+            return st
+        time.sleep(0.2)
+    raise AssertionError(f"job {job} did not finish in {timeout_s} s: {st}")
+
+
+def test_upload_a_clip_and_get_its_reports(tmp_path):
+    with TestClient(create_app(tmp_path)) as client:
+        page = client.get("/")
+        assert page.status_code == 200 and 'name="video"' in page.text and "Analyses" not in page.text
+        with open(DATA / "calimiro_squat_19.mp4", "rb") as fh:
+            r = client.post("/analyze", files={"video": ("my squats.mp4", fh, "video/mp4")}, follow_redirects=False)
+        assert r.status_code == 303
+        job = r.headers["location"].rsplit("/", 1)[-1]
+        st = _wait(client, job)
+        assert st["state"] == "done" and st["name"] == "my squats.mp4", st
+        # the job page now leads to the HTML report; the JSON report beside it
+        r = client.get(f"/jobs/{job}")
+        assert r.status_code == 200 and "<h1>Squat: 2 repetitions</h1>" in r.text
+        doc = client.get(f"/jobs/{job}/report.json").json()
+        assert doc["exercise"]["label"] == "squat" and doc["repetitions"]["count"] == 2
+        assert "my squats.mp4" in client.get("/").text   # listed with the analyses so far
+    # a new server on the same folder still has it
+    with TestClient(create_app(tmp_path)) as client:
+        assert client.get(f"/jobs/{job}/status").json()["state"] == "done"
+        assert json.loads(client.get(f"/jobs/{job}/report.json").text)["repetitions"]["count"] == 2
+
+
+def test_bad_uploads_get_clear_errors(tmp_path):
+    with TestClient(create_app(tmp_path)) as client:
+        r = client.post("/analyze", files={"video": ("notes.txt", b"hello", "text/plain")})
+        assert r.status_code == 400 and "Expected a video file (.mp4" in r.text and "notes.txt" in r.text
+        r = client.post("/analyze", files={"video": ("broken.mp4", b"not a video at all", "video/mp4")},
+                        follow_redirects=False)
+        job = r.headers["location"].rsplit("/", 1)[-1]
+        st = _wait(client, job)
+        assert st["state"] == "failed" and "FFmpeg cannot read" in st["error"]
+        page = client.get(f"/jobs/{job}").text
+        assert "could not be analysed" in page and "re-export it as MP4" in page
+        assert client.get(f"/jobs/{job}/report.html").status_code == 404
+        for bad in ("0" * 32, "x" * 40, "ABC"):
+            assert client.get(f"/jobs/{bad}").status_code == 404
+            assert client.get(f"/jobs/{bad}/status").status_code == 404
+
+
+def test_interrupted_jobs_are_marked_failed(tmp_path):
+    # a job a stopped server left "running" is shown as interrupted, not as running for ever
+    job = "a" * 32
+    (tmp_path / job).mkdir()
+    (tmp_path / job / "status.json").write_text(json.dumps({"name": "x.mp4", "state": "running", "created": 1.0}))
+    with TestClient(create_app(tmp_path)) as client:
+        st = client.get(f"/jobs/{job}/status").json()
+        assert st["state"] == "failed" and "interrupted" in st["error"]
