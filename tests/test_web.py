@@ -42,6 +42,16 @@ def test_upload_a_clip_and_get_its_reports(tmp_path):
         doc = client.get(f"/jobs/{job}/report.json").json()
         assert doc["exercise"]["label"] == "squat" and doc["repetitions"]["count"] == 2
         assert "my squats.mp4" in client.get("/").text   # listed with the analyses so far
+        # the exercise named and one stretch of the video, as analyze --exercise --start --end
+        assert '<option value="lunge">lunge</option>' in page.text
+        with open(DATA / "calimiro_squat_19.mp4", "rb") as fh:
+            r = client.post("/analyze", files={"video": ("b.mp4", fh, "video/mp4")},
+                            data={"exercise": "lunge", "start": "0.5", "end": "4"}, follow_redirects=False)
+        named = r.headers["location"].rsplit("/", 1)[-1]
+        assert _wait(client, named)["state"] == "done"
+        doc = client.get(f"/jobs/{named}/report.json").json()
+        assert doc["exercise"]["label"] == "lunge" and doc["exercise"]["confidence"] == 1.0
+        assert doc["pose"]["time_range_s"][0] >= 0.5 and doc["pose"]["time_range_s"][1] <= 4.0
     # a new server on the same folder still has it
     with TestClient(create_app(tmp_path)) as client:
         assert client.get(f"/jobs/{job}/status").json()["state"] == "done"
@@ -52,6 +62,12 @@ def test_bad_uploads_get_clear_errors(tmp_path):
     with TestClient(create_app(tmp_path)) as client:
         r = client.post("/analyze", files={"video": ("notes.txt", b"hello", "text/plain")})
         assert r.status_code == 400 and "Expected a video file (.mp4" in r.text and "notes.txt" in r.text
+        video = {"video": ("a.mp4", b"x", "video/mp4")}
+        for data, says in (({"exercise": "flying"}, "Unknown exercise"), ({"start": "abc"}, "Not a time"),
+                           ({"start": "5", "end": "2"}, "end_s after start_s")):
+            r = client.post("/analyze", files=video, data=data)
+            assert r.status_code == 400 and says in r.text, data
+        assert not any(p.is_dir() for p in tmp_path.iterdir())   # nothing was queued
         r = client.post("/analyze", files={"video": ("broken.mp4", b"not a video at all", "video/mp4")},
                         follow_redirects=False)
         job = r.headers["location"].rsplit("/", 1)[-1]

@@ -125,8 +125,9 @@ class _Jobs:
             tmp.write_text(json.dumps(snapshot), encoding="utf-8")
             os.replace(tmp, self.root / job / "status.json")
 
-    def start(self, name: str, upload) -> str:
-        """Create a job for the uploaded file ``upload`` (a file object) named ``name`` and queue it."""
+    def start(self, name: str, upload, config: AnalyzeConfig | None = None) -> str:
+        """Create a job for the uploaded file ``upload`` (a file object) named ``name`` and queue it; ``config``:
+        its settings (default: the server's)."""
         job = uuid.uuid4().hex
         folder = self.root / job
         folder.mkdir(parents=True)
@@ -137,16 +138,16 @@ class _Jobs:
             self._live[job] = {"name": name, "state": "queued", "stage": "", "done": 0, "total": None,
                                "error": None, "created": time.time()}
         self._set(job, save=True)
-        self._pool.submit(self._run, job, video)
+        self._pool.submit(self._run, job, video, config or self.config)
         return job
 
-    def _run(self, job: str, video: Path) -> None:
+    def _run(self, job: str, video: Path, config: AnalyzeConfig) -> None:
         from repvision.pipeline import analyze
         from repvision.report import write_html, write_json
 
         self._set(job, save=True, state="running")
         try:
-            analysis = analyze(video, self.config,
+            analysis = analyze(video, config,
                                progress=lambda stage, done, total: self._set(job, stage=stage, done=done,
                                                                              total=total))
             self._set(job, stage="report", done=0, total=None)
@@ -184,9 +185,16 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
                                       "Install it with: pip install 'repvision[web]'") from None
     from repvision.pipeline import check_files
 
+    from repvision.pipeline import supported_exercises
+
     cfg = config or AnalyzeConfig()
     check_files(cfg)
     jobs = _Jobs(Path(work_dir) if work_dir is not None else default_work_dir(), cfg)
+    known = [e["exercise"] for e in supported_exercises(cfg.classifier, cfg.form_rules)]
+
+    def bad_request(title: str, message: str) -> HTMLResponse:
+        return HTMLResponse(_page(title, f'<div class="box err"><p>{message}</p></div><p><a href="/">Back</a></p>'),
+                            status_code=400)
 
     def not_found(job: str) -> HTMLResponse:
         return HTMLResponse(_page("Not found", f"<p>No analysis {html.escape(job)} here.</p>"
@@ -201,6 +209,13 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
         body = ('<div class="box"><form action="/analyze" method="post" enctype="multipart/form-data">'
                 f'<p>A workout video ({", ".join(VIDEO_EXTENSIONS)}): the whole body in view, one person '
                 'exercising.</p><p><input type="file" name="video" accept="video/*" required></p>'
+                '<p><label>Exercise <select name="exercise"><option value="">recognise it</option>'
+                + "".join(f'<option value="{html.escape(e)}">{html.escape(e.replace("_", " "))}</option>'
+                          for e in known)
+                + '</select></label> <span class="muted">name it when it is not recognised</span></p>'
+                '<p><label>From <input type="number" name="start" min="0" step="any" style="width:6em"> s</label> '
+                '<label>to <input type="number" name="end" min="0" step="any" style="width:6em"> s</label> '
+                '<span class="muted">optional: one stretch of the video</span></p>'
                 '<p><button type="submit">Analyse</button></p></form>'
                 '<p class="muted">repvision finds the exercise, counts the repetitions, judges the form of each '
                 'and names the muscles worked. The video stays on this computer.</p></div>' + past)
@@ -212,11 +227,28 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
             name = getattr(upload, "filename", None) or ""
             if not name or Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
                 found = f"'{html.escape(name)}'" if name else "no file"
-                return HTMLResponse(_page("Not a video", f'<div class="box err"><p>Expected a video file '
-                                                          f'({", ".join(VIDEO_EXTENSIONS)}), but got {found}.</p>'
-                                                          '<p>Choose a video file and try again.</p></div>'
-                                                          '<p><a href="/">Back</a></p>'), status_code=400)
-            job = jobs.start(Path(name).name, upload.file)
+                return bad_request("Not a video", f'Expected a video file ({", ".join(VIDEO_EXTENSIONS)}), but got '
+                                                  f"{found}. Choose a video file and try again.")
+            changes: dict[str, Any] = {}
+            exercise = str(form.get("exercise") or "")
+            if exercise:
+                if exercise not in known:
+                    return bad_request("Unknown exercise", f"Expected one of {html.escape(', '.join(known))}, but "
+                                                           f"got '{html.escape(exercise)}'.")
+                changes["exercise"] = exercise
+            for key, field in (("start", "start_s"), ("end", "end_s")):
+                value = str(form.get(key) or "").strip()
+                if value:
+                    try:
+                        changes[field] = float(value)
+                    except ValueError:
+                        return bad_request("Not a time", f"Expected a time in seconds for '{key}', but got "
+                                                         f"'{html.escape(value)}'.")
+            try:
+                job_cfg = cfg.replace(**changes) if changes else cfg
+            except RepvisionError as exc:
+                return bad_request("Settings not accepted", html.escape(str(exc)))
+            job = jobs.start(Path(name).name, upload.file, job_cfg)
         return RedirectResponse(f"/jobs/{job}", status_code=303)
 
     async def job_page(request):
