@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from repvision.batch import SUMMARY_COLUMNS, BatchItem, summary_rows, write_summary_csv
+from repvision.batch import SUMMARY_COLUMNS, BatchItem, summary_rows, write_summary_csv, write_summary_html
 from repvision.form import FormIssue
 from repvision.pipeline import analyze_poses
 from repvision.report import write_json
@@ -32,7 +32,9 @@ def test_summary_rows_from_reports(squat_analysis, tmp_path):
     ok = write_json(judged, tmp_path / "b.repvision.json")
     broken = tmp_path / "c.repvision.json"
     broken.write_text("{not json")
-    items = [BatchItem("c.mp4", str(broken), None), BatchItem("b.mp4", str(ok), None, skipped=True),
+    page = tmp_path / "b.html"
+    page.write_text("<html></html>")
+    items = [BatchItem("c.mp4", str(broken), None), BatchItem("b.mp4", str(ok), None, skipped=True, html=str(page)),
              BatchItem("a.mp4", None, "NotAVideoError: not a video")]
     rows = summary_rows(items)
     assert [r["video"] for r in rows] == ["a.mp4", "b.mp4", "c.mp4"]   # sorted by video
@@ -46,3 +48,7 @@ def test_summary_rows_from_reports(squat_analysis, tmp_path):
     back = list(csv.DictReader(out.open(encoding="utf-8")))
     assert tuple(back[0]) == SUMMARY_COLUMNS and [r["status"] for r in back] == ["failed", "ok", "failed"]
     assert back[1]["top_cue"] == b["top_cue"] and float(back[1]["form_score"]) == 70.0
+    # the HTML summary links each video's report, relative to its own folder
+    index = write_summary_html(rows, tmp_path / "sub" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../b.html">b.mp4</a>' in index and "2 of 3" not in index and "1 of 3 videos analysed" in index
+    assert "needs work" in index and "go lower: 20 deg above parallel" in index and "failed: NotAVideoError" in index

@@ -233,6 +233,8 @@ def test_batch_progress_as_json_lines(tmp_path):
         first = json.loads(r.stdout.strip().splitlines()[0])
         assert first["status"] == status and first["html"] == str(tmp_path / "calimiro_squat_19.html")
         assert "<h1>Squat: 2 repetitions</h1>" in Path(first["html"]).read_text(encoding="utf-8")
+        index = json.loads(r.stdout.strip().splitlines()[-1])["index"]
+        assert '<a href="calimiro_squat_19.html">' in Path(index).read_text(encoding="utf-8")
 
 
 def test_batch_takes_folders_and_keeps_their_layout(tmp_path):

@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 from repvision.config import AnalyzeConfig
 
 __all__ = ["BatchItem", "report_path", "html_path", "expand_videos", "analyze_many", "SUMMARY_COLUMNS", "summary_rows",
-           "write_summary_csv"]
+           "write_summary_csv", "write_summary_html"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,8 @@ def analyze_many(videos: Iterable[str | os.PathLike], config: AnalyzeConfig | No
     one is analysed again).
 
     Returns one :class:`BatchItem` per video, in completion order; ``on_start`` is called once with the number
-    of videos (folders expanded) before the first starts, ``on_done`` with each item as it finishes. Reports are JSON files at :func:`report_path`. Raises, before any video starts:
+    of videos (folders expanded) before the first starts, ``on_done`` with each item as it finishes. Reports
+    are JSON files at :func:`report_path`. Raises, before any video starts:
     :class:`repvision.errors.ConfigError` for ``jobs < 1`` or two videos whose reports would have the same
     path (e.g. ``a/clip.mp4`` and ``b/clip.mp4`` given one by one with ``out_dir``);
     :class:`repvision.errors.VideoNotFoundError` for a folder without videos; the errors of
@@ -265,4 +266,40 @@ def write_summary_csv(rows: list[dict], path: str | os.PathLike) -> Path:
         w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
         w.writeheader()
         w.writerows(rows)
+    return out
+
+
+def write_summary_html(rows: list[dict], path: str | os.PathLike) -> Path:
+    """Write :func:`summary_rows` as an HTML page (one table row per video, linking each video's HTML report
+    when it has one, relative to the page's folder); returns its path. For ``repvision batch --html``."""
+    import html
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def cell(r: dict) -> str:
+        name = html.escape(Path(r["video"]).name)
+        if r["html"]:
+            link = os.path.relpath(r["html"], out.parent).replace(os.sep, "/")
+            name = f'<a href="{html.escape(link)}">{name}</a>'
+        if r["status"] != "ok":
+            return f'<td>{name}</td><td class="bad" colspan="5">failed: {html.escape(r["error"])}</td>'
+        score = "-" if r["form_score"] == "" else f"{r['form_score']:.0f}"
+        reps = f"{r['repetitions']}" + (f" (+{r['partial']})" if r["partial"] else "")
+        verdict = {"correct": "good", "incorrect": "needs work"}.get(r["verdict"], "-")
+        flag = "bad" if verdict == "needs work" else ""
+        return (f'<td>{name}</td><td>{html.escape(str(r["exercise"]).replace("_", " "))}</td>'
+                f'<td class="n">{reps}</td><td class="n">{score}</td><td class="{flag}">{verdict}</td>'
+                f'<td>{html.escape(r["top_cue"]) or "-"}</td>')
+
+    body = "".join(f"<tr>{cell(r)}</tr>" for r in rows)
+    n_ok = sum(r["status"] == "ok" for r in rows)
+    out.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>repvision: summary</title><style>'
+        "body{font-family:system-ui,sans-serif;margin:32px;color:#111827}table{border-collapse:collapse}"
+        "td,th{text-align:left;padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px}"
+        "td.n{text-align:right}.bad{color:#dc2626}</style></head><body><h1>repvision: summary</h1>"
+        f"<p>{n_ok} of {len(rows)} videos analysed.</p><table><thead><tr><th>video</th><th>exercise</th>"
+        f"<th>reps</th><th>form</th><th>verdict</th><th>top cue</th></tr></thead><tbody>{body}</tbody></table>"
+        "</body></html>", encoding="utf-8")
     return out

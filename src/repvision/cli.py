@@ -212,14 +212,14 @@ def batch(
     progress: ProgressMode = typer.Option(ProgressMode.bar, "--progress",
                                           help="bar | json (a JSON line on stdout per finished video) | none"),
     html: bool = typer.Option(False, "--html", help="Also write each video's HTML report (<name>.html) beside "
-                                                    "its JSON report."),
+                                                    "its JSON report, and index.html beside the summary."),
 ) -> None:
     """Analyse many videos in parallel (one process per core); one JSON report per video, resumable; a table
     of all of them at the end (and a CSV file, --summary)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
-    from repvision.batch import analyze_many, summary_rows, write_summary_csv
+    from repvision.batch import analyze_many, summary_rows, write_summary_csv, write_summary_html
 
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
@@ -273,10 +273,14 @@ def batch(
     csv_path = summary if summary is not None else (None if out_dir is None else out_dir / "summary.csv")
     if csv_path is not None:
         write_summary_csv(rows, csv_path)
+    index = None
+    if html and csv_path is not None:
+        index = write_summary_html(rows, csv_path.with_name("index.html"))
     print(json.dumps({"event": "done", "videos": len(items), "failed": failed,
                       "reports": [i.report for i in items if i.report], "errors": {i.video: i.error for i in items
                                                                                     if i.error},
-                      "summary": None if csv_path is None else str(csv_path)}))
+                      "summary": None if csv_path is None else str(csv_path),
+                      "index": None if index is None else str(index)}))
     if failed:
         raise typer.Exit(code=1)
 
