@@ -211,7 +211,8 @@ def test_live_counts_each_exercise_of_a_session_on_its_own(squat_pose):
     # a session of squats, pull-ups, squats (the committed clips' real poses played one after another: 2 squat
     # clips, 3 pull-up clips, 2 squat clips; 4, 9 and 4 repetitions). One counter over the whole session followed
     # the squats' signal into the pull-ups and counted 10 repetitions live; a new counter per exercise, started
-    # LIVE_PART_LOOKBACK_S before the label changed, counts each exercise to within one
+    # LIVE_PART_LOOKBACK_S before the new exercise was confirmed, counts each exercise to within one
+    # (benchmarks/live_parts.py)
     from repvision.classify import load_default_classifier
     from repvision.live import _LiveAnalysis
     from repvision.pose import estimate_video
@@ -233,3 +234,43 @@ def test_live_counts_each_exercise_of_a_session_on_its_own(squat_pose):
     assert [e["count"] for e in reps] == list(range(1, live.n_live + 1))   # the session's count, one by one
     assert [e["exercise_count"] for e in reps if e["exercise"] == "pull_up"] == list(range(1, live.parts[1][1] + 1))
     assert live.counter_text == f"reps: {live.parts[-1][1]}  (all: {live.n_live})"
+
+
+class _Scripted:
+    """A stand-in for the exercise classifier answering a fixed list of labels, one per call."""
+
+    def __init__(self, labels):
+        self.labels = list(labels)
+
+    def predict_sequence(self, seq, top_k=3):
+        from repvision.types import ExercisePrediction
+
+        lab = self.labels.pop(0) if len(self.labels) > 1 else self.labels[0]
+        return ExercisePrediction(lab, 0.9, ((lab, 0.9),), 0.7)
+
+
+def test_live_parts_need_a_confirmed_exercise(squat_pose):
+    # A wrong first answer is renamed while no repetition is counted; a passing wrong answer (two in a row) does not
+    # start a new part; three in a row (LIVE_PART_CONFIRM) do. Real squat poses, the clip played 4 times (8 squats).
+    from repvision.live import LIVE_PART_CONFIRM, _LiveAnalysis
+
+    assert LIVE_PART_CONFIRM == 3
+    squat = squat_pose[1]
+
+    def run(labels):
+        live = _LiveAnalysis(_Scripted(labels), squat.image_size)
+        t0 = 0.0
+        for _ in range(4):
+            ts = squat.timestamps - squat.timestamps[0]
+            for i in range(len(squat)):
+                live.add(squat.keypoints[i] if squat.present[i] else None, float(t0 + ts[i]))
+            t0 += float(ts[-1]) + 1.0 / squat.fps
+        live.close()
+        return live
+
+    # answers once a second from 2 s on: bench press first (renamed: no repetition yet), squats, then 2 lunges
+    passing = run(["bench_press"] + ["squat"] * 12 + ["lunge"] * 2 + ["squat"] * 30)
+    assert [lab for lab, _ in passing.parts] == ["squat"] and passing.parts[0][1] == passing.n_live >= 6
+    confirmed = run(["squat"] * 13 + ["lunge"] * 30)
+    assert [lab for lab, _ in confirmed.parts] == ["squat", "lunge"]
+    assert sum(n for _, n in confirmed.parts) == confirmed.n_live

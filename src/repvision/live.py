@@ -232,10 +232,12 @@ class _LiveAnalysis:
     frame slightly).
 
     A session of several exercises one after another is counted exercise by exercise (``parts``: ``[label,
-    repetitions]`` in order, the label None until the first exercise is named): when the live label changes
-    from one exercise to another, a new counter takes over, started on the frames of the last
-    :data:`LIVE_PART_LOOKBACK_S` seconds; those of its repetitions that end before the last one already
-    reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise continues it.
+    repetitions]`` in order, the label None until the first exercise is named). While the current part has no
+    repetition, a new live label renames it. Once it has some, another exercise answered
+    :data:`LIVE_PART_CONFIRM` times in a row starts the next part: a new counter takes over, started on the
+    frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds; those of its repetitions that end before the last
+    one already reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise, or a
+    passing wrong answer, continues the current part.
     """
 
     _STOP = object()    # inbox markers: end of the stream, counter reset
@@ -256,6 +258,7 @@ class _LiveAnalysis:
         self.parts: list[list] = [[None, 0]]
         self._last_end_s = -np.inf      # end of the last repetition reported
         self._skip_until_s = -np.inf    # a new part's counter does not report again what ended before this
+        self._streak_label, self._streak = "", 0   # the latest classifier answer and how many times in a row
         self._recent: deque[str] = deque(maxlen=3)
         self._last_cls = -np.inf
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -325,6 +328,8 @@ class _LiveAnalysis:
             if seq.present.sum() >= 5:
                 pred = self.classifier.predict_sequence(seq, top_k=3)
                 self._recent.append(pred.label)
+                self._streak = self._streak + 1 if pred.label == self._streak_label else 1
+                self._streak_label = pred.label
                 best = majority_label(self._recent)
                 if best != self.label:
                     self.label = best
@@ -333,7 +338,9 @@ class _LiveAnalysis:
                     if self.speaker and best != "unknown":
                         self.speaker.say(best.replace("_", " "))
                     if best != "unknown":
-                        self._exercise_is(best, t)
+                        self._exercise_is(best, t, confirmed=False)
+                if pred.label != "unknown" and self._streak >= LIVE_PART_CONFIRM:
+                    self._exercise_is(pred.label, t, confirmed=True)
 
     @property
     def counter_text(self) -> str:
@@ -358,14 +365,18 @@ class _LiveAnalysis:
         if self.speaker:
             self.speaker.say(str(self.parts[-1][1]))
 
-    def _exercise_is(self, label: str, t: float) -> None:
-        """The live label now names exercise ``label``: name the current part, or start the next one with a
-        new counter fed the frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds."""
-        current = self.parts[-1][0]
-        if current is None:
+    def _exercise_is(self, label: str, t: float, confirmed: bool) -> None:
+        """The live label now names exercise ``label``: name (or rename) the current part while no repetition
+        has been counted in it; once it has some, start the next part -- with a new counter fed the frames of the
+        last :data:`LIVE_PART_LOOKBACK_S` seconds -- only when ``confirmed`` (:data:`LIVE_PART_CONFIRM`
+        answers in a row)."""
+        current, n = self.parts[-1]
+        if label == current:
+            return
+        if current is None or n == 0:
             self.parts[-1][0] = label
             return
-        if label == current:
+        if not confirmed:
             return
         self.parts.append([label, 0])
         self.counter = self._new_counter()
@@ -385,12 +396,18 @@ _NAN33 = np.full((33, 4), np.nan, np.float32)
 LIVE_MIN_HISTORY_S: float = WINDOW_S
 
 
-#: When the live label turns to another exercise, the new exercise's counter starts on the frames of this many
-#: seconds before (:class:`_LiveAnalysis`): the label is decided on the last 4 s of poses and changes when two
-#: of the last three answers (one a second) agree, so the new exercise has been under way for about that long
-#: when it is named. A choice from that reasoning, not fitted: the label changed
-#: 4.7 s after the squats began in tests/data/workout_pull_up_then_squat.mp4.
-LIVE_PART_LOOKBACK_S: float = 4.0
+#: A session's next exercise starts (a new counter, :class:`_LiveAnalysis`) once the classifier has answered it this
+#: many times in a row (one answer a second, each on the last 4 s). With every change of the live label instead
+#: (2 of the last 3 answers), 11 of the 76 one-exercise RepCount-A videos were split by passing wrong labels and
+#: their live count got worse (live MAE 0.277 -> 0.303); with 3 in a row, 5 are split and the live MAE stays
+#: 0.277 (``benchmarks/live_parts.py``, ``benchmarks/results/live_parts*.json``).
+LIVE_PART_CONFIRM: int = 3
+
+#: ... and its counter starts on the frames of this many seconds before that third answer: the exercise has been
+#: under way for about 3 answers plus the 4 s window of the first of them, minus the time the classifier needs to
+#: see it. A choice from that reasoning, checked on the committed clips' poses played as sessions of several
+#: exercises (``benchmarks/live_parts.py``), not fitted.
+LIVE_PART_LOOKBACK_S: float = 6.0
 
 
 def majority_label(recent: Iterable[str]) -> str:
