@@ -397,10 +397,10 @@ LIVE_MIN_HISTORY_S: float = WINDOW_S
 
 
 #: A session's next exercise starts (a new counter, :class:`_LiveAnalysis`) once the classifier has answered it this
-#: many times in a row (one answer a second, each on the last 4 s). With every change of the live label instead
-#: (2 of the last 3 answers), 11 of the 76 one-exercise RepCount-A videos were split by passing wrong labels and
-#: their live count got worse (live MAE 0.277 -> 0.303); with 3 in a row, 5 are split and the live MAE stays
-#: 0.277 (``benchmarks/live_parts.py``, ``benchmarks/results/live_parts*.json``).
+#: many times in a row (one answer a second, each on the last 4 s). With a new counter at every answer naming
+#: another exercise, 11 of the 76 one-exercise RepCount-A videos were split by passing wrong labels and their live
+#: count got worse (live MAE 0.277 -> 0.306); with 3 in a row, 5 are split and the live MAE stays 0.277
+#: (``benchmarks/live_parts.py``, ``benchmarks/results/live_parts*.json``).
 LIVE_PART_CONFIRM: int = 3
 
 #: ... and its counter starts on the frames of this many seconds before that third answer: the exercise has been
