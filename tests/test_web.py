@@ -89,3 +89,17 @@ def test_interrupted_jobs_are_marked_failed(tmp_path):
     with TestClient(create_app(tmp_path)) as client:
         st = client.get(f"/jobs/{job}/status").json()
         assert st["state"] == "failed" and "interrupted" in st["error"]
+
+
+def test_without_the_web_extra_the_cli_says_what_to_install(monkeypatch, tmp_path):
+    import sys
+
+    from typer.testing import CliRunner
+
+    from repvision.cli import app
+
+    monkeypatch.setitem(sys.modules, "starlette.applications", None)   # as if Starlette were not installed
+    r = CliRunner().invoke(app, ["web", "--work-dir", str(tmp_path)])
+    out = " ".join(r.output.split())   # the message is wrapped at the terminal's width
+    assert r.exit_code == 2 and "'web' extra" in out and "pip install 'repvision[web]'" in out
+    assert "open http" not in out

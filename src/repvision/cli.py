@@ -365,9 +365,9 @@ def web(
 
     try:
         cfg = _config(config, pose_model=pose_model, classifier=classifier, form_rules=form_rules)
-        err_console.print(f"repvision web: open http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}"
-                          f":{port}/ in a browser (Ctrl+C stops it)", highlight=False)
-        serve(host, port, work_dir, cfg)
+        where = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+        serve(host, port, work_dir, cfg, on_ready=lambda: err_console.print(
+            f"repvision web: open http://{where}:{port}/ in a browser (Ctrl+C stops it)", highlight=False))
     except RepvisionError as exc:
         _fail(exc)
 

@@ -303,9 +303,10 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, work_dir: str | os.PathLike | None = None,
-          config: AnalyzeConfig | None = None) -> None:
-    """Run the web UI with uvicorn until interrupted (``repvision web``). Raises
-    :class:`OptionalDependencyError` without the ``web`` extra."""
+          config: AnalyzeConfig | None = None, on_ready=None) -> None:
+    """Run the web UI with uvicorn until interrupted (``repvision web``); ``on_ready()`` is called once the
+    application is built, just before it starts listening. Raises :class:`OptionalDependencyError` without the
+    ``web`` extra."""
     app = create_app(work_dir, config)
     try:
         import uvicorn
@@ -313,4 +314,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, work_dir: str | os.PathLike
         raise OptionalDependencyError("the 'web' extra (Starlette, uvicorn, python-multipart)",
                                       f"a missing package ({exc})",
                                       "Install it with: pip install 'repvision[web]'") from None
+    if on_ready is not None:
+        on_ready()
     uvicorn.run(app, host=host, port=port, log_level="warning")
