@@ -274,3 +274,6 @@ def test_live_parts_need_a_confirmed_exercise(squat_pose):
     confirmed = run(["squat"] * 13 + ["lunge"] * 30)
     assert [lab for lab, _ in confirmed.parts] == ["squat", "lunge"]
     assert sum(n for _, n in confirmed.parts) == confirmed.n_live
+    # a confirmed exercise that is renamed back before its first repetition joins the one before it again
+    back = run(["squat"] * 13 + ["lunge"] * 3 + ["squat"] * 30)
+    assert [lab for lab, _ in back.parts] == ["squat"] and back.parts[0][1] == back.n_live

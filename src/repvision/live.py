@@ -233,7 +233,7 @@ class _LiveAnalysis:
 
     A session of several exercises one after another is counted exercise by exercise (``parts``: ``[label,
     repetitions]`` in order, the label None until the first exercise is named). While the current part has no
-    repetition, a new live label renames it. Once it has some, another exercise answered
+    repetition, a new live label renames it (back to the exercise before it: it joins that one again). Once it has some, another exercise answered
     :data:`LIVE_PART_CONFIRM` times in a row starts the next part: a new counter takes over, started on the
     frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds; those of its repetitions that end before the last
     one already reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise, or a
@@ -374,7 +374,10 @@ class _LiveAnalysis:
         if label == current:
             return
         if current is None or n == 0:
-            self.parts[-1][0] = label
+            if len(self.parts) > 1 and self.parts[-2][0] == label:
+                self.parts.pop()   # back to the exercise before: its count goes on (with the newer counter)
+            else:
+                self.parts[-1][0] = label
             return
         if not confirmed:
             return
