@@ -29,8 +29,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 #: (clip, number of times played) in order, and the true repetitions of each exercise of the session
 SESSIONS = {
