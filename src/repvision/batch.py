@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 from repvision.config import AnalyzeConfig
 
 __all__ = ["BatchItem", "report_path", "html_path", "expand_videos", "analyze_many", "SUMMARY_COLUMNS", "summary_rows",
-           "write_summary_csv", "write_summary_html"]
+           "summary_cells", "write_summary_csv", "write_summary_html"]
 
 
 @dataclass(frozen=True)
@@ -248,11 +248,21 @@ def summary_rows(items: Iterable[BatchItem]) -> list[dict]:
         cues = rank_cues(((f"{lab}/{i['check']}", i["severity"],
                            i["cue"] if lab is None else f"{lab.replace('_', ' ')}: {i['cue']}")
                           for lab, f in forms if f for i in f["issues"]), 1)
-        row.update(status="ok", top_cue=cues[0][2] if cues else "", duration_s=doc["video"]["duration_s"])
-        row.update({k: "" for k in ("form_score", "verdict") if row[k] is None})
-        if row["form_score"] != "":
-            row["form_score"] = round(float(row["form_score"]), 1)
+        row.update(status="ok", top_cue=cues[0][2] if cues else "", duration_s=doc["video"]["duration_s"],
+                   form_score="" if row["form_score"] is None else round(float(row["form_score"]), 1),
+                   verdict=row["verdict"] or "")
     return rows
+
+
+def summary_cells(row: dict) -> dict[str, str]:
+    """How a :func:`summary_rows` row of an analysed video reads for people (the ``repvision batch`` table and
+    :func:`write_summary_html`): ``reps`` (``"8 (+1)"`` with partial ones), ``form`` (score or ``-``),
+    ``verdict`` (``good`` / ``needs work`` / ``-``), ``cue`` (top cue or ``-``)."""
+    from repvision.report import VERDICT_WORDS
+
+    return {"reps": f"{row['repetitions']}" + (f" (+{row['partial']})" if row["partial"] else ""),
+            "form": "-" if row["form_score"] == "" else f"{row['form_score']:.0f}",
+            "verdict": VERDICT_WORDS.get(row["verdict"], "-"), "cue": row["top_cue"] or "-"}
 
 
 def write_summary_csv(rows: list[dict], path: str | os.PathLike) -> Path:
@@ -284,13 +294,11 @@ def write_summary_html(rows: list[dict], path: str | os.PathLike) -> Path:
             name = f'<a href="{html.escape(link)}">{name}</a>'
         if r["status"] != "ok":
             return f'<td>{name}</td><td class="bad" colspan="5">failed: {html.escape(r["error"])}</td>'
-        score = "-" if r["form_score"] == "" else f"{r['form_score']:.0f}"
-        reps = f"{r['repetitions']}" + (f" (+{r['partial']})" if r["partial"] else "")
-        verdict = {"correct": "good", "incorrect": "needs work"}.get(r["verdict"], "-")
-        flag = "bad" if verdict == "needs work" else ""
+        c = summary_cells(r)
+        flag = "bad" if r["verdict"] == "incorrect" else ""
         return (f'<td>{name}</td><td>{html.escape(str(r["exercise"]).replace("_", " "))}</td>'
-                f'<td class="n">{reps}</td><td class="n">{score}</td><td class="{flag}">{verdict}</td>'
-                f'<td>{html.escape(r["top_cue"]) or "-"}</td>')
+                f'<td class="n">{c["reps"]}</td><td class="n">{c["form"]}</td><td class="{flag}">{c["verdict"]}</td>'
+                f'<td>{html.escape(c["cue"])}</td>')
 
     body = "".join(f"<tr>{cell(r)}</tr>" for r in rows)
     n_ok = sum(r["status"] == "ok" for r in rows)

@@ -219,7 +219,7 @@ def batch(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
-    from repvision.batch import analyze_many, summary_rows, write_summary_csv, write_summary_html
+    from repvision.batch import analyze_many, summary_cells, summary_rows, write_summary_csv, write_summary_html
 
     try:
         cfg = _config(config, pose_model=pose_model, stride=stride, max_size=max_size, pose_workers=pose_workers,
@@ -264,10 +264,8 @@ def batch(
         if r["status"] != "ok":   # the whole message was printed when the video failed
             table.add_row(video, "[red]failed[/]", "", "", "", escape(r["error"].split(":")[0]))
             continue
-        table.add_row(video, escape(str(r["exercise"])),
-                      f"{r['repetitions']}" + (f" (+{r['partial']})" if r["partial"] else ""),
-                      f"{r['form_score']:.0f}" if r["form_score"] != "" else "-", r["verdict"] or "-",
-                      escape(r["top_cue"]) or "-")
+        c = summary_cells(r)
+        table.add_row(video, escape(str(r["exercise"])), c["reps"], c["form"], c["verdict"], escape(c["cue"]))
     if progress is not ProgressMode.json:
         err_console.print(table)
     csv_path = summary if summary is not None else (None if out_dir is None else out_dir / "summary.csv")

@@ -416,11 +416,7 @@ def _summary(analysis: Analysis) -> str:
          f"{view} view" if view else "not judged"),
     ]
     if form is not None and form.verdict is not None:
-        bad = form.verdict == "incorrect"
-        stats.append(("Form verdict", f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
-                      f'{"needs work" if bad else "good"}</span>',
-                      "major fault: " + _esc(form.major_faults_in_words) if bad
-                      else "no major fault"))
+        stats.append(_verdict_card(form.verdict, form.major_faults_in_words))
     if form is not None and form.hold is not None:
         stats.append(("Hold", f"{form.hold.hold_s:.1f} s", f"{form.hold.good_s:.1f} s in good form"))
     m = analysis.muscles
@@ -453,6 +449,16 @@ def _summary(analysis: Analysis) -> str:
     return "".join(parts)
 
 
+def _verdict_card(verdict: str, faults: str) -> tuple[str, str, str]:
+    """The "Form verdict" summary card of a judged set or workout (``faults``: its major faults in words)."""
+    from repvision.report import VERDICT_WORDS
+
+    bad = verdict == "incorrect"
+    value = (f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
+             f'{VERDICT_WORDS[verdict]}</span>')
+    return "Form verdict", value, "major fault: " + _esc(faults) if bad else "no major fault"
+
+
 def _cards(stats: list[tuple[str, str, str]]) -> str:
     """Summary cards from ``(title, value, note)`` (value and note already HTML)."""
     return "".join(f'<div class="stat"><div class="k">{k}</div><div class="v">{v}</div><div class="s">{s}</div>'
@@ -483,10 +489,7 @@ def _workout_summary(analysis: Analysis, wk) -> str:
          "every judged repetition" if score is not None else "not judged"),
     ]
     if wk.verdict is not None:
-        bad = wk.verdict == "incorrect"
-        stats.append(("Form verdict", f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
-                      f'{"needs work" if bad else "good"}</span>',
-                      "major fault: " + _esc("; ".join(wk.major_faults)) if bad else "no major fault"))
+        stats.append(_verdict_card(wk.verdict, "; ".join(wk.major_faults)))
     ex = analysis.exercise
     top = _bars([(lab, p) for lab, p in ex.top], lambda v: "#2563eb")
     return (f'<section id="summary"><h2>Summary</h2><div class="stats">{_cards(stats)}</div>'

@@ -283,14 +283,24 @@ def sets_in_words(sets) -> str:
     return f"{len(sets)} set{'s' if len(sets) != 1 else ''}: {sets_detail(sets)}"
 
 
-def _verdict_words(form) -> str:
-    """The set's form verdict (:attr:`repvision.form.FormReport.verdict`) in words, e.g. ``needs work: major
-    fault hip sag``."""
-    if form.verdict is None:
+#: A form verdict (:attr:`repvision.form.FormReport.verdict`, :attr:`repvision.types.WorkoutSummary.verdict`) in
+#: short words, for people.
+VERDICT_WORDS = {"correct": "good", "incorrect": "needs work"}
+
+
+def verdict_in_words(verdict: str | None, faults: str) -> str:
+    """A verdict and its major faults (already in words) as one phrase, e.g. ``needs work: major fault hip sag``,
+    ``good (no major fault)``, ``not judged``."""
+    if verdict is None:
         return "not judged"
-    if not form.major_faults:
+    if verdict == "correct":
         return "good (no major fault)"
-    return "needs work: major fault " + form.major_faults_in_words
+    return "needs work: major fault " + faults
+
+
+def _verdict_words(form) -> str:
+    """The set's form verdict (:attr:`repvision.form.FormReport.verdict`) in words (:func:`verdict_in_words`)."""
+    return verdict_in_words(form.verdict, form.major_faults_in_words)
 
 
 def print_summary(analysis: Analysis, console=None) -> None:
@@ -316,8 +326,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
                      + (f" (+{wk.partials} partial)" if wk.partials else "") + " (table below)")
         if wk.form_score is not None:
             head.add_row("Form score", f"{wk.form_score:.0f}/100  (every judged repetition of the workout)")
-            head.add_row("Form verdict", "good (no major fault)" if wk.verdict == "correct"
-                         else "needs work: major fault " + escape("; ".join(wk.major_faults)))
+            head.add_row("Form verdict", escape(verdict_in_words(wk.verdict, "; ".join(wk.major_faults))))
         head.add_row("Whole clip", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     else:
         head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")

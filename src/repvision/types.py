@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -494,9 +495,9 @@ class Analysis:
     settings: dict[str, Any] = field(default_factory=dict)
     parts: tuple[ExercisePart, ...] = ()
 
-    @property
+    @functools.cached_property
     def workout(self) -> WorkoutSummary | None:
-        """The parts summed up (:class:`WorkoutSummary`), None for a clip of one exercise."""
+        """The parts summed up (:class:`WorkoutSummary`), None for a clip of one exercise (computed once)."""
         return WorkoutSummary.from_parts(self.parts) if self.parts else None
 
     def to_dict(self) -> dict[str, Any]:

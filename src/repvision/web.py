@@ -82,10 +82,8 @@ class _Jobs:
         # jobs a stopped server left unfinished: say so, instead of showing them as running for ever
         for job, st in self.all():
             if st.get("state") in ("queued", "running"):
-                self._live[job] = st
-                self._set(job, save=True, state="failed",
-                          error="The analysis was interrupted (the server stopped). Upload the video again.")
-                self._live.pop(job)
+                self._save(job, {**st, "state": "failed",
+                                 "error": "The analysis was interrupted (the server stopped). Upload the video again."})
 
     def folder(self, job: str) -> Path | None:
         """The job's folder, or None for an unknown or malformed job id."""
@@ -115,15 +113,19 @@ class _Jobs:
                 out.append((f.name, st))
         return sorted(out, key=lambda js: -js[1].get("created", 0.0))
 
+    def _save(self, job: str, status: dict[str, Any]) -> None:
+        """Write the job's ``status.json`` (atomically: a reader never sees half a file)."""
+        tmp = self.root / job / "status.json.tmp"
+        tmp.write_text(json.dumps(status), encoding="utf-8")
+        os.replace(tmp, self.root / job / "status.json")
+
     def _set(self, job: str, save: bool = False, **changes: Any) -> None:
         with self._lock:
             st = self._live[job]
             st.update(changes)
             snapshot = dict(st)
         if save:
-            tmp = self.root / job / "status.json.tmp"
-            tmp.write_text(json.dumps(snapshot), encoding="utf-8")
-            os.replace(tmp, self.root / job / "status.json")
+            self._save(job, snapshot)
 
     def start(self, name: str, upload, config: AnalyzeConfig | None = None) -> str:
         """Create a job for the uploaded file ``upload`` (a file object) named ``name`` and queue it; ``config``:
@@ -168,6 +170,11 @@ class _Jobs:
         self._pool.shutdown(wait=True)
 
 
+def _missing_extra(exc: ImportError) -> OptionalDependencyError:
+    return OptionalDependencyError("the 'web' extra (Starlette, uvicorn, python-multipart)",
+                                   f"a missing package ({exc})", "Install it with: pip install 'repvision[web]'")
+
+
 def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig | None = None):
     """The Starlette application of the web UI (see the module docstring).
 
@@ -180,9 +187,7 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
         from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
         from starlette.routing import Route
     except ImportError as exc:
-        raise OptionalDependencyError("the 'web' extra (Starlette, uvicorn, python-multipart)",
-                                      f"a missing package ({exc})",
-                                      "Install it with: pip install 'repvision[web]'") from None
+        raise _missing_extra(exc) from None
     from repvision.pipeline import check_files
 
     from repvision.pipeline import supported_exercises
@@ -311,9 +316,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, work_dir: str | os.PathLike
     try:
         import uvicorn
     except ImportError as exc:
-        raise OptionalDependencyError("the 'web' extra (Starlette, uvicorn, python-multipart)",
-                                      f"a missing package ({exc})",
-                                      "Install it with: pip install 'repvision[web]'") from None
+        raise _missing_extra(exc) from None
     if on_ready is not None:
         on_ready()
     uvicorn.run(app, host=host, port=port, log_level="warning")
