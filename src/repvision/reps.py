@@ -296,15 +296,6 @@ def _detrend(x: np.ndarray, valid: np.ndarray, w: int, standardize: bool) -> np.
     return xd
 
 
-def _multi_autocorr(xd: np.ndarray, max_lag: int) -> np.ndarray:
-    """Autocorrelation of a multichannel signal: per-lag sum over channels, normalised at lag 0."""
-    n = len(xd)
-    f = np.fft.rfft(xd - xd.mean(axis=0), 2 * n, axis=0)
-    ac = np.fft.irfft((f * np.conj(f)).real, axis=0)[: max_lag + 1].sum(axis=1)
-    ac = ac / np.maximum(n - np.arange(max_lag + 1), 1)
-    return ac / ac[0] if ac[0] > 0 else np.zeros_like(ac)
-
-
 def _pick_period(ac: np.ndarray, lo: int, hi: int, rel: float) -> tuple[float, float]:
     """First autocorrelation peak in ``[lo, hi]`` at least ``rel`` times the strongest one (avoids picking a
     multiple of the period); parabolic sub-frame refinement. Returns (period frames or nan, peak value)."""
