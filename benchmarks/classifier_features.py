@@ -11,7 +11,9 @@ can be told from seed luck.
         --json benchmarks/results/classifier_features_members1_seeds5.json
 
 ``--versions 3`` runs one version only; ``--no-rotations`` trains without the rotated copies of the clips
-(``repvision.training.ROTATIONS_DEG``), so their effect can be told from seed luck the same way.
+(``repvision.training.ROTATIONS_DEG``), and ``--turns=-45,45`` adds copies of the clips with depth seen from
+cameras moved by those angles around the person (``repvision.features.turn_sequence``; not in the shipped
+recipe), so their effect can be told from seed luck the same way.
 
 Prints one table per version and, last, one JSON line with every figure (also written to ``--json``).
 Needs scikit-learn (``pip install -e '.[train]'``); video poses come from the pose cache (extracted on the
@@ -44,15 +46,19 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=5, help="seeds SEED, SEED+1, ...")
     ap.add_argument("--versions", default="2,3", help="comma-separated feature versions to run")
     ap.add_argument("--no-rotations", action="store_true", help="train without the rotated copies of the clips")
+    ap.add_argument("--turns", type=tr._angles, default=tr.TURNS_DEG, metavar="DEG,DEG",
+                    help="also train on copies of the clips with depth seen from turned cameras, e.g. --turns=-45,45")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
     versions = {int(v): VERSIONS[int(v)] for v in a.versions.split(",")}
     console = Console()
     t0 = time.perf_counter()
     rotations = () if a.no_rotations else tr.ROTATIONS_DEG
-    clips, penn_test, n_clips, _ = tr.training_pool(a.data, console, rotations=rotations)
+    turns = a.turns
+    clips, penn_test, n_clips, _ = tr.training_pool(a.data, console, rotations=rotations, turns=turns)
     params = {"n_members": a.members}
     out: dict = {"members": a.members, "seeds": a.seeds, "n_clips": n_clips, "rotations_deg": list(rotations),
+                 "turns_deg": list(turns),
                  "versions": {}}
     for version, n_cols in versions.items():
         cut = [replace(c, X=c.X[:, :n_cols], Xm=c.Xm[:, :n_cols],

@@ -367,17 +367,22 @@ def test_cv_folds_keep_groups_together():
 
 def test_rotated_training_copies(squat_pose):
     """Each training clip carries one copy per angle of ROTATIONS_DEG: same windows, the torso tilted by the
-    angle (orientation cue), and those copies enter the training matrix after the clips, each weighing as a
-    clip; a clip made for prediction only has none."""
+    angle (orientation cue), then, asked for and for poses with depth, one per turned camera (TURNS_DEG is
+    empty in the shipped recipe); those copies enter the training matrix after the clips, each weighing as a
+    clip; a clip made for prediction only has none, and a clip without depth no turned copy."""
     from repvision.classify import N_BOX_FEATURES, feature_names
     from repvision.datasets.base import Sample
-    from repvision.training import ROTATIONS_DEG, _training_matrix, clip_features
+    from repvision.features import rotate_sequence
+    from repvision.training import ROTATIONS_DEG, TURNS_DEG, _training_matrix, clip_features
 
     _, seq, _ = squat_pose
     s = Sample("squat_19", "squat", "g", seq, {})
-    c = clip_features(s, "videos")
-    assert len(ROTATIONS_DEG) == 2 and len(c.augmented) == 2
-    assert clip_features(s, "videos", rotations=()).augmented == ()
+    assert len(clip_features(s, "videos").augmented) == 2 and TURNS_DEG == ()
+    c = clip_features(s, "videos", turns=(-45.0, 45.0))
+    assert len(ROTATIONS_DEG) == 2 and len(c.augmented) == 4
+    assert clip_features(s, "videos", rotations=(), turns=()).augmented == ()
+    flat = Sample("squat_19", "squat", "g", rotate_sequence(seq, 0.0), {})   # no world landmarks: no depth
+    assert len(clip_features(flat, "videos", turns=(-45.0, 45.0)).augmented) == len(ROTATIONS_DEG)
     torso = feature_names().index("mean_torso_up")
     upright = c.X[:, torso]          # about -1: standing
     for (X, Xm), deg in zip(c.augmented, ROTATIONS_DEG):
@@ -385,10 +390,15 @@ def test_rotated_training_copies(squat_pose):
         # the torso's vertical component after a roll of `deg` is about -cos(deg)
         np.testing.assert_allclose(X[:, torso], upright * np.cos(np.radians(deg)), atol=0.02)
         assert not np.allclose(X[:, :N_BOX_FEATURES], c.X[:, :N_BOX_FEATURES], equal_nan=True)
+    for X, Xm in c.augmented[len(ROTATIONS_DEG):]:
+        # a turned camera leaves the body upright but changes the box-normalised pose
+        assert X.shape == c.X.shape
+        np.testing.assert_allclose(X[:, torso], upright, atol=0.05)
+        assert not np.allclose(X[:, :N_BOX_FEATURES], c.X[:, :N_BOX_FEATURES], equal_nan=True)
     X, y, w = _training_matrix([c])
     k = min(len(c.X), 12)
-    assert len(X) == 3 * 2 * k and (y == "squat").all()
-    assert w[: 2 * k].sum() == pytest.approx(w[2 * k: 4 * k].sum()) == pytest.approx(w[4 * k:].sum())
+    assert len(X) == 5 * 2 * k and (y == "squat").all()
+    assert all(w[: 2 * k].sum() == pytest.approx(w[i * 2 * k: (i + 1) * 2 * k].sum()) for i in range(1, 5))
 
 
 def test_repcount_copies_of_videos_clips_share_their_group():

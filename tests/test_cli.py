@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from repvision.cli import app
@@ -138,22 +139,28 @@ def test_train_rejects_negative_class_weights(tmp_path):
 
 def test_train_no_rotations_reaches_the_recipe(tmp_path, monkeypatch):
     """`repvision train --no-rotations` and `python -m repvision.training --no-rotations` train without the rotated
-    copies; without the flag both keep the shipped ROTATIONS_DEG."""
+    copies; without the flag both keep the shipped ROTATIONS_DEG. `python -m repvision.training --turns=-45,45`
+    adds turned copies (none in the shipped recipe) and rejects angles that are not numbers."""
     import repvision.training as tr
 
     seen = []
 
     def fake(data, out, console=None, extract_video_poses=True, class_weight_power=0.0,
-             rotations=tr.ROTATIONS_DEG):
-        seen.append(tuple(rotations))
-        return {"rotations_deg": list(rotations)}
+             rotations=tr.ROTATIONS_DEG, turns=tr.TURNS_DEG):
+        seen.append((tuple(rotations), tuple(turns)))
+        return {"rotations_deg": list(rotations), "turns_deg": list(turns)}
 
     monkeypatch.setattr(tr, "train_default_classifier", fake)
     for flags in ([], ["--no-rotations"]):
         r = _run("train", "--data", tmp_path, "--out", tmp_path / "m.npz", *flags)
         assert r.exit_code == 0, r.output
         assert tr.main(["--data", str(tmp_path), "--out", str(tmp_path / "m.npz"), *flags]) == 0
-    assert seen == [tr.ROTATIONS_DEG, tr.ROTATIONS_DEG, (), ()] and len(tr.ROTATIONS_DEG) == 2
+    rot = tr.ROTATIONS_DEG
+    assert seen == [(rot, ())] * 2 + [((), ())] * 2 and len(rot) == 2 and tr.TURNS_DEG == ()
+    assert tr.main(["--data", str(tmp_path), "--out", str(tmp_path / "m.npz"), "--turns=-45,45"]) == 0
+    assert seen[-1] == (rot, (-45.0, 45.0))
+    with pytest.raises(SystemExit):
+        tr.main(["--data", str(tmp_path), "--turns=left"])
 
 
 def test_paths_with_square_brackets_are_printed_as_they_are(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 from repvision.features import (
     ANGLE_NAMES, angle_between, interpolate_gaps, joint_angles, normalize_body, normalize_box, pixel_joints,
-    rotate_sequence, velocities,
+    can_turn, rotate_sequence, turn_sequence, velocities,
 )
 from repvision.skeleton import Joint as J
 
@@ -64,6 +64,41 @@ def test_rotate_sequence_is_a_camera_roll(squat_pose):
     np.testing.assert_array_equal(rot.timestamps, seq.timestamps)
     back = rotate_sequence(rot, -90.0)
     np.testing.assert_allclose(back.keypoints[..., :2], seq.xy_pixels(), atol=1e-2, equal_nan=True)
+
+
+def test_turn_sequence_moves_the_camera_around_the_person(squat_pose):
+    """The committed squat is filmed from the front: turned by 90 degrees it is seen from the side, where the
+    shoulders (one behind the other) come close together on the screen; turned by 180 degrees, from behind,
+    where left and right swap sides. Heights never change and 0 degrees changes nothing."""
+    _, seq, _ = squat_pose
+    assert can_turn(seq)
+    same = turn_sequence(seq, 0.0)
+    np.testing.assert_allclose(same.keypoints[..., :2], seq.keypoints[..., :2], atol=1e-6, equal_nan=True)
+
+    def shoulder_width(s):   # image shoulder width over torso height (shoulder to hip), median over frames
+        xy = pixel_joints(s)
+        width = np.abs(xy[:, J.LEFT_SHOULDER, 0] - xy[:, J.RIGHT_SHOULDER, 0])
+        torso = np.abs(0.5 * (xy[:, J.LEFT_SHOULDER, 1] + xy[:, J.RIGHT_SHOULDER, 1])
+                       - 0.5 * (xy[:, J.LEFT_HIP, 1] + xy[:, J.RIGHT_HIP, 1]))
+        return float(np.nanmedian(width / torso))
+
+    front = shoulder_width(seq)
+    side = turn_sequence(seq, 90.0)
+    assert front > 0.5 and shoulder_width(side) < 0.5 * front
+    np.testing.assert_array_equal(side.keypoints[..., 1], seq.keypoints[..., 1])
+    # the world landmarks turn with it: 3-D segment lengths unchanged
+    def upper_arm(w):
+        return np.linalg.norm(w[:, 11] - w[:, 13], axis=-1)   # left shoulder - left elbow, metres
+    np.testing.assert_allclose(upper_arm(side.world), upper_arm(seq.world), rtol=1e-4, equal_nan=True)
+    back = pixel_joints(turn_sequence(seq, 180.0))
+    a = pixel_joints(seq)
+    assert np.nanmedian(np.sign(a[:, J.LEFT_SHOULDER, 0] - a[:, J.RIGHT_SHOULDER, 0])
+                        * np.sign(back[:, J.LEFT_SHOULDER, 0] - back[:, J.RIGHT_SHOULDER, 0])) == -1
+    # poses without depth (Penn Action, RepCount-A's box poses) cannot be turned
+    flat = rotate_sequence(seq, 0.0)
+    assert not can_turn(flat)
+    with pytest.raises(ValueError, match="world landmarks"):
+        turn_sequence(flat, 30.0)
 
 
 def test_velocities_and_gaps():

@@ -210,8 +210,8 @@ class _DefaultAdapter:
 
 def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[Any], list[int]]:
     """Per-clip model input and the indices of the samples kept (clips without any person are dropped):
-    :class:`repvision.training.ClipFeatures` window features for ``default`` (with the rotated training copies,
-    except for samples of an official test split, which are never trained on), ``(K, T, 13, C)`` windows
+    :class:`repvision.training.ClipFeatures` window features for ``default`` (with the rotated and turned training
+    copies, except for samples of an official test split, which are never trained on), ``(K, T, 13, C)`` windows
     otherwise."""
     out, keep = [], []
     if model == "default":
@@ -219,7 +219,7 @@ def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[
 
         for i, s in enumerate(samples):
             test_only = source in PENN_DATASETS and s.meta.get("split") == "test"
-            c = clip_features(s, source, **({"rotations": ()} if test_only else {}))
+            c = clip_features(s, source, **({"rotations": (), "turns": ()} if test_only else {}))
             if c is not None:
                 out.append(c)
                 keep.append(i)

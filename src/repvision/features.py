@@ -93,6 +93,67 @@ def rotate_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
     return PoseSequence(kp, seq.timestamps, seq.skeleton, space, None, seq.image_size, seq.source)
 
 
+def can_turn(seq: PoseSequence) -> bool:
+    """Whether :func:`turn_sequence` can turn ``seq``: it needs depth, i.e. MediaPipe world landmarks, and the
+    image size (poses from :class:`repvision.pose.PoseEstimator`; not Penn Action, Pose Trainer or
+    RepCount-A's box-rescaled poses)."""
+    return (seq.world is not None and seq.image_size is not None and seq.coordinates == "image"
+            and seq.skeleton.num_keypoints == 33)
+
+
+def turn_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
+    """The same sequence seen by a camera that has moved ``degrees`` around the person (a turn of the body
+    about the vertical axis through the hip midpoint; the camera's height and distance stay).
+
+    ``seq``: a BlazePose ``(T, 33, 4)`` sequence in image coordinates with world landmarks ``(T, 33, 3)``
+    (:func:`can_turn`). Each frame's depth comes from its world landmarks (metres, hip-centred), scaled to
+    pixels by the median ratio of image to world distances from the hip midpoint over the landmarks at least
+    5 cm from it; the turned x is ``hip_x + cos(a) (x - hip_x) + sin(a) depth`` (orthographic: perspective and
+    self-occlusion are ignored), y is unchanged. Returns a new sequence in image coordinates with z and
+    visibility kept from the turned pose (z turned too) and the world landmarks turned about their vertical
+    axis. Used as training augmentation of the exercise classifier
+    (:data:`repvision.training.TURNS_DEG`): views of the same movement from other camera angles, as 3-D
+    rotation augmentation does for skeleton action recognition (e.g. NTU RGB+D training in ST-GCN / PYSKL).
+
+    Raises
+    ------
+    ValueError
+        ``seq`` has no world landmarks or no image size (:func:`can_turn` is False).
+    """
+    if not can_turn(seq):
+        raise ValueError(
+            f"turning a pose sequence needs BlazePose world landmarks and the image size; got skeleton "
+            f"{seq.skeleton.name!r}, coordinates {seq.coordinates!r}, world {'present' if seq.world is not None else 'None'}, "
+            f"image size {seq.image_size}. Use poses from repvision.pose.PoseEstimator.")
+    w_img, h_img = seq.image_size
+    kp = np.array(seq.keypoints, dtype=np.float64)
+    px, py = kp[..., 0] * w_img, kp[..., 1] * h_img
+    world = seq.world.astype(np.float64)
+    lh, rh = 23, 24     # BlazePoseLandmark.LEFT_HIP / RIGHT_HIP
+    hx, hy = 0.5 * (px[:, lh] + px[:, rh]), 0.5 * (py[:, lh] + py[:, rh])
+    wh = 0.5 * (world[:, lh] + world[:, rh])                                    # (T, 3)
+    d_img = np.hypot(px - hx[:, None], py - hy[:, None])                      # (T, 33) pixels
+    d_world = np.hypot(world[..., 0] - wh[:, None, 0], world[..., 1] - wh[:, None, 1])  # (T, 33) metres
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(d_world >= 0.05, d_img / d_world, np.nan)
+    present = np.isfinite(ratio).any(axis=1)
+    scale = np.full(len(kp), np.nan)
+    if present.any():
+        scale[present] = np.nanmedian(ratio[present], axis=1)                 # pixels per metre
+    depth = (world[..., 2] - wh[:, None, 2]) * scale[:, None]                # (T, 33) pixels
+    a = np.radians(float(degrees))
+    c, s = np.cos(a), np.sin(a)
+    dx = px - hx[:, None]
+    out = kp.copy()
+    out[..., 0] = (hx[:, None] + c * dx + s * depth) / w_img
+    out[..., 2] = (-s * dx + c * depth) / w_img
+    turned = world.copy()
+    turned[..., 0] = c * world[..., 0] + s * world[..., 2]
+    turned[..., 2] = -s * world[..., 0] + c * world[..., 2]
+    return PoseSequence(out.astype(np.float32), seq.timestamps, seq.skeleton, "image",
+                        turned.astype(np.float32), seq.image_size, seq.source)
+
+
 def normalize_body(xy: np.ndarray) -> np.ndarray:
     """Hip-centred, torso-scaled coordinates.
 

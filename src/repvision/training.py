@@ -35,7 +35,7 @@ from repvision.classify import EXERCISES, N_BOX_FEATURES, UNKNOWN, ExerciseClass
     sequence_windows_ori, window_features_and_mirror
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
-from repvision.features import rotate_sequence
+from repvision.features import can_turn, rotate_sequence, turn_sequence
 
 #: Seed of every random choice (folds, MLP initialisation and batches).
 SEED: int = 20261122
@@ -62,6 +62,15 @@ CLASS_WEIGHT_POWER: float = 0.0
 #: (``python -m repvision.training``, same seeds and folds, ``benchmarks/results/training_default_classifier.json``
 #: against ``training_no_rotations.json``): see docs/results.md, "Exercise classification".
 ROTATIONS_DEG: tuple[float, ...] = (-12.0, 12.0)
+#: Optional training augmentation for clips with depth (MediaPipe poses with world landmarks: ``videos/`` and
+#: one's own videos; :func:`repvision.features.can_turn`): each is added again as seen by a camera moved this many
+#: degrees around the person (:func:`repvision.features.turn_sequence`), same label and group, each copy weighing
+#: as a clip; Penn Action, Pose Trainer and RepCount-A poses have no depth and get none. Empty in the shipped
+#: recipe: copies at -45 and +45 degrees did not help (``videos/`` grouped CV 94.2% -> 93.5%, Penn Action test
+#: 95.9 / 96.1% -> 95.6 / 95.8%: ``python -m repvision.training --turns=-45,45``,
+#: ``benchmarks/results/training_turns_45.json``; per seed: ``benchmarks/classifier_features.py --turns=-45,45``);
+#: see docs/results.md, "Exercise classification".
+TURNS_DEG: tuple[float, ...] = ()
 #: Wrong-label penalty of the threshold choice: the threshold maximises
 #: (#correct answers, "unknown" being correct for non-exercise clips) - PENALTY * (#wrong exercise labels),
 #: averaged with the scores of the two neighbouring thresholds (:func:`choose_unknown_threshold`).
@@ -89,8 +98,9 @@ class ClipFeatures:
         ``(K, F)`` :func:`repvision.classify.window_features` of the clip's K windows and of their left/right
         mirror images.
     augmented:
-        ``(X, Xm)`` of each rotated copy of the clip (:data:`ROTATIONS_DEG`); used only when the clip is
-        trained on (:func:`fit_clips`), never to predict.
+        ``(X, Xm)`` of each rotated copy of the clip (:data:`ROTATIONS_DEG`), then of each turned copy
+        (:data:`TURNS_DEG`, clips with depth only); used only when the clip is trained on (:func:`fit_clips`),
+        never to predict.
     """
 
     name: str
@@ -109,16 +119,20 @@ def group_key(source: str, group_id: str) -> str:
 
 
 def clip_features(s: Sample, source: str, group: str | None = None,
-                  rotations: tuple[float, ...] = ROTATIONS_DEG) -> ClipFeatures | None:
-    """Window features of one sample of dataset ``source`` and of its copies rotated by ``rotations`` (degrees;
-    ``()`` for clips only ever predicted, such as a test split); its cross-validation group is ``group`` or
-    :func:`group_key`. None when no frame of the sample has a person."""
+                  rotations: tuple[float, ...] = ROTATIONS_DEG,
+                  turns: tuple[float, ...] = TURNS_DEG) -> ClipFeatures | None:
+    """Window features of one sample of dataset ``source``, of its copies rotated by ``rotations`` (degrees)
+    and, when its poses have depth (:func:`repvision.features.can_turn`), of its copies seen from cameras
+    turned by ``turns`` (degrees; ``()`` for both for clips only ever predicted, such as a test split); its
+    cross-validation group is ``group`` or :func:`group_key`. None when no frame of the sample has a person."""
     try:
         X, Xm = window_features_and_mirror(*sequence_windows_ori(s.pose))
     except TooFewDetectionsError:
         return None
-    augmented = tuple(window_features_and_mirror(*sequence_windows_ori(rotate_sequence(s.pose, a)))
-                      for a in rotations)
+    copies = [rotate_sequence(s.pose, a) for a in rotations]
+    if can_turn(s.pose):
+        copies += [turn_sequence(s.pose, a) for a in turns]
+    augmented = tuple(window_features_and_mirror(*sequence_windows_ori(c)) for c in copies)
     return ClipFeatures(s.name, s.label, group or group_key(source, s.group_id), source, X, Xm, augmented)
 
 
@@ -310,28 +324,30 @@ def print_left_out(console: Any, skipped: list[tuple[str, str]]) -> None:
 
 
 def pool_from_sources(sources: dict[str, list[Sample]], penn_test: list[Sample],
-                      rotations: tuple[float, ...] = ROTATIONS_DEG
+                      rotations: tuple[float, ...] = ROTATIONS_DEG, turns: tuple[float, ...] = TURNS_DEG
                       ) -> tuple[list[ClipFeatures], list[ClipFeatures], dict[str, int], dict[str, int]]:
     """Window features of the samples of :func:`training_sources`: ``(clips, penn_test, n_clips, dropped)`` as
     :func:`training_pool` returns them; ``rotations``: angles (degrees) of the rotated copies of every training
-    clip (:data:`ROTATIONS_DEG`; ``()``: none; the test clips never get any)."""
+    clip (:data:`ROTATIONS_DEG`; ``()``: none; the test clips never get any); ``turns``: those of the copies
+    seen from turned cameras of the clips with depth (:data:`TURNS_DEG`; ``()``: none)."""
     clips: list[ClipFeatures] = []
     dropped: dict[str, int] = {}
     linked = shared_video_groups(sources)
     for src, samples in sources.items():
         for s in samples:
-            c = clip_features(s, src, linked.get((src, s.group_id)), rotations)
+            c = clip_features(s, src, linked.get((src, s.group_id)), rotations, turns)
             if c is None:
                 dropped[src] = dropped.get(src, 0) + 1
             else:
                 clips.append(c)
-    test = [c for c in (clip_features(s, "penn_test", rotations=()) for s in penn_test) if c is not None]
+    test = [c for c in (clip_features(s, "penn_test", rotations=(), turns=()) for s in penn_test) if c is not None]
     n_clips = {src: sum(c.source == src for c in clips) for src in sources}
     return clips, test, n_clips, dropped
 
 
 def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses: bool = True,
-                  videos: list[Sample] | None = None, rotations: tuple[float, ...] = ROTATIONS_DEG
+                  videos: list[Sample] | None = None, rotations: tuple[float, ...] = ROTATIONS_DEG,
+                  turns: tuple[float, ...] = TURNS_DEG
                   ) -> tuple[list[ClipFeatures], list[ClipFeatures], dict[str, int], dict[str, int]]:
     """Window features of every training clip and of the Penn Action official test clips:
     :func:`pool_from_sources` of :func:`training_sources` (parameters as there).
@@ -347,7 +363,7 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
     ManifestError
         A dataset folder is missing or malformed.
     """
-    return pool_from_sources(*training_sources(data_dir, console, extract_video_poses, videos), rotations)
+    return pool_from_sources(*training_sources(data_dir, console, extract_video_poses, videos), rotations, turns)
 
 
 def cv_folds(clips: list[ClipFeatures], seed: int = SEED, n_folds: int = N_FOLDS
@@ -459,7 +475,8 @@ def _check_own_videos(source: Path, clips: list[ClipFeatures], exercises: frozen
 
 def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
                              extract_video_poses: bool = True, class_weight_power: float = CLASS_WEIGHT_POWER,
-                             rotations: tuple[float, ...] = ROTATIONS_DEG) -> dict[str, Any]:
+                             rotations: tuple[float, ...] = ROTATIONS_DEG,
+                             turns: tuple[float, ...] = TURNS_DEG) -> dict[str, Any]:
     """Build the training set, cross-validate, train the shipped classifier and write it to ``out_path``.
 
     Parameters
@@ -483,6 +500,9 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     rotations:
         Angles (degrees) of the rotated training copies of every clip (:data:`ROTATIONS_DEG`; ``()``: none),
         in the cross-validation and the final model alike.
+    turns:
+        Angles (degrees) of the training copies seen from turned cameras of every clip with depth
+        (:data:`TURNS_DEG`; ``()``: none), likewise.
 
     Returns
     -------
@@ -505,13 +525,13 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     own = own_videos(data_dir)
     if own is None:
         clips, penn_test, n_clips, dropped = training_pool(data_dir, console, extract_video_poses,
-                                                           rotations=rotations)
+                                                           rotations=rotations, turns=turns)
         exercises, answers = EXERCISES, None
     else:
         unreadable: list[tuple[str, str]] = []
         videos = with_pose_status(console, lambda progress: load_own_videos(own, progress, unreadable))
         print_left_out(console, unreadable)
-        clips, penn_test, n_clips, dropped = pool_from_sources({"videos": videos}, [], rotations)
+        clips, penn_test, n_clips, dropped = pool_from_sources({"videos": videos}, [], rotations, turns)
         exercises = frozenset(c.label for c in clips) - NON_EXERCISE_LABELS
         answers = tuple(sorted(exercises))
         _check_own_videos(own, clips, exercises)
@@ -550,6 +570,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         "penn_test": penn_fig, "cv": cv_fig, "cv_per_class_non_penn": per_class, "cv_wrong_non_penn": wrong,
         "threshold": thr, "threshold_scores": thr_table, "n_clips": n_clips, "n_folds": n_folds, "seed": SEED,
         "class_weight_power": class_weight_power, "rotations_deg": [float(a) for a in rotations],
+        "turns_deg": [float(a) for a in turns],
         "classes": [str(c) for c in final.classes_],
     }
     final.metadata_ = {"figures": figures, "trained_on": sorted(sources), "model_params": {
@@ -590,9 +611,17 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
     return figures
 
 
+def _angles(text: str) -> tuple[float, ...]:
+    """``"-45,45"`` -> ``(-45.0, 45.0)`` (argparse type of ``--turns``; ``""`` -> none)."""
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected angles in degrees separated by commas, e.g. -45,45; got {text!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m repvision.training --data DIR --out FILE [--no-videos] [--json FILE]
-    [--class-weight-power P] [--no-rotations]``."""
+    [--class-weight-power P] [--no-rotations] [--turns=DEG,DEG]``."""
     import json
 
     ap = argparse.ArgumentParser(description="Train the default repvision exercise classifier.")
@@ -606,12 +635,17 @@ def main(argv: list[str] | None = None) -> int:
                          "1 = every class the same in total")
     ap.add_argument("--no-rotations", action="store_true",
                     help="train without the rotated copies of the clips (ROTATIONS_DEG); about half the time")
+    ap.add_argument("--turns", type=_angles, default=TURNS_DEG, metavar="DEG,DEG",
+                    help="also train on copies of the clips with depth (MediaPipe poses of videos) seen from a "
+                         "camera moved by these angles around the person, e.g. --turns=-45,45 (not in the shipped "
+                         "recipe: it did not help)")
     a = ap.parse_args(argv)
     if a.class_weight_power < 0:
         ap.error(f"--class-weight-power must be >= 0 (0 = no class weights), got {a.class_weight_power}")
     figures = train_default_classifier(a.data, a.out, extract_video_poses=not a.no_videos,
                                        class_weight_power=a.class_weight_power,
-                                       rotations=() if a.no_rotations else ROTATIONS_DEG)
+                                       rotations=() if a.no_rotations else ROTATIONS_DEG,
+                                       turns=a.turns)
     if a.json:
         Path(a.json).write_text(json.dumps(figures, indent=2))
     return 0
