@@ -210,7 +210,7 @@ class _DefaultAdapter:
 
 def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[Any], list[int]]:
     """Per-clip model input and the indices of the samples kept (clips without any person are dropped):
-    :class:`repvision.training.ClipFeatures` window features for ``default`` (with the rotated and turned training
+    :class:`repvision.training.ClipFeatures` window features for ``default`` (with the rotated and any turned training
     copies, except for samples of an official test split, which are never trained on), ``(K, T, 13, C)`` windows
     otherwise."""
     out, keep = [], []

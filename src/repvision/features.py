@@ -111,8 +111,8 @@ def turn_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
     5 cm from it; the turned x is ``hip_x + cos(a) (x - hip_x) + sin(a) depth`` (orthographic: perspective and
     self-occlusion are ignored), y is unchanged. Returns a new sequence in image coordinates with z and
     visibility kept from the turned pose (z turned too) and the world landmarks turned about their vertical
-    axis. Used as training augmentation of the exercise classifier
-    (:data:`repvision.training.TURNS_DEG`): views of the same movement from other camera angles, as 3-D
+    axis. An optional training augmentation of the exercise classifier
+    (:data:`repvision.training.TURNS_DEG`, not in the shipped recipe): views of the same movement from other camera angles, as 3-D
     rotation augmentation does for skeleton action recognition (e.g. NTU RGB+D training in ST-GCN / PYSKL).
 
     Raises
@@ -121,10 +121,11 @@ def turn_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
         ``seq`` has no world landmarks or no image size (:func:`can_turn` is False).
     """
     if not can_turn(seq):
+        world = "present" if seq.world is not None else "None"
         raise ValueError(
             f"turning a pose sequence needs BlazePose world landmarks and the image size; got skeleton "
-            f"{seq.skeleton.name!r}, coordinates {seq.coordinates!r}, world {'present' if seq.world is not None else 'None'}, "
-            f"image size {seq.image_size}. Use poses from repvision.pose.PoseEstimator.")
+            f"{seq.skeleton.name!r}, coordinates {seq.coordinates!r}, world {world}, image size {seq.image_size}. "
+            "Use poses from repvision.pose.PoseEstimator.")
     w_img, h_img = seq.image_size
     kp = np.array(seq.keypoints, dtype=np.float64)
     px, py = kp[..., 0] * w_img, kp[..., 1] * h_img
