@@ -24,6 +24,7 @@ minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,21 +47,22 @@ def _live(poses, confirm: int, lookback: float):
 
     L.LIVE_PART_CONFIRM, L.LIVE_PART_LOOKBACK_S = confirm, lookback
     live = L._LiveAnalysis(load_default_classifier(), poses[0].image_size or (1, 1))
-    t0 = 0.0
-    for p in poses:
-        ts = p.timestamps - p.timestamps[0]
-        for k in range(len(p)):
-            live.add(p.keypoints[k] if p.present[k] else None, float(t0 + ts[k]))
-        t0 += float(ts[-1]) + 1.0 / (p.fps or 30.0)
+    live.add_sequences(poses)
     live.close()
     return live.n_live, [(lab, n) for lab, n in live.parts]
 
 
-def _repcount(args) -> dict:
-    data, i, confirm, lookback = args
+@functools.lru_cache(maxsize=1)
+def _repcount_items(data: str) -> list:
+    """The RepCount-A videos, loaded once per worker process (not once per video)."""
     from repvision.datasets.repcount import load_repcount_a
 
-    it = load_repcount_a(data)[i]
+    return load_repcount_a(data)
+
+
+def _repcount(args) -> dict:
+    data, i, confirm, lookback = args
+    it = _repcount_items(data)[i]
     n, parts = _live([it.pose], confirm, lookback)
     return {"video": it.name, "exercise": it.exercise, "true": it.count, "live": n, "parts": parts}
 

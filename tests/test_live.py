@@ -220,12 +220,7 @@ def test_live_counts_each_exercise_of_a_session_on_its_own(squat_pose):
     squat = squat_pose[1]
     pull = estimate_video(DATA / "calimiro_pull_up_11.mp4", "lite")[1]
     live = _LiveAnalysis(load_default_classifier(), squat.image_size)
-    t0 = 0.0
-    for seq in [squat] * 2 + [pull] * 3 + [squat] * 2:
-        ts = seq.timestamps - seq.timestamps[0]
-        for i in range(len(seq)):
-            live.add(seq.keypoints[i] if seq.present[i] else None, float(t0 + ts[i]))
-        t0 += float(ts[-1]) + 1.0 / seq.fps
+    live.add_sequences([squat] * 2 + [pull] * 3 + [squat] * 2)
     events = live.close()
     assert [lab for lab, _ in live.parts] == ["squat", "pull_up", "squat"]
     assert all(abs(n - true) <= 1 for (_, n), true in zip(live.parts, (4, 9, 4))), live.parts
@@ -259,12 +254,7 @@ def test_live_parts_need_a_confirmed_exercise(squat_pose):
 
     def run(labels):
         live = _LiveAnalysis(_Scripted(labels), squat.image_size)
-        t0 = 0.0
-        for _ in range(4):
-            ts = squat.timestamps - squat.timestamps[0]
-            for i in range(len(squat)):
-                live.add(squat.keypoints[i] if squat.present[i] else None, float(t0 + ts[i]))
-            t0 += float(ts[-1]) + 1.0 / squat.fps
+        live.add_sequences([squat] * 4)
         live.close()
         return live
 

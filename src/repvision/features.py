@@ -111,9 +111,9 @@ def turn_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
     5 cm from it; the turned x is ``hip_x + cos(a) (x - hip_x) + sin(a) depth`` (orthographic: perspective and
     self-occlusion are ignored), y is unchanged. Returns a new sequence in image coordinates with z and
     visibility kept from the turned pose (z turned too) and the world landmarks turned about their vertical
-    axis. An optional training augmentation of the exercise classifier
-    (:data:`repvision.training.TURNS_DEG`, not in the shipped recipe): views of the same movement from other camera angles, as 3-D
-    rotation augmentation does for skeleton action recognition (e.g. NTU RGB+D training in ST-GCN / PYSKL).
+    axis. An optional training augmentation of the exercise classifier (:data:`repvision.training.TURNS_DEG`,
+    not in the shipped recipe): views of the same movement from other camera angles, as 3-D rotation
+    augmentation does for skeleton action recognition (e.g. NTU RGB+D training in ST-GCN / PYSKL).
 
     Raises
     ------

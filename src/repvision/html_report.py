@@ -416,7 +416,7 @@ def _summary(analysis: Analysis) -> str:
          f"{view} view" if view else "not judged"),
     ]
     if form is not None and form.verdict is not None:
-        stats.append(_verdict_card(form.verdict, form.major_faults_in_words))
+        stats.append(_verdict_card(form))
     if form is not None and form.hold is not None:
         stats.append(("Hold", f"{form.hold.hold_s:.1f} s", f"{form.hold.good_s:.1f} s in good form"))
     m = analysis.muscles
@@ -449,14 +449,15 @@ def _summary(analysis: Analysis) -> str:
     return "".join(parts)
 
 
-def _verdict_card(verdict: str, faults: str) -> tuple[str, str, str]:
-    """The "Form verdict" summary card of a judged set or workout (``faults``: its major faults in words)."""
+def _verdict_card(judged) -> tuple[str, str, str]:
+    """The "Form verdict" summary card of a judged set (:class:`repvision.form.FormReport`) or workout
+    (:class:`repvision.types.WorkoutSummary`)."""
     from repvision.report import VERDICT_WORDS
 
-    bad = verdict == "incorrect"
+    bad = judged.verdict == "incorrect"
     value = (f'<span id="form-verdict" style="color:{"#dc2626" if bad else "#16a34a"}">'
-             f'{VERDICT_WORDS[verdict]}</span>')
-    return "Form verdict", value, "major fault: " + _esc(faults) if bad else "no major fault"
+             f'{VERDICT_WORDS[judged.verdict]}</span>')
+    return "Form verdict", value, "major fault: " + _esc(judged.major_faults_in_words) if bad else "no major fault"
 
 
 def _cards(stats: list[tuple[str, str, str]]) -> str:
@@ -489,7 +490,7 @@ def _workout_summary(analysis: Analysis, wk) -> str:
          "every judged repetition" if score is not None else "not judged"),
     ]
     if wk.verdict is not None:
-        stats.append(_verdict_card(wk.verdict, "; ".join(wk.major_faults)))
+        stats.append(_verdict_card(wk))
     ex = analysis.exercise
     top = _bars([(lab, p) for lab, p in ex.top], lambda v: "#2563eb")
     return (f'<section id="summary"><h2>Summary</h2><div class="stats">{_cards(stats)}</div>'
@@ -504,7 +505,7 @@ _SEGMENT_COLOURS = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#089
 
 def _segments(analysis: Analysis) -> str:
     """Timeline and table of the exercises found one after another (empty when there is only one)."""
-    from repvision.report import _verdict_words
+    from repvision.report import verdict_in_words
 
     segs = analysis.segments
     if len(segs) < 2:
@@ -525,7 +526,7 @@ def _segments(analysis: Analysis) -> str:
             return '<td class="num">-</td><td class="num">-</td><td>-</td>'
         f = pt.form
         score = "-" if f is None or f.score is None else f"{f.score:.0f}"
-        verdict = "-" if f is None or f.verdict is None else _verdict_words(f)
+        verdict = "-" if f is None or f.verdict is None else verdict_in_words(f)
         return (f'<td class="num">{pt.repetitions.count}</td><td class="num">{score}</td>'
                 f'<td>{_esc(verdict)}</td>')
 

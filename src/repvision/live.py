@@ -233,10 +233,10 @@ class _LiveAnalysis:
 
     A session of several exercises one after another is counted exercise by exercise (``parts``: ``[label,
     repetitions]`` in order, the label None until the first exercise is named). While the current part has no
-    repetition, a new live label renames it (back to the exercise before it: it joins that one again). Once it has some, another exercise answered
-    :data:`LIVE_PART_CONFIRM` times in a row starts the next part: a new counter takes over, started on the
-    frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds; those of its repetitions that end before the last
-    one already reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise, or a
+    repetition, a new live label renames it (back to the exercise before it: it joins that one again). Once it
+    has some, another exercise answered :data:`LIVE_PART_CONFIRM` times in a row starts the next part: a new
+    counter takes over, started on the frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds; those of its
+    repetitions that end before the last one already reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise, or a
     passing wrong answer, continues the current part.
     """
 
@@ -270,6 +270,19 @@ class _LiveAnalysis:
     def add(self, keypoints: np.ndarray | None, timestamp_s: float) -> None:
         """Queue one frame: ``(33, 4)`` landmarks (normalised image coords) or None (nobody found); seconds."""
         self._inbox.put((keypoints, timestamp_s))
+
+    def add_sequences(self, sequences: Iterable[PoseSequence], start_s: float = 0.0) -> float:
+        """Queue the frames of BlazePose sequences ``(T, 33, 4)`` played one after another, as a session without
+        a camera (tests and ``benchmarks/live_parts.py``): each starts one frame (``1 / fps``) after the previous
+        one's last frame, the first at ``start_s`` seconds. Returns the time just after the last frame."""
+        t0 = float(start_s)
+        for seq in sequences:
+            ts = seq.timestamps - seq.timestamps[0]
+            present = seq.present
+            for k in range(len(seq)):
+                self.add(seq.keypoints[k] if present[k] else None, float(t0 + ts[k]))
+            t0 += float(ts[-1]) + 1.0 / (seq.fps or 30.0)
+        return t0
 
     def reset(self, timestamp_s: float) -> None:
         """Queue a counter reset (applied after the frames queued before it)."""
@@ -453,7 +466,9 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
         exercise), frames, latency). The final analysis lists a warning when several people
         were in view much of the time.
     people_check_s:
-        Interval (seconds of video) between the frames searched for several people; None: no search.
+        Interval (seconds of video) between the frames searched for several people; None: no search. A frame
+        due while a search runs is skipped (the next one is tried), except for a file with ``realtime=False``,
+        where it waits, so the result does not depend on the machine's speed.
     follow_exerciser:
         Once a search finds several people, look for up to that many (at most 4) in every frame and follow the
         one exercising (:class:`repvision.tracking.LiveFollower`; a ``following`` event is emitted); each frame
@@ -506,10 +521,13 @@ def run_live(source: str | int = 0, *, pose_model: str = "lite", window: bool = 
             live = _LiveAnalysis(clf, (w, h), speaker)
             stack.callback(live.close)  # on an error: the analysis thread stops too
             # several people: one frame every people_check_s seconds, searched on a worker thread; a frame that
-            # comes while a search is running is not searched, so the check never holds up the frames
+            # comes while a search is running is not searched, so the check never holds up the frames -- except
+            # for a file played as fast as it is analysed (realtime=False: no frame dropped), where a due frame
+            # waits for the previous search, so the searches (and whom live mode follows) do not depend on timing
             watch = None
             if people_check_s:
-                watch = stack.enter_context(PeopleWatch(pose_model, people_check_s, wait=False))
+                watch = stack.enter_context(PeopleWatch(pose_model, people_check_s,
+                                                        wait=src.is_file and not realtime))
             while True:
                 if max_seconds is not None and time.perf_counter() - wall0 > max_seconds:
                     break

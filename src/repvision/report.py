@@ -288,19 +288,15 @@ def sets_in_words(sets) -> str:
 VERDICT_WORDS = {"correct": "good", "incorrect": "needs work"}
 
 
-def verdict_in_words(verdict: str | None, faults: str) -> str:
-    """A verdict and its major faults (already in words) as one phrase, e.g. ``needs work: major fault hip sag``,
-    ``good (no major fault)``, ``not judged``."""
-    if verdict is None:
+def verdict_in_words(judged) -> str:
+    """The verdict of a set (:class:`repvision.form.FormReport`) or a workout
+    (:class:`repvision.types.WorkoutSummary`) with its major faults as one phrase, e.g. ``needs work: major fault
+    hip sag``, ``good (no major fault)``, ``not judged``."""
+    if judged.verdict is None:
         return "not judged"
-    if verdict == "correct":
+    if judged.verdict == "correct":
         return "good (no major fault)"
-    return "needs work: major fault " + faults
-
-
-def _verdict_words(form) -> str:
-    """The set's form verdict (:attr:`repvision.form.FormReport.verdict`) in words (:func:`verdict_in_words`)."""
-    return verdict_in_words(form.verdict, form.major_faults_in_words)
+    return "needs work: major fault " + judged.major_faults_in_words
 
 
 def print_summary(analysis: Analysis, console=None) -> None:
@@ -326,7 +322,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
                      + (f" (+{wk.partials} partial)" if wk.partials else "") + " (table below)")
         if wk.form_score is not None:
             head.add_row("Form score", f"{wk.form_score:.0f}/100  (every judged repetition of the workout)")
-            head.add_row("Form verdict", escape(verdict_in_words(wk.verdict, "; ".join(wk.major_faults))))
+            head.add_row("Form verdict", escape(verdict_in_words(wk)))
         head.add_row("Whole clip", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
     else:
         head.add_row("Exercise", f"{ex.label} ({ex.confidence:.0%})   top-3: {top}")
@@ -338,7 +334,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
             if form.score is not None:
                 view = form.view.view if form.view is not None else "unknown"
                 head.add_row("Form score", f"{form.score:.0f}/100  ({view} view)")
-                head.add_row("Form verdict", _verdict_words(form))
+                head.add_row("Form verdict", verdict_in_words(form))
             else:
                 head.add_row("Form", escape(form.message))
     if analysis.muscles is not None:
@@ -364,7 +360,7 @@ def print_summary(analysis: Analysis, console=None) -> None:
         for i, pt in enumerate(analysis.parts):
             pf = pt.form
             score = "-" if pf is None or pf.score is None else f"{pf.score:.0f}"
-            verdict = "-" if pf is None else escape(_verdict_words(pf) if pf.score is not None else pf.message)
+            verdict = "-" if pf is None else escape(verdict_in_words(pf) if pf.score is not None else pf.message)
             n = pt.repetitions
             cue = top_cues(pf, 1) if pf is not None else []
             parts.add_row(str(i + 1), f"{pt.label} ({pt.segment.confidence:.0%})",

@@ -446,6 +446,11 @@ class WorkoutSummary:
                                for f, _, label in judged if f.verdict == "incorrect"),
         )
 
+    @property
+    def major_faults_in_words(self) -> str:
+        """The major faults for people, e.g. ``"squat: depth; push up: hip sag"`` (empty without any)."""
+        return "; ".join(self.major_faults)
+
     def in_words(self) -> str:
         """Each exercise with its count, e.g. ``"pull up 3, squat 2 repetitions"``."""
         return ", ".join(f"{lab.replace('_', ' ')} {n}" for lab, n in zip(self.exercises, self.counts)) \

@@ -188,9 +188,7 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
         from starlette.routing import Route
     except ImportError as exc:
         raise _missing_extra(exc) from None
-    from repvision.pipeline import check_files
-
-    from repvision.pipeline import supported_exercises
+    from repvision.pipeline import check_files, supported_exercises
 
     cfg = config or AnalyzeConfig()
     check_files(cfg)
