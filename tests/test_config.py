@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from repvision.config import AnalyzeConfig
@@ -42,3 +44,25 @@ def test_replace_rejects_unknown():
     with pytest.raises(ConfigError, match="colour"):
         AnalyzeConfig().replace(colour="red")
     assert AnalyzeConfig().replace(stride=3).stride == 3
+
+
+def test_user_folders_follow_their_environment_variables(monkeypatch, tmp_path):
+    # the pose cache and the web UI's jobs: the variable when set, else their own folder in the user cache
+    from platformdirs import user_cache_dir
+
+    from repvision.config import user_folder
+    from repvision.pose import cache_dir
+    from repvision.web import default_work_dir
+
+    monkeypatch.delenv("REPVISION_TEST_DIR", raising=False)
+    assert user_folder("things", "REPVISION_TEST_DIR") == Path(user_cache_dir("repvision")) / "things"
+    monkeypatch.setenv("REPVISION_TEST_DIR", str(tmp_path))
+    assert user_folder("things", "REPVISION_TEST_DIR") == tmp_path
+    monkeypatch.setenv("REPVISION_CACHE_DIR", str(tmp_path / "poses_here"))
+    assert cache_dir() == tmp_path / "poses_here"
+    monkeypatch.delenv("REPVISION_CACHE_DIR")
+    assert cache_dir() == Path(user_cache_dir("repvision")) / "poses"
+    monkeypatch.setenv("REPVISION_WEB_DIR", str(tmp_path / "jobs"))
+    assert default_work_dir() == tmp_path / "jobs"
+    monkeypatch.delenv("REPVISION_WEB_DIR")
+    assert default_work_dir() == Path(user_cache_dir("repvision")) / "web"

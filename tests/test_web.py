@@ -91,6 +91,22 @@ def test_interrupted_jobs_are_marked_failed(tmp_path):
         assert st["state"] == "failed" and "interrupted" in st["error"]
 
 
+def test_a_running_job_says_its_stage_in_words(tmp_path):
+    # the words are the pipeline's (the CLI's progress bar shows the same), not the raw stage names
+    from repvision.pipeline import PROGRESS_STAGES
+
+    job = "b" * 32
+    with TestClient(create_app(tmp_path)) as client:
+        (tmp_path / job).mkdir()
+        for stage, words in [("pose", PROGRESS_STAGES["pose"]), ("pose_people", PROGRESS_STAGES["pose_people"]),
+                             ("report", "writing the report")]:
+            (tmp_path / job / "status.json").write_text(json.dumps(
+                {"name": "x.mp4", "state": "running", "created": 1.0, "stage": stage, "done": 5, "total": 40}))
+            page = client.get(f"/jobs/{job}")
+            assert page.status_code == 200 and f"{words}: frame 5 of 40" in page.text, page.text
+    assert PROGRESS_STAGES["pose"] == "finding the body in each frame"
+
+
 def test_without_the_web_extra_the_cli_says_what_to_install(monkeypatch, tmp_path):
     import sys
 

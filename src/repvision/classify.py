@@ -465,8 +465,13 @@ class ExerciseClassifier(ParamsMixin):
         self.exercise_classes = exercise_classes
 
     def answerable(self) -> frozenset[str]:
-        """Labels :meth:`predict_sequence` may answer with (``exercise_classes``, or :data:`EXERCISES`)."""
-        return EXERCISES if self.exercise_classes is None else frozenset(self.exercise_classes)
+        """Labels :meth:`predict_sequence` may answer with: the model's classes (``classes_``, once fitted or
+        loaded) that are in ``exercise_classes``, or in :data:`EXERCISES` when that is None. An exercise of the
+        vocabulary the model was never trained on (the shipped model has no deadlift, lunge or lateral raise) is
+        not among them."""
+        allowed = EXERCISES if self.exercise_classes is None else frozenset(self.exercise_classes)
+        classes = getattr(self, "classes_", None)
+        return allowed if classes is None else allowed & frozenset(str(c) for c in classes)
 
     # -- scikit-learn contract (get_params / set_params / repr: ParamsMixin) ------------------------
     def fit(self, X: np.ndarray, y: Any, sample_weight: np.ndarray | None = None) -> "ExerciseClassifier":

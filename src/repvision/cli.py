@@ -119,6 +119,7 @@ def analyze(
     """Analyse a workout video: exercise, repetitions, form feedback, muscle groups."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from repvision.pipeline import PROGRESS_STAGES
     from repvision.pipeline import analyze as run
     from repvision.report import print_summary, write_annotated_video, write_html, write_json
 
@@ -136,10 +137,9 @@ def analyze(
         elif progress is ProgressMode.bar and err_console.is_terminal:  # no bar (nor its last newline) in a pipe
             with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeRemainingColumn(), console=err_console, transient=True) as bar:
-                task = bar.add_task("pose estimation", total=None)
-                stages = {"pose": "pose estimation", "pose_people": "pose estimation, several people"}
+                task = bar.add_task(PROGRESS_STAGES["pose"], total=None)
                 analysis = run(video, cfg, progress=lambda s, d, t: bar.update(
-                    task, description=stages.get(s, s), completed=d, total=t))
+                    task, description=PROGRESS_STAGES.get(s, s), completed=d, total=t))
         else:
             analysis = run(video, cfg)
         json_path = json_out or _next_to(video, ".repvision.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -12,6 +13,17 @@ from repvision.errors import ConfigError
 from repvision.reps import SET_GAP_S
 
 T = TypeVar("T")
+
+
+def user_folder(name: str, env_var: str) -> Path:
+    """A folder of repvision's own files: ``$env_var`` when set, else ``name`` in the user cache folder
+    (platformdirs: ``~/.cache/repvision/<name>`` on Linux). Not created here."""
+    env = os.environ.get(env_var)
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("repvision")) / name
 
 
 def from_mapping(cls: type[T], data: dict[str, Any], where: str = "settings") -> T:

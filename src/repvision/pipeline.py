@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[str, int, int], None]
 
+#: The stages :func:`analyze` reports to its ``progress`` callback, in words for a person (the CLI's progress bar
+#: and the web UI's page show them).
+PROGRESS_STAGES: dict[str, str] = {"pose": "finding the body in each frame",
+                                   "pose_people": "finding each person in each frame"}
+
 
 def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None, *,
             progress: ProgressCallback | None = None, **overrides: Any) -> Analysis:
@@ -34,7 +39,8 @@ def analyze(path: str | os.PathLike, config: AnalyzeConfig | dict | None = None,
         :class:`AnalyzeConfig`, a mapping of its keys, or None for the defaults.
     progress:
         Called as ``progress(stage, done, total)`` while frames are processed (stage ``"pose"``, then
-        ``"pose_people"`` for the second pose pass when several people are in view and the exerciser is followed).
+        ``"pose_people"`` for the second pose pass when several people are in view and the exerciser is followed;
+        :data:`PROGRESS_STAGES` says them in words).
     **overrides:
         Individual settings, e.g. ``pose_model="full"``, ``stride=2``.
 

@@ -24,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 
+from repvision.config import user_folder
 from repvision.errors import ConfigError, PoseModelError
 from repvision.skeleton import BLAZEPOSE_33
 from repvision.tracking import TRACKING_VERSION, Followed, choose_followed, track_people
@@ -334,13 +335,9 @@ def _quiet_native_logs():
 
 
 def cache_dir() -> Path:
-    """Folder of the pose cache: ``$REPVISION_CACHE_DIR`` or the user cache folder (platformdirs)."""
-    env = os.environ.get("REPVISION_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("repvision")) / "poses"
+    """Folder of the pose cache: ``$REPVISION_CACHE_DIR`` or ``poses`` in the user cache folder
+    (:func:`repvision.config.user_folder`)."""
+    return user_folder("poses", "REPVISION_CACHE_DIR")
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

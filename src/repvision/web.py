@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from repvision.config import AnalyzeConfig
+from repvision.config import AnalyzeConfig, user_folder
 from repvision.errors import OptionalDependencyError, RepvisionError
 from repvision.video import VIDEO_EXTENSIONS
 
@@ -47,20 +47,11 @@ border-bottom:1px solid #e5e7eb;font-size:14px}} button{{padding:8px 16px;font-s
 <body><h1>{title}</h1>{body}</body></html>"""
 
 
-#: The stages of a job in words (``status["stage"]``: the ``analyze`` progress stages, then the reports).
-_STAGES = {"pose": "finding the body in each frame", "pose_people": "finding each person in each frame",
-           "report": "writing the report"}
-
 
 def default_work_dir() -> Path:
     """Where the web UI keeps its jobs by default: ``$REPVISION_WEB_DIR``, or ``web`` in the user cache folder
-    (platformdirs)."""
-    env = os.environ.get("REPVISION_WEB_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("repvision")) / "web"
+    (:func:`repvision.config.user_folder`)."""
+    return user_folder("web", "REPVISION_WEB_DIR")
 
 
 def _page(title: str, body: str, refresh_s: float | None = None) -> str:
@@ -188,7 +179,10 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
         from starlette.routing import Route
     except ImportError as exc:
         raise _missing_extra(exc) from None
-    from repvision.pipeline import check_files, supported_exercises
+    from repvision.pipeline import PROGRESS_STAGES, check_files, supported_exercises
+
+    # the stages of a job in words (``status["stage"]``: the ``analyze`` progress stages, then the reports)
+    stage_words = {**PROGRESS_STAGES, "report": "writing the report"}
 
     cfg = config or AnalyzeConfig()
     check_files(cfg)
@@ -268,7 +262,7 @@ def create_app(work_dir: str | os.PathLike | None = None, config: AnalyzeConfig 
             return HTMLResponse(_page("Analysis failed", body))
         total, stage = st.get("total"), st.get("stage") or ""
         words = ("waiting for the analysis before it" if st["state"] == "queued"
-                 else _STAGES.get(stage, html.escape(stage) or "analysing"))
+                 else stage_words.get(stage, html.escape(stage) or "analysing"))
         bar = (f'<progress value="{st.get("done", 0)}" max="{total}"></progress>'
                f'<p class="muted">{words}: frame {st.get("done", 0)} of {total}</p>'
                if total else f'<progress></progress><p class="muted">{words}</p>')
