@@ -397,3 +397,17 @@ def test_exercises_lists_what_each_exercise_gets(tmp_path):
     assert r.exit_code == 0 and "push_up" in r.output and "plank" in r.output and "hold:" in r.output
     r = _run("exercises", "--classifier", tmp_path / "missing.npz")
     assert r.exit_code == 2 and "missing.npz" in r.output
+
+
+def test_help_shows_every_word_of_the_option_help():
+    # regression: under Typer's rich markup "[default: VIDEO.repvision.json]" was read as a markup tag and
+    # dropped, so --help said "JSON report path ." without the default
+    for cmd, words in [(("analyze",), ("[default: VIDEO.repvision.json]", "[default: one per core, at most 4]",
+                                       "[default: shipped]", "[default: follow]")),
+                       (("batch",), ("[default: one per CPU core]",)),
+                       (("live",), ("[default: shipped]",))]:
+        r = _run(*cmd, "--help")
+        assert r.exit_code == 0, r.output
+        text = " ".join(r.output.split())
+        for w in words:
+            assert w in text, (cmd, w, text)

@@ -18,9 +18,9 @@ from rich.markup import escape
 
 from repvision.errors import ConfigError, ManifestError, OptionalDependencyError, RepvisionError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
-bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks; each ends with one JSON line of figures.")
+bench_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Benchmarks; each ends with one JSON line of figures.")
 app.add_typer(bench_app, name="bench")
 
 err_console = Console(stderr=True)
