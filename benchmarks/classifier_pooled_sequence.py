@@ -81,6 +81,7 @@ def main() -> None:
     t0 = time.perf_counter()
     sources, penn_samples = tr.training_sources(a.data, console)
     clips, penn_test, _, _ = tr.pool_from_sources(sources, penn_samples)
+    penn_test = [c for c in penn_test if len(c.X)]   # those with a person (the others have no windows)
     by_name = {(src, s.name): s for src, samples in sources.items() for s in samples}
     X = [sequence_tensor(by_name[(c.source, c.name)].pose) for c in clips]
     test_names = {c.name for c in penn_test}   # the test clips with a person, in order

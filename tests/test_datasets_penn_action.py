@@ -60,3 +60,27 @@ def test_official_split_counts_and_labels():
     labels = {s.label for s in train}
     assert {"push_up", "pull_up", "jumping_jack", "sit_up", "golf_swing"} <= labels
     assert "pushup" not in labels
+
+
+def test_joints_that_were_not_annotated_are_missing():
+    # regression: Penn Action puts every joint it did not annotate at the image's top-left corner with visibility
+    # 0; read as positions they stretched the person's box to the corner in 70% of the squat clips
+    pytest.importorskip("scipy")
+    if not PENN.is_dir():
+        pytest.skip("exercise data not available")
+    import scipy.io
+
+    from repvision.datasets.penn_action import read_penn_mat
+
+    f = PENN / "labels" / "1661.mat"   # a squat whose arms were not annotated in its first frames
+    s = read_penn_mat(f)
+    m = scipy.io.loadmat(str(f))
+    corner = (m["visibility"] == 0) & (m["x"] < 3) & (m["y"] < 3)
+    assert s.label == "squat" and corner[0, 1] and 0 < corner.mean() < 1
+    xy = s.pose.keypoints[..., :2]
+    assert np.isnan(xy[corner]).all() and np.isfinite(xy[~corner]).all()
+    np.testing.assert_allclose(xy[~corner][:, 0], m["x"][~corner], rtol=1e-6)
+    np.testing.assert_allclose(s.pose.keypoints[..., 3], m["visibility"])   # visibility as in the file
+    hidden = (m["visibility"] == 0) & ~corner   # occluded joints with an annotated position keep it
+    if hidden.any():
+        assert np.isfinite(xy[hidden]).all()

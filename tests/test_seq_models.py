@@ -138,6 +138,11 @@ def test_classification_metrics():
     assert m["top1"] == 0.75
     assert m["balanced_accuracy"] == pytest.approx((0.5 + 1 + 1) / 3, abs=1e-4)
     assert m["confusion"] == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    # a clip answered outside the labels ("unknown": no person in it) is wrong and lowers its class's recall
+    m = classification_metrics(["a", "a", "b", "c"], ["a", "unknown", "b", "c"], ["a", "b", "c"])
+    assert m["top1"] == 0.75 and m["n"] == 4
+    assert m["balanced_accuracy"] == pytest.approx((0.5 + 1 + 1) / 3, abs=1e-4)
+    assert m["confusion"] == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
 
 
 def test_cli_evaluate_rejects_unknown_model(tmp_path):

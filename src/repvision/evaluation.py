@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from repvision.classify import UNKNOWN
 from repvision.datasets.base import Sample
 from repvision.errors import ManifestError, TooFewDetectionsError
 
@@ -104,7 +105,8 @@ def load_dataset(data: str | Path, name: str, progress: Callable[[int, int, str]
 def classification_metrics(y_true: list[str], y_pred: list[str], labels: list[str] | None = None) -> dict[str, Any]:
     """Top-1 accuracy, balanced accuracy (mean recall over the true classes present), macro-F1 (over the
     ``labels``, default the classes seen in ``y_true`` or ``y_pred``), and the confusion matrix
-    ``[true][pred]`` over ``labels``."""
+    ``[true][pred]`` over ``labels``. A prediction outside ``labels`` (e.g. ``"unknown"``) is wrong and counts in
+    its true class's recall, but has no column in the matrix."""
     yt, yp = np.asarray(y_true), np.asarray(y_pred)
     labels = labels or sorted(set(yt.tolist()) | set(yp.tolist()))
     idx = {c: i for i, c in enumerate(labels)}
@@ -113,7 +115,7 @@ def classification_metrics(y_true: list[str], y_pred: list[str], labels: list[st
         if a in idx and b in idx:
             cm[idx[a], idx[b]] += 1
     tp = np.diag(cm).astype(float)
-    support = cm.sum(1)
+    support = np.array([int(np.sum(yt == c)) for c in labels])   # also the clips answered outside ``labels``
     predicted = cm.sum(0)
     present = support > 0
     recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
@@ -275,7 +277,9 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
     Returns
     -------
     dict: ``model``, ``dataset``, ``protocol``, ``top1``, ``balanced_accuracy``, ``macro_f1``, ``n``,
-    (Penn Action: ``top1_8`` and the 8-exercise-class metrics), ``seconds``, ``labels``, ``confusion``.
+    (Penn Action: ``top1_8`` and the 8-exercise-class metrics), ``seconds``, ``labels``, ``confusion``,
+    ``n_dropped_no_person`` (clips without any frame with a person: never trained on; a tested one counts as a
+    wrong "unknown" answer, so ``n`` is every tested clip).
 
     Raises
     ------
@@ -335,6 +339,12 @@ def evaluate(model: str, data: str | Path, dataset: str, folds: int = 5, out: st
             histories.append(getattr(clf, "history_", []))
     test = np.concatenate([te for _, te in plan])
     yt, yp = labels[test].tolist(), [str(v) for v in pred[test]]
+    # a test clip without any person gets no answer: it counts as wrong ("unknown"), not as left out
+    kept_idx = set(keep)
+    dropped = [s for i, s in enumerate(samples) if i not in kept_idx
+               and (dataset not in PENN_DATASETS or s.meta.get("split") == "test")]
+    yt += [s.label for s in dropped]
+    yp += [UNKNOWN] * len(dropped)
     m = classification_metrics(yt, yp, sorted(set(labels.tolist())))
     fig: dict[str, Any] = {"model": model, "dataset": dataset, "protocol": protocol, **m,
                            "n_dropped_no_person": len(samples) - len(kept), "n_unreadable_videos": len(unreadable)}
