@@ -259,5 +259,5 @@ def test_penn_test_clips_without_a_person_count_as_wrong():
     assert [c.name for c in test] == ["calimiro_squat_19", "no_person"] and dropped == {"penn_test": 1}
     figs = penn_test_figures(load_classifier(), test, 0.5)
     assert figs["n_clips"] == 2 and figs["n_without_person"] == 1
-    assert figs["top1_8_exercise_classes"] == 0.5 and figs["top1_15_classes"] == 0.5   # the squat is right
+    assert figs["top1_8_exercise_classes"] == 0.5 and figs["top1_15_classes"] == 0.5   # the squat: right
     assert figs["unknown_rate_exercise"] == 0.5

@@ -20,7 +20,8 @@ from repvision.errors import ConfigError, ManifestError, OptionalDependencyError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
-bench_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Benchmarks; each ends with one JSON line of figures.")
+bench_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                        help="Benchmarks; each ends with one JSON line of figures.")
 app.add_typer(bench_app, name="bench")
 
 err_console = Console(stderr=True)

@@ -364,7 +364,9 @@ def training_pool(data_dir: str | Path, console: Any = None, extract_video_poses
     -------
     ``(clips, penn_test, n_clips, dropped)``: training clips (Penn Action train split, RepCount-A, Pose
     Trainer, videos), Penn Action test clips, clips per source, and clips per source dropped for having no
-    frame with a person.
+    frame with a person. A test clip without a person is not dropped but kept without windows (``X`` of shape
+    ``(0, F)``), so that :func:`penn_test_figures` counts it as a wrong answer; ``dropped["penn_test"]`` says how
+    many.
 
     Raises
     ------
