@@ -239,7 +239,7 @@ def test_batch_checks_the_classifier_once_before_any_video(tmp_path, monkeypatch
                            out_dir=tmp_path, jobs=1)
 
 
-def test_penn_test_clips_without_a_person_count_as_wrong():
+def test_penn_test_clips_without_a_person_count_as_wrong(squat_pose):
     # regression: once Penn Action's unannotated joints became missing, two official test squats had no frame
     # with a person and were silently left out of the test figures (1066 clips instead of 1068)
     import dataclasses
@@ -248,10 +248,9 @@ def test_penn_test_clips_without_a_person_count_as_wrong():
 
     from repvision.classify import load_classifier
     from repvision.datasets.base import Sample
-    from repvision.pose import estimate_video
     from repvision.training import penn_test_figures, pool_from_sources
 
-    pose = estimate_video(DATA / "calimiro_squat_19.mp4", "lite")[1]
+    pose = squat_pose[1]
     squat = Sample("calimiro_squat_19", "squat", "g_squat", pose)
     nobody = dataclasses.replace(pose, keypoints=np.full_like(pose.keypoints, np.nan), world=None)
     empty = Sample("no_person", "squat", "g_none", nobody)

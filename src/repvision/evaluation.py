@@ -217,11 +217,11 @@ def prepare_clips(model: str, samples: list[Sample], source: str) -> tuple[list[
     otherwise."""
     out, keep = [], []
     if model == "default":
-        from repvision.training import clip_features
+        from repvision.training import clip_features, predicted_clip_features
 
         for i, s in enumerate(samples):
             test_only = source in PENN_DATASETS and s.meta.get("split") == "test"
-            c = clip_features(s, source, **({"rotations": (), "turns": ()} if test_only else {}))
+            c = predicted_clip_features(s, source) if test_only else clip_features(s, source)
             if c is not None:
                 out.append(c)
                 keep.append(i)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repvision.skeleton import Joint
+from repvision.skeleton import BlazePoseLandmark, Joint
 from repvision.types import PoseSequence
 
 J = Joint
@@ -130,7 +130,7 @@ def turn_sequence(seq: PoseSequence, degrees: float) -> PoseSequence:
     kp = np.array(seq.keypoints, dtype=np.float64)
     px, py = kp[..., 0] * w_img, kp[..., 1] * h_img
     world = seq.world.astype(np.float64)
-    lh, rh = 23, 24     # BlazePoseLandmark.LEFT_HIP / RIGHT_HIP
+    lh, rh = BlazePoseLandmark.LEFT_HIP, BlazePoseLandmark.RIGHT_HIP
     hx, hy = 0.5 * (px[:, lh] + px[:, rh]), 0.5 * (py[:, lh] + py[:, rh])
     wh = 0.5 * (world[:, lh] + world[:, rh])                                    # (T, 3)
     d_img = np.hypot(px - hx[:, None], py - hy[:, None])                      # (T, 33) pixels

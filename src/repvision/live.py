@@ -236,8 +236,8 @@ class _LiveAnalysis:
     repetition, a new live label renames it (back to the exercise before it: it joins that one again). Once it
     has some, another exercise answered :data:`LIVE_PART_CONFIRM` times in a row starts the next part: a new
     counter takes over, started on the frames of the last :data:`LIVE_PART_LOOKBACK_S` seconds; those of its
-    repetitions that end before the last one already reported are not counted again. An "unknown" stretch (a rest) between sets of one exercise, or a
-    passing wrong answer, continues the current part.
+    repetitions that end before the last one already reported are not counted again. An "unknown" stretch (a
+    rest) between sets of one exercise, or a passing wrong answer, continues the current part.
     """
 
     _STOP = object()    # inbox markers: end of the stream, counter reset

@@ -137,6 +137,12 @@ def clip_features(s: Sample, source: str, group: str | None = None,
     return ClipFeatures(s.name, s.label, group or group_key(source, s.group_id), source, X, Xm, augmented)
 
 
+def predicted_clip_features(s: Sample, source: str) -> ClipFeatures | None:
+    """:func:`clip_features` of a clip that is only ever predicted, never trained on (an official test split):
+    no augmented copies."""
+    return clip_features(s, source, rotations=(), turns=())
+
+
 def shared_video_groups(sources: dict[str, list[Sample]]) -> dict[tuple[str, str], str]:
     """Cross-validation groups of sources that hold the same recording twice.
 
@@ -343,7 +349,7 @@ def pool_from_sources(sources: dict[str, list[Sample]], penn_test: list[Sample],
                 clips.append(c)
     test: list[ClipFeatures] = []
     for s in penn_test:
-        c = clip_features(s, "penn_test", rotations=(), turns=())
+        c = predicted_clip_features(s, "penn_test")
         if c is None:   # kept without windows: penn_test_figures counts it as a wrong answer
             dropped["penn_test"] = dropped.get("penn_test", 0) + 1
             none = np.empty((0, len(feature_names())))

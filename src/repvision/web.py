@@ -47,7 +47,6 @@ border-bottom:1px solid #e5e7eb;font-size:14px}} button{{padding:8px 16px;font-s
 <body><h1>{title}</h1>{body}</body></html>"""
 
 
-
 def default_work_dir() -> Path:
     """Where the web UI keeps its jobs by default: ``$REPVISION_WEB_DIR``, or ``web`` in the user cache folder
     (:func:`repvision.config.user_folder`)."""

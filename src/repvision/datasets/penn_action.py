@@ -49,7 +49,8 @@ def _scalar(v) -> object:
 #: A Penn Action joint placed within this many pixels of the image's top-left corner with visibility 0 was not
 #: annotated: the label files put every such joint at (c, c) with c between 0 and 1.52 px (the same pixel scaled
 #: with the frame). Counted over the 2326 label files: 8.8% of all joints, in 70% of the squat clips, 79% of the
-#: push-up and 92% of the bench-press clips. Read as positions they stretch the person's box to the corner.
+#: push-up and 92% of the bench-press clips (``benchmarks/penn_unlabelled_joints.py``,
+#: ``benchmarks/results/penn_unlabelled_joints.json``). Read as positions they stretch the person's box to the corner.
 PENN_UNLABELLED_PX: float = 3.0
 
 
