@@ -260,3 +260,24 @@ def test_penn_test_clips_without_a_person_count_as_wrong(squat_pose):
     assert figs["n_clips"] == 2 and figs["n_without_person"] == 1
     assert figs["top1_8_exercise_classes"] == 0.5 and figs["top1_15_classes"] == 0.5   # the squat: right
     assert figs["unknown_rate_exercise"] == 0.5
+
+
+def test_cv_table_fits_80_columns_without_cutting_words():
+    """Regression: in a log file (80 columns) the cross-validation table cut its headers and source names
+    ("exerci…", "penn_a…")."""
+    import io
+    import json
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from repvision.training import cv_table
+
+    fig = json.loads((Path(__file__).parents[1] / "benchmarks/results/training_default_classifier.json").read_text())
+    buf = io.StringIO()
+    Console(file=buf, width=80).print(cv_table(fig["cv"], fig["n_folds"], fig["threshold"]))
+    text = buf.getvalue()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for src in fig["cv"]:
+        assert src in text

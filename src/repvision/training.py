@@ -493,6 +493,23 @@ def _check_own_videos(source: Path, clips: list[ClipFeatures], exercises: frozen
                             "one group", "Add videos, or give them different group_id values in the manifest.")
 
 
+def cv_table(cv_fig: dict[str, dict[str, Any]], n_folds: int, thr: float) -> Any:
+    """A ``rich.table.Table`` of the cross-validated figures per source (``cv`` of the training figures) at
+    unknown threshold ``thr``; it fits 80 columns (a log file, a narrow terminal) without cutting a word."""
+    from rich.table import Table
+
+    tab = Table(title=f"Grouped {n_folds}-fold cross-validation (out-of-fold clips), unknown threshold {thr:.2f}",
+                caption="ex. = exercise clips, neg. = clips of other activities, unk. = answered unknown")
+    for col in ("source", "ex. clips", "top-1", "acc. (unk.)", "unk. (ex.)", "wrong (ex.)", "neg. clips",
+                "unk. (neg.)"):
+        tab.add_column(col, no_wrap=col == "source")
+    for src, f in cv_fig.items():
+        tab.add_row(src, str(f["n_exercise_clips"]), str(f["top1"]), str(f["accuracy_with_unknown"]),
+                    str(f["unknown_rate_exercise"]), str(f["wrong_label_rate_exercise"]),
+                    str(f["n_negative_clips"]), str(f["unknown_rate_negatives"]))
+    return tab
+
+
 def train_default_classifier(data_dir: str | Path, out_path: str | Path, console: Any = None,
                              extract_video_poses: bool = True, class_weight_power: float = CLASS_WEIGHT_POWER,
                              rotations: tuple[float, ...] = ROTATIONS_DEG,
@@ -610,15 +627,7 @@ def train_default_classifier(data_dir: str | Path, out_path: str | Path, console
         for k, v in penn_fig.items():
             tab.add_row(k, str(v))
         console.print(tab)
-    tab = Table(title=f"Grouped {n_folds}-fold cross-validation (out-of-fold clips), unknown threshold {thr:.2f}")
-    for col in ("source", "exercise clips", "top-1", "acc. with unknown", "unknown (ex.)", "wrong (ex.)",
-                "negatives", "unknown (neg.)"):
-        tab.add_column(col)
-    for src, f in cv_fig.items():
-        tab.add_row(src, str(f["n_exercise_clips"]), str(f["top1"]), str(f["accuracy_with_unknown"]),
-                    str(f["unknown_rate_exercise"]), str(f["wrong_label_rate_exercise"]),
-                    str(f["n_negative_clips"]), str(f["unknown_rate_negatives"]))
-    console.print(tab)
+    console.print(cv_table(cv_fig, n_folds, thr))
     tab = Table(title="Cross-validated top-1 per class (non-Penn clips)")
     tab.add_column("class")
     tab.add_column("clips")
