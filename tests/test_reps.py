@@ -400,6 +400,23 @@ def test_first_report_reps_holds_back_ghost_reps(repcount, name):
     assert eager.count > patient.count
 
 
+@pytest.mark.parametrize("name", ["stu3_15", "stu3_53"])
+def test_live_repetitions_do_not_overlap_in_time(repcount, name):
+    # regression (RepCount-A): the live counter reported the k-th full cycle of its latest analysis, which after
+    # the analysis re-cut earlier cycles could lie before the last reported repetition (stu3_15 reported one at
+    # 4.37-5.40 s after one at 3.47-5.33 s; 87 of 992 consecutive pairs overlapped, by up to 14 s). A live report
+    # now needs a full cycle turning after the last reported repetition ended.
+    s = repcount[name]
+    c = StreamingRepCounter(coordinates=s.pose.coordinates, image_size=s.pose.image_size)
+    live = []
+    for i in range(len(s.pose)):
+        live += c.update(s.pose.keypoints[i] if s.pose.present[i] else None, float(s.pose.timestamps[i]))
+    res = c.finish()
+    assert len(live) >= 3 and abs(res.count - count_repetitions(s.pose).count) <= 1
+    assert all(r.start_frame <= r.turn_frame <= r.end_frame for r in res.repetitions)
+    assert all(b.start_frame >= a.end_frame for a, b in zip(live, live[1:]))
+
+
 def test_a_single_repetition_counts_once():
     # regression: a lone repetition between idle stretches was counted twice (the autocorrelation finds a
     # spurious period of half the repetition and the counting signal swings twice within it); seen on 1-3 s

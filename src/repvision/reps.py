@@ -860,7 +860,10 @@ class StreamingRepCounter:
     analysis on the last ``window_s`` seconds seen (never on future frames) and returns the repetitions that
     completed since the last report (reporting by count, see the module docstring and :meth:`_analyse`).
     A repetition is reported once the analysis has counted it in ``confirm`` consecutive runs -- normally
-    within ``confirm * step_s`` (+ one frame) of the signal returning to its rest side.
+    within ``confirm * step_s`` (+ one frame) of the signal returning to its rest side -- and shows a full cycle
+    turning after the last reported repetition ended, which gives its times: live reports never overlap in
+    time. (The final analysis in :meth:`finish` reports whatever the count still lacks, at the times of its
+    next cycles.)
 
     Parameters
     ----------
@@ -984,11 +987,36 @@ class StreamingRepCounter:
         count = n - reported if final else (min(self._recent) - reported if self.release_backlog else 1)
         if count <= 0:
             return []
+        k = max(0, reported - frozen)
+        chosen = full[k:k + count]
+        if self._reps:
+            # The count decides how many to report, and the next full cycles of this analysis give their times.
+            # After a change of counting signal or cycle boundaries such a cycle can lie before the last
+            # reported repetition (87 of 992 pairs of consecutive reports overlapped in time on RepCount-A, by
+            # up to 14 s); it is then replaced by the first full cycle turning after that repetition ended, and
+            # a repetition starts where the previous one ended at the earliest.
+            cycles = list(cycles)
+            prev_end = self._reps[-1].end_frame - self._offset
+            for m, i in enumerate(chosen):
+                if cycles[i].turn <= prev_end or i in chosen[:m]:
+                    j = next((j for j in full if cycles[j].turn > prev_end and j not in chosen[:m]), None)
+                    if j is None and not final:
+                        # the count rose without a cycle after the last report (the analysis re-cut earlier
+                        # cycles): nothing new to show yet; report once a cycle after it is seen
+                        chosen = chosen[:m]
+                        break
+                    i = i if j is None else j
+                if cycles[i].start < prev_end:
+                    cycles[i] = dataclasses.replace(cycles[i], start=min(prev_end, cycles[i].turn))
+                chosen[m] = i
+                c = cycles[i]
+                prev_end = min(c.end, c.closed) if c.closed >= 0 else c.end
+        if not chosen:
+            return []
         # joint angles, range of motion and tempo only for analyses that report (most report nothing)
         reps = _build(seq, cycles, self.exercise, cfg)
         new = []
-        k = max(0, reported - frozen)
-        for i in full[k:k + count]:
+        for i in chosen:
             c, r = cycles[i], reps[i]
             end = min(c.end, c.closed) if c.closed >= 0 else c.end
             if not final:
