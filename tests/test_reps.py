@@ -343,17 +343,18 @@ def test_phase_votes_config():
     assert count_repetitions(seq).count == 6
 
 
-def test_release_backlog_reports_fast_real_reps_sooner(repcount):
-    # stu3_31 (92 jumping jacks, ~0.4 s each): releasing at most one repetition per two analyses (0.3 s) falls
-    # behind on such fast repetitions; releasing every confirmed repetition at once reports them sooner. Both
-    # settings report each repetition once, never before it ends.
+def test_fast_real_reps_are_reported_without_falling_behind(repcount):
+    # stu3_31 (92 jumping jacks, ~0.4 s each): releasing at most one repetition per two analyses (0.3 s) fell
+    # behind on such fast repetitions, and releasing every confirmed one at once (release_backlog) reported them
+    # sooner. Since a live report needs a cycle after the last reported one, the default keeps up (median 0.2 s,
+    # release_backlog 0.27 s). Both settings report each repetition once, never before it ends.
     pose = repcount["stu3_31"].pose
     lat = {}
     for rb in (False, True):
         res, lat[rb] = _stream(pose, release_backlog=rb)   # asserts no report before its repetition ends
         assert [r.index for r in res.repetitions] == list(range(len(res.repetitions)))
-    assert min(lat[True]) >= 0.0
-    assert np.median(lat[True]) < np.median(lat[False]) - 0.1
+        assert min(lat[rb]) >= 0.0 and len(lat[rb]) >= 60
+    assert np.median(lat[False]) <= 0.5
 
 
 def _reports(seq: PoseSequence, **settings):

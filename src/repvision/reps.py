@@ -882,7 +882,9 @@ class StreamingRepCounter:
         time lets a backlog build up on fast repetitions (at most one report per ``confirm * step_s``), but
         releasing them at once also lets through more counts that a later analysis drops: on RepCount-A it
         lowers the p95 latency and raises the streaming MAE (``benchmarks/reps_streaming.py --set
-        release_backlog=true``, results in ``benchmarks/results/reps_streaming_release_backlog*.json``).
+        release_backlog=true``, results in ``benchmarks/results/reps_streaming_release_backlog*.json``; measured
+        before a live report needed a cycle after the last reported one, since when the default keeps up on
+        stu3_31's 0.4 s jumping jacks too).
     first_report_reps: no live report until the analysis holds this many full repetitions; then they are
         reported (one per ``confirm`` analyses, as usual) and later ones as they come. Guards against "ghost"
         repetitions while the person gets into position: early analyses of a short history find cycles in
