@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from repvision.bench import setting_arg
+from repvision.bench.reps import stream_count
 from repvision.datasets.repcount import load_repcount_a
-from repvision.reps import SET_GAP_S, RepCounterConfig, StreamingRepCounter, count_repetitions
+from repvision.reps import SET_GAP_S, RepCounterConfig, count_repetitions
 
 
 def match(pred: np.ndarray, true: np.ndarray, min_iou: float = 0.1) -> list[tuple[int, int, float]]:
@@ -56,16 +57,6 @@ def match(pred: np.ndarray, true: np.ndarray, min_iou: float = 0.1) -> list[tupl
     return out
 
 
-def streamed_repetitions(pose, cfg: RepCounterConfig) -> list:
-    """Every repetition a :class:`StreamingRepCounter` reports for ``pose`` fed frame by frame (live reports,
-    then those of ``finish()``), in report order."""
-    c = StreamingRepCounter(config=cfg, skeleton=pose.skeleton, coordinates=pose.coordinates,
-                            image_size=pose.image_size)
-    for i in range(len(pose)):
-        c.update(pose.keypoints[i] if pose.present[i] else None, float(pose.timestamps[i]))
-    return list(c.finish().repetitions)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path,
@@ -82,7 +73,9 @@ def main() -> None:
     for it in load_repcount_a(a.data):
         fps = it.pose.fps
         if a.streaming:
-            reps = [r for r in streamed_repetitions(it.pose, cfg) if not r.partial]
+            streamed: list = []
+            stream_count(it.pose, config=cfg, repetitions=streamed)
+            reps = [r for r in streamed if not r.partial]
         else:
             reps = list(count_repetitions(it.pose, None, cfg).full)
         n_pred += len(reps)

@@ -507,6 +507,11 @@ class _Cycle:
     displacement: float = 0.0
     closed: int = -1   # first frame back on the rest side (when the cycle could first be known)
 
+    @property
+    def known_end(self) -> int:
+        """The cycle's last frame as a running analysis knows it: its end, or the frame it closed if earlier."""
+        return min(self.end, self.closed) if self.closed >= 0 else self.end
+
 
 def _pose_dist(a: np.ndarray, b: np.ndarray) -> float:
     """RMS over joints of the 2-D distance between two box-normalised poses (``(26,)`` each)."""
@@ -999,28 +1004,28 @@ class StreamingRepCounter:
             # a repetition starts where the previous one ended at the earliest.
             cycles = list(cycles)
             prev_end = self._reps[-1].end_frame - self._offset
-            for m, i in enumerate(chosen):
-                if cycles[i].turn <= prev_end or i in chosen[:m]:
-                    j = next((j for j in full if cycles[j].turn > prev_end and j not in chosen[:m]), None)
-                    if j is None and not final:
+            placed: list[int] = []
+            for i in chosen:
+                if cycles[i].turn <= prev_end or i in placed:
+                    later = next((j for j in full if cycles[j].turn > prev_end and j not in placed), None)
+                    if later is None and not final:
                         # the count rose without a cycle after the last report (the analysis re-cut earlier
                         # cycles): nothing new to show yet; report once a cycle after it is seen
-                        chosen = chosen[:m]
                         break
-                    i = i if j is None else j
+                    i = i if later is None else later
                 if cycles[i].start < prev_end:
                     cycles[i] = dataclasses.replace(cycles[i], start=min(prev_end, cycles[i].turn))
-                chosen[m] = i
-                c = cycles[i]
-                prev_end = min(c.end, c.closed) if c.closed >= 0 else c.end
+                placed.append(i)
+                prev_end = cycles[i].known_end
+            chosen = placed
         if not chosen:
             return []
         # joint angles, range of motion and tempo only for analyses that report (most report nothing)
         reps = _build(seq, cycles, self.exercise, cfg)
         new = []
         for i in chosen:
-            c, r = cycles[i], reps[i]
-            end = min(c.end, c.closed) if c.closed >= 0 else c.end
+            r = reps[i]
+            end = cycles[i].known_end
             if not final:
                 end = min(end, n_hist - 1)
             t = seq.timestamps

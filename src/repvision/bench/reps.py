@@ -30,13 +30,15 @@ def count_errors(pred: list[int] | np.ndarray, true: list[int] | np.ndarray) -> 
 
 
 def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | None = None,
-                 latencies: list[float] | None = None, live_counts: list[int] | None = None) -> int:
+                 latencies: list[float] | None = None, live_counts: list[int] | None = None,
+                 repetitions: list | None = None) -> int:
     """Feed a :class:`PoseSequence` frame by frame to a :class:`StreamingRepCounter`; final full count.
 
     When ``latencies`` is a list, the report latency of every repetition reported live (timestamp of the frame
     whose update returned it minus the repetition's ``end_s``) is appended to it; repetitions only reported by
     ``finish()`` (still open when the stream ended) are not live reports and are not included.
     When ``live_counts`` is a list, the number of full repetitions reported live (before ``finish()``) is
+    appended to it. When ``repetitions`` is a list, every repetition reported (live, then by ``finish()``) is
     appended to it.
     """
     c = StreamingRepCounter(exercise=exercise, config=config, skeleton=pose.skeleton,
@@ -49,7 +51,10 @@ def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | N
                 latencies.append(float(ts[i]) - r.end_s)
     if live_counts is not None:
         live_counts.append(sum(1 for r in c.repetitions if not r.partial))
-    return c.finish().count
+    result = c.finish()
+    if repetitions is not None:
+        repetitions.extend(result.repetitions)
+    return result.count
 
 
 #: Values of :attr:`RepCounterConfig.regularity_weight` and :attr:`RepCounterConfig.half_merge` compared by the
