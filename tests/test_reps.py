@@ -418,6 +418,24 @@ def test_live_repetitions_do_not_overlap_in_time(repcount, name):
     assert all(b.start_frame >= a.end_frame for a, b in zip(live, live[1:]))
 
 
+@pytest.mark.parametrize("name,exercise", [("stu3_15", "front_raise"), ("stu9_36", "pull_up")])
+def test_live_repetition_tempo_adds_up_to_its_duration(repcount, name, exercise):
+    # regression (RepCount-A): a live repetition ended where the running analysis knew it had (the frame the
+    # signal came back to the rest side) but its concentric and eccentric durations were measured up to the
+    # cycle's later rest extreme, so they added up to more than end_s - start_s (0.2-0.4 s more for every live
+    # report of stu9_36, 0.9 s for one of stu3_15). Its tempo and range of motion are now measured over the repetition as reported.
+    s = repcount[name]
+    c = StreamingRepCounter(exercise, coordinates=s.pose.coordinates, image_size=s.pose.image_size)
+    live = []
+    for i in range(len(s.pose)):
+        live += c.update(s.pose.keypoints[i] if s.pose.present[i] else None, float(s.pose.timestamps[i]))
+    timed = [r for r in live if r.concentric_s is not None]
+    assert len(timed) >= 3
+    for r in timed:
+        assert r.concentric_s + r.eccentric_s == pytest.approx(r.end_s - r.start_s, abs=1e-6)
+        assert r.start_s <= r.turn_s <= r.end_s
+
+
 def test_a_single_repetition_counts_once():
     # regression: a lone repetition between idle stretches was counted twice (the autocorrelation finds a
     # spurious period of half the repetition and the counting signal swings twice within it); seen on 1-3 s

@@ -1020,19 +1020,19 @@ class StreamingRepCounter:
             chosen = placed
         if not chosen:
             return []
+        # each reported repetition ends where this analysis knows it to have ended, and its range of motion and
+        # tempo are measured up to there (measured up to the cycle's later rest extreme, the concentric and
+        # eccentric durations of a live repetition added up to more than its end minus its start, by 0.2-0.9 s)
+        cycles = list(cycles)
+        for i in chosen:
+            end = cycles[i].known_end if final else min(cycles[i].known_end, n_hist - 1)
+            cycles[i] = dataclasses.replace(cycles[i], end=int(end))
         # joint angles, range of motion and tempo only for analyses that report (most report nothing)
         reps = _build(seq, cycles, self.exercise, cfg)
-        new = []
-        for i in chosen:
-            r = reps[i]
-            end = cycles[i].known_end
-            if not final:
-                end = min(end, n_hist - 1)
-            t = seq.timestamps
-            new.append(dataclasses.replace(
-                r, index=len(self._reps) + len(new), start_frame=r.start_frame + self._offset,
-                turn_frame=r.turn_frame + self._offset, end_frame=int(end) + self._offset,
-                end_s=float(t[int(end)])))
+        off = self._offset
+        new = [dataclasses.replace(reps[i], index=len(self._reps) + k, start_frame=reps[i].start_frame + off,
+                                   turn_frame=reps[i].turn_frame + off, end_frame=reps[i].end_frame + off)
+               for k, i in enumerate(chosen)]
         self._reps.extend(new)
         if not self.release_backlog:
             self._recent.clear()   # the next one needs `confirm` fresh analyses
