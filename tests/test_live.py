@@ -6,6 +6,7 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from repvision.cli import app
@@ -90,8 +91,6 @@ def test_window_mode_under_xvfb(tmp_path):
     import sys
 
     if shutil.which("xvfb-run") is None:
-        import pytest
-
         pytest.skip("xvfb-run is not installed (Debian package xvfb; .ci/run installs it)")
     out = tmp_path / "live.json"
     exe = [sys.executable, "-m", "repvision.cli", "live", "--source", str(DATA / "calimiro_squat_19.mp4"),
@@ -229,6 +228,12 @@ def test_live_counts_each_exercise_of_a_session_on_its_own(squat_pose):
     assert [e["count"] for e in reps] == list(range(1, live.n_live + 1))   # the session's count, one by one
     assert [e["exercise_count"] for e in reps if e["exercise"] == "pull_up"] == list(range(1, live.parts[1][1] + 1))
     assert live.counter_text == f"reps: {live.parts[-1][1]}  (all: {live.n_live})"
+    # each part's counter is told its exercise: its repetitions carry that exercise's joint and tempo (before,
+    # the live counter never knew the exercise, so a rep event had no tempo and the joint of the largest motion)
+    for e in reps:
+        assert e["joint"] == {"squat": "knee", "pull_up": "elbow"}[e["exercise"]]
+        assert e["start_s"] <= e["turn_s"] <= e["end_s"]
+        assert e["concentric_s"] + e["eccentric_s"] == pytest.approx(e["end_s"] - e["start_s"], abs=2e-3)
 
 
 class _Scripted:

@@ -246,7 +246,9 @@ class _LiveAnalysis:
     def __init__(self, classifier, image_size: tuple[int, int], speaker=None) -> None:
         from repvision.reps import StreamingRepCounter
 
-        self._new_counter = lambda: StreamingRepCounter(image_size=image_size)
+        # a part's counter is told its exercise once the live label names it: the repetitions it reports then
+        # carry the exercise's joint, range of motion and tempo (counting itself is class-agnostic)
+        self._new_counter = lambda exercise=None: StreamingRepCounter(exercise, image_size=image_size)
         self.counter = self._new_counter()
         self.classifier = classifier
         self.image_size = image_size
@@ -314,11 +316,11 @@ class _LiveAnalysis:
                 if item is self._STOP:
                     return
                 if item[0] is self._RESET:
-                    self.counter = self._new_counter()
                     self.n_live = 0
                     self.kps.clear()
                     self.times.clear()
                     self.parts = [[self.label if self.label not in ("...", "unknown") else None, 0]]
+                    self.counter = self._new_counter(self.parts[0][0])
                     self._last_end_s = self._skip_until_s = -np.inf
                     self._events.put({"event": "reset", "at_s": round(item[1], 3)})
                     continue
@@ -372,8 +374,9 @@ class _LiveAnalysis:
         self._last_end_s = max(self._last_end_s, rep.end_s)
         self._events.put({"event": "rep", "count": self.n_live, "start_s": round(rep.start_s, 3),
                           "end_s": round(rep.end_s, 3), "reported_at_s": round(at_s, 3),
-                          "range_of_motion_deg": None if rep.range_of_motion_deg is None
-                          else round(rep.range_of_motion_deg, 1),
+                          "turn_s": round(rep.turn_s, 3), "joint": rep.joint,
+                          "range_of_motion_deg": _rounded(rep.range_of_motion_deg, 1),
+                          "concentric_s": _rounded(rep.concentric_s, 3), "eccentric_s": _rounded(rep.eccentric_s, 3),
                           "exercise": self.parts[-1][0], "exercise_count": self.parts[-1][1]})
         if self.speaker:
             self.speaker.say(str(self.parts[-1][1]))
@@ -391,11 +394,12 @@ class _LiveAnalysis:
                 self.parts.pop()   # back to the exercise before: its count goes on (with the newer counter)
             else:
                 self.parts[-1][0] = label
+            self.counter.exercise = label
             return
         if not confirmed:
             return
         self.parts.append([label, 0])
-        self.counter = self._new_counter()
+        self.counter = self._new_counter(label)
         self._skip_until_s = self._last_end_s
         i0 = bisect.bisect_left(self.times, t - LIVE_PART_LOOKBACK_S)
         for kk, tt in zip(self.kps[i0:], self.times[i0:]):
@@ -404,6 +408,11 @@ class _LiveAnalysis:
 
 
 _NAN33 = np.full((33, 4), np.nan, np.float32)
+
+
+def _rounded(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits)
+
 
 #: Live mode classifies the exercise once this much video (seconds) has been seen: one window of the classifier
 #: (:data:`repvision.classify.WINDOW_S`). Classified from the first 10 frames (0.36 s of the committed squat clip

@@ -872,7 +872,9 @@ class StreamingRepCounter:
 
     Parameters
     ----------
-    exercise: optional label, as for :func:`count_repetitions`.
+    exercise: optional label, as for :func:`count_repetitions` (the joint whose range of motion and tempo the
+        repetitions carry; counting is class-agnostic). The attribute may be set while streaming, e.g. once a
+        live classifier names the exercise; it applies to the repetitions reported from then on.
     config: counter settings.
     skeleton: layout of the keypoints passed to :meth:`update` (default BlazePose-33).
     coordinates, image_size: coordinate space of the keypoints (see :class:`PoseSequence`).
