@@ -64,6 +64,12 @@ def test_summary_shows_form(squat_analysis):
     text = console.export_text()
     assert "Form score" in text and "/100" in text and "Form verdict" in text and "good (no major fault)" in text
     assert "not checked from the front view" in text and "film from the side" in text
+    # each repetition's tempo: eccentric / concentric seconds, adding up to its duration (issue 3 asks for it per
+    # repetition; it was only in the JSON report)
+    assert "ecc/con s" in text
+    for r in squat_analysis.repetitions.full:
+        assert f"{r.eccentric_s:.1f}/{r.concentric_s:.1f}" in text
+        assert r.eccentric_s + r.concentric_s == pytest.approx(r.end_s - r.start_s)
 
 
 def test_cues_follow_the_time_they_apply(squat_analysis):
@@ -119,6 +125,7 @@ def test_html_report_in_headless_chromium(squat_analysis, tmp_path):
     # the parts have content: 11 muscle regions per figure side, 2 rep rows, plots, keyframe image, video
     assert len(set(re.findall(r'data-muscle="(\w+)"', dom))) == 11
     assert len(re.findall(r'<tr data-rep="\d+"', dom)) == squat_analysis.repetitions.count == 2
+    assert "tempo, ecc / con" in dom and len(re.findall(r'<td class="num">\d+\.\d / \d+\.\d s</td>', dom)) == 2
     plots = dom.split('id="angle-plots"')[1].split("</section>")[0]
     assert plots.count("<svg") >= 2
     assert re.search(r'<img [^>]*src="data:image/jpeg;base64,', dom)

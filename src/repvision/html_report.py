@@ -579,13 +579,23 @@ def _rep_rows(reps, form) -> str:
         note = " <span class='note'>(partial)</span>" if r.partial else ""
         rows.append(f'<tr data-rep="{r.index}"><td class="num">{r.index + 1}{note}</td>'
                     f'<td class="num">{r.start_s:.1f}&ndash;{r.end_s:.1f} s</td>'
-                    f'<td class="num">{r.duration_s:.1f} s</td><td class="num">{rom}</td>'
+                    f'<td class="num">{r.duration_s:.1f} s</td><td class="num">{_tempo(r)}</td>'
+                    f'<td class="num">{rom}</td>'
                     f'<td class="num">{score}</td><td>{cues}</td></tr>')
     return "".join(rows)
 
 
 _REP_HEAD = ('<table><thead><tr><th class="num">#</th><th class="num">time</th><th class="num">duration</th>'
+             '<th class="num" title="eccentric (lowering) / concentric (lifting) phase">tempo, ecc / con</th>'
              '<th class="num">range of motion</th><th class="num">form</th><th>cues</th></tr></thead><tbody>')
+
+
+def _tempo(rep) -> str:
+    """Table cell text of a repetition's tempo (:func:`repvision.report.tempo_text`)."""
+    from repvision.report import tempo_text
+
+    text = tempo_text(rep)
+    return "&ndash;" if text == "-" else f"{text} s"
 
 
 def _reps_table(analysis: Analysis) -> str:

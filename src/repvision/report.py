@@ -378,6 +378,15 @@ def print_summary(analysis: Analysis, console=None) -> None:
         console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
+def tempo_text(rep, sep: str = " / ") -> str:
+    """A repetition's tempo as text: eccentric then concentric duration in seconds (``"1.2 / 0.9"``, the
+    lowering phase first as in tempo notation), or ``"-"`` when the exercise has no defined concentric phase or
+    is not known (:data:`repvision.reps.EXERCISE_JOINTS`)."""
+    if rep.eccentric_s is None or rep.concentric_s is None:
+        return "-"
+    return f"{rep.eccentric_s:.1f}{sep}{rep.concentric_s:.1f}"
+
+
 def _print_repetitions(console, reps, form, title: str) -> None:
     """The repetitions table of one set (the whole clip's, or one workout part's) with its form: per-repetition
     scores and cues, the top cues, the hold, and the checks the camera view did not allow."""
@@ -387,7 +396,7 @@ def _print_repetitions(console, reps, form, title: str) -> None:
     rep_forms = {r.index: r for r in form.reps} if form is not None else {}
     if reps.repetitions:
         table = Table(title=escape(title), title_justify="left")
-        cols = ("#", "time s", "turn s", "ROM deg", "form", "cues")
+        cols = ("#", "time s", "turn s", "ecc/con s", "ROM deg", "form", "cues")
         for col in cols:
             table.add_column(col, justify="left" if col == "cues" else "right", overflow="fold",
                              no_wrap=col != "cues")
@@ -397,7 +406,7 @@ def _print_repetitions(console, reps, form, title: str) -> None:
             score = "-" if rf is None else f"{rf.score:.0f}"
             cues = "-" if rf is None else ("; ".join(i.cue for i in rf.issues) or "good")
             table.add_row(str(r.index + 1) + (" partial" if r.partial else ""), f"{r.start_s:.1f}-{r.end_s:.1f}",
-                          f"{r.turn_s:.1f}", rom, score, escape(cues))
+                          f"{r.turn_s:.1f}", tempo_text(r, "/"), rom, score, escape(cues))
         console.print(table)
     if form is None:
         return
