@@ -595,7 +595,7 @@ def _tempo(rep) -> str:
     from repvision.report import tempo_text
 
     text = tempo_text(rep)
-    return "&ndash;" if text == "-" else f"{text} s"
+    return "&ndash;" if text is None else f"{text} s"
 
 
 def _reps_table(analysis: Analysis) -> str:

@@ -378,12 +378,12 @@ def print_summary(analysis: Analysis, console=None) -> None:
         console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
-def tempo_text(rep, sep: str = " / ") -> str:
+def tempo_text(rep, sep: str = " / ") -> str | None:
     """A repetition's tempo as text: eccentric then concentric duration in seconds (``"1.2 / 0.9"``, the
-    lowering phase first as in tempo notation), or ``"-"`` when the exercise has no defined concentric phase or
-    is not known (:data:`repvision.reps.EXERCISE_JOINTS`)."""
+    lowering phase first as in tempo notation); None when the exercise has no defined concentric phase or is not
+    known (:data:`repvision.reps.EXERCISE_JOINTS`)."""
     if rep.eccentric_s is None or rep.concentric_s is None:
-        return "-"
+        return None
     return f"{rep.eccentric_s:.1f}{sep}{rep.concentric_s:.1f}"
 
 
@@ -406,7 +406,7 @@ def _print_repetitions(console, reps, form, title: str) -> None:
             score = "-" if rf is None else f"{rf.score:.0f}"
             cues = "-" if rf is None else ("; ".join(i.cue for i in rf.issues) or "good")
             table.add_row(str(r.index + 1) + (" partial" if r.partial else ""), f"{r.start_s:.1f}-{r.end_s:.1f}",
-                          f"{r.turn_s:.1f}", tempo_text(r, "/"), rom, score, escape(cues))
+                          f"{r.turn_s:.1f}", tempo_text(r, "/") or "-", rom, score, escape(cues))
         console.print(table)
     if form is None:
         return
