@@ -357,9 +357,9 @@ def test_fast_real_reps_are_reported_without_falling_behind(repcount):
     assert np.median(lat[False]) <= 0.5
 
 
-def _reports(seq: PoseSequence, **settings):
+def _reports(seq: PoseSequence, exercise=None, **settings):
     """(report time s, repetition) of every live report, and the final RepetitionCount."""
-    c = StreamingRepCounter(coordinates=seq.coordinates, image_size=seq.image_size, **settings)
+    c = StreamingRepCounter(exercise, coordinates=seq.coordinates, image_size=seq.image_size, **settings)
     out = []
     for i in range(len(seq)):
         out += [(float(seq.timestamps[i]), r) for r in c.update(seq.keypoints[i], float(seq.timestamps[i]))]
@@ -408,11 +408,8 @@ def test_live_repetitions_do_not_overlap_in_time(repcount, name):
     # 4.37-5.40 s after one at 3.47-5.33 s; 87 of 992 consecutive pairs overlapped, by up to 14 s). A live report
     # now needs a full cycle turning after the last reported repetition ended.
     s = repcount[name]
-    c = StreamingRepCounter(coordinates=s.pose.coordinates, image_size=s.pose.image_size)
-    live = []
-    for i in range(len(s.pose)):
-        live += c.update(s.pose.keypoints[i] if s.pose.present[i] else None, float(s.pose.timestamps[i]))
-    res = c.finish()
+    reports, res = _reports(s.pose)
+    live = [r for _, r in reports]
     assert len(live) >= 3 and abs(res.count - count_repetitions(s.pose).count) <= 1
     assert all(r.start_frame <= r.turn_frame <= r.end_frame for r in res.repetitions)
     assert all(b.start_frame >= a.end_frame for a, b in zip(live, live[1:]))
@@ -423,13 +420,9 @@ def test_live_repetition_tempo_adds_up_to_its_duration(repcount, name, exercise)
     # regression (RepCount-A): a live repetition ended where the running analysis knew it had (the frame the
     # signal came back to the rest side) but its concentric and eccentric durations were measured up to the
     # cycle's later rest extreme, so they added up to more than end_s - start_s (0.2-0.4 s more for every live
-    # report of stu9_36, 0.9 s for one of stu3_15). Its tempo and range of motion are now measured over the repetition as reported.
-    s = repcount[name]
-    c = StreamingRepCounter(exercise, coordinates=s.pose.coordinates, image_size=s.pose.image_size)
-    live = []
-    for i in range(len(s.pose)):
-        live += c.update(s.pose.keypoints[i] if s.pose.present[i] else None, float(s.pose.timestamps[i]))
-    timed = [r for r in live if r.concentric_s is not None]
+    # report of stu9_36, 0.9 s for one of stu3_15). Its tempo and range of motion are now measured over the
+    # repetition as reported.
+    timed = [r for _, r in _reports(repcount[name].pose, exercise)[0] if r.concentric_s is not None]
     assert len(timed) >= 3
     for r in timed:
         assert r.concentric_s + r.eccentric_s == pytest.approx(r.end_s - r.start_s, abs=1e-6)

@@ -996,15 +996,15 @@ class StreamingRepCounter:
         count = n - reported if final else (min(self._recent) - reported if self.release_backlog else 1)
         if count <= 0:
             return []
-        k = max(0, reported - frozen)
-        chosen = full[k:k + count]
+        first = max(0, reported - frozen)
+        chosen = full[first:first + count]
+        cycles = list(cycles)   # the reported ones get their start and end adjusted below
         if self._reps:
             # The count decides how many to report, and the next full cycles of this analysis give their times.
             # After a change of counting signal or cycle boundaries such a cycle can lie before the last
             # reported repetition (87 of 992 pairs of consecutive reports overlapped in time on RepCount-A, by
             # up to 14 s); it is then replaced by the first full cycle turning after that repetition ended, and
             # a repetition starts where the previous one ended at the earliest.
-            cycles = list(cycles)
             prev_end = self._reps[-1].end_frame - self._offset
             placed: list[int] = []
             for i in chosen:
@@ -1022,19 +1022,18 @@ class StreamingRepCounter:
             chosen = placed
         if not chosen:
             return []
-        # each reported repetition ends where this analysis knows it to have ended, and its range of motion and
-        # tempo are measured up to there (measured up to the cycle's later rest extreme, the concentric and
-        # eccentric durations of a live repetition added up to more than its end minus its start, by 0.2-0.9 s)
-        cycles = list(cycles)
+        # each reported repetition ends where this analysis knows it to have ended (within the history), and its
+        # range of motion and tempo are measured up to there (measured up to the cycle's later rest extreme, the
+        # concentric and eccentric durations of a live repetition added up to more than its end minus its start,
+        # by 0.2-0.9 s)
         for i in chosen:
-            end = cycles[i].known_end if final else min(cycles[i].known_end, n_hist - 1)
-            cycles[i] = dataclasses.replace(cycles[i], end=int(end))
+            cycles[i] = dataclasses.replace(cycles[i], end=min(cycles[i].known_end, n_hist - 1))
         # joint angles, range of motion and tempo only for analyses that report (most report nothing)
         reps = _build(seq, cycles, self.exercise, cfg)
         off = self._offset
-        new = [dataclasses.replace(reps[i], index=len(self._reps) + k, start_frame=reps[i].start_frame + off,
+        new = [dataclasses.replace(reps[i], index=len(self._reps) + n_new, start_frame=reps[i].start_frame + off,
                                    turn_frame=reps[i].turn_frame + off, end_frame=reps[i].end_frame + off)
-               for k, i in enumerate(chosen)]
+               for n_new, i in enumerate(chosen)]
         self._reps.extend(new)
         if not self.release_backlog:
             self._recent.clear()   # the next one needs `confirm` fresh analyses
