@@ -415,6 +415,19 @@ def test_live_repetitions_do_not_overlap_in_time(repcount, name):
     assert all(b.start_frame >= a.end_frame for a, b in zip(live, live[1:]))
 
 
+@pytest.mark.parametrize("name", ["stu1_36", "stu3_15"])
+def test_finish_reports_no_repetition_on_top_of_an_earlier_one(repcount, name):
+    # regression (RepCount-A): when the final analysis counted more repetitions than were reported but had no
+    # full cycle after the last report (it had re-cut cycles already reported), finish() reported its cycles
+    # anyway: stu1_36 got the same repetition twice (34.27-34.63 s), stu3_15 two inside the live one at
+    # 14.8-21.6 s. finish() now reports only cycles that turn after the last reported repetition ended.
+    s = repcount[name]
+    res = _reports(s.pose)[1]
+    reps = res.repetitions
+    assert len(reps) >= 3 and abs(res.count - count_repetitions(s.pose).count) <= 1
+    assert all(b.start_frame >= a.end_frame and b.turn_frame > a.end_frame for a, b in zip(reps, reps[1:]))
+
+
 @pytest.mark.parametrize("name,exercise", [("stu3_15", "front_raise"), ("stu9_36", "pull_up")])
 def test_live_repetition_tempo_adds_up_to_its_duration(repcount, name, exercise):
     # regression (RepCount-A): a live repetition ended where the running analysis knew it had (the frame the

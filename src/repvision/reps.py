@@ -866,9 +866,10 @@ class StreamingRepCounter:
     completed since the last report (reporting by count, see the module docstring and :meth:`_analyse`).
     A repetition is reported once the analysis has counted it in ``confirm`` consecutive runs -- normally
     within ``confirm * step_s`` (+ one frame) of the signal returning to its rest side -- and shows a full cycle
-    turning after the last reported repetition ended, which gives its times: live reports never overlap in
-    time. (The final analysis in :meth:`finish` reports whatever the count still lacks, at the times of its
-    next cycles.)
+    turning after the last reported repetition ended, which gives its times: reports never overlap in time.
+    The final analysis in :meth:`finish` reports what its count still lacks, at the times of its full cycles
+    turning after the last report; when it has fewer such cycles than its count lacks (it re-cut repetitions
+    already reported), the final count stays below the analysis' count.
 
     Parameters
     ----------
@@ -1010,11 +1011,13 @@ class StreamingRepCounter:
             for i in chosen:
                 if cycles[i].turn <= prev_end or i in placed:
                     later = next((j for j in full if cycles[j].turn > prev_end and j not in placed), None)
-                    if later is None and not final:
-                        # the count rose without a cycle after the last report (the analysis re-cut earlier
-                        # cycles): nothing new to show yet; report once a cycle after it is seen
+                    if later is None:
+                        # the count rose without a cycle after the last report: the analysis re-cut cycles that
+                        # were already reported. Live, report once a cycle after it is seen; at the end of the
+                        # stream there is none to come, so nothing more is reported (reporting the cycle anyway
+                        # put 5 repetitions of RepCount-A inside or on top of earlier ones, one of them twice)
                         break
-                    i = i if later is None else later
+                    i = later
                 if cycles[i].start < prev_end:
                     cycles[i] = dataclasses.replace(cycles[i], start=min(prev_end, cycles[i].turn))
                 placed.append(i)
@@ -1065,7 +1068,8 @@ class StreamingRepCounter:
         return self._analyse(final=False)
 
     def finish(self) -> RepetitionCount:
-        """Close the stream: report any repetition still open and return all repetitions seen."""
+        """Close the stream: run a final analysis (joining half cycles, counting the last cycle even if not
+        yet back at rest), report the repetitions it adds after the last report, and return all reported."""
         self._analyse(final=True)
         return RepetitionCount(tuple(self._reps), "stream", METHOD + "-streaming")
 
