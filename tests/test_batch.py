@@ -45,7 +45,8 @@ def test_summary_rows_from_reports(squat_analysis, tmp_path):
     assert (b["form_score"], b["verdict"], b["major_faults"]) == (70.0, "incorrect", "depth")
     assert b["top_cue"] == "go lower: 20 deg above parallel" and b["sets"] == len(squat_analysis.sets)
     out = write_summary_csv(rows, tmp_path / "sub" / "summary.csv")
-    back = list(csv.DictReader(out.open(encoding="utf-8")))
+    with out.open(encoding="utf-8", newline="") as f:
+        back = list(csv.DictReader(f))
     assert tuple(back[0]) == SUMMARY_COLUMNS and [r["status"] for r in back] == ["failed", "ok", "failed"]
     assert back[1]["top_cue"] == b["top_cue"] and float(back[1]["form_score"]) == 70.0
     # the HTML summary links each video's report, relative to its own folder

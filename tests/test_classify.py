@@ -184,7 +184,8 @@ def test_shipped_model_on_penn_action_test_clips():
     labels = SHARED / "penn_action" / "labels"
     import csv
 
-    rows = list(csv.DictReader(open(SHARED / "penn_action" / "manifest.csv")))
+    with open(SHARED / "penn_action" / "manifest.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     picks = {}
     for r in rows:
         if r["split"] == "test" and r["label"] not in picks and r["label"] in ("squat", "push_up", "pull_up",

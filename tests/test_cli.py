@@ -207,7 +207,8 @@ def test_batch_two_videos_in_parallel_and_resume(tmp_path):
     # the summary (a table, and summary.csv in --out) covers every video, those skipped because done included
     out = json.loads(r.output.strip().splitlines()[-1])
     assert out["summary"] == str(tmp_path / "reports" / "summary.csv")
-    rows = list(csv.DictReader(open(out["summary"], encoding="utf-8")))
+    with open(out["summary"], encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
     assert sorted((Path(r["video"]).name, r["status"], r["exercise"]) for r in rows) == [
         ("broken.mp4", "ok", "pull_up"), ("calimiro_squat_19.mp4", "ok", "squat"),
         ("repcount_test2021_sit_up.mp4", "ok", "sit_up")]

@@ -26,7 +26,8 @@ def test_evaluate_writes_confusion_matrix_and_training_curves(tmp_path):
     assert fig["n_unreadable_videos"] == 1   # the truncated file is left out, the rest evaluated
     assert fig["protocol"] == "stratified 2-fold CV grouped by group_id"
     assert json.loads((out / "metrics.json").read_text())["confusion"] == fig["confusion"]
-    rows = list(csv.reader(open(out / "confusion.csv", newline="")))
+    with open(out / "confusion.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
     assert rows[0] == ["true\\predicted", "crunch", "goblet_squat"]
     counts = [[int(v) for v in r[1:]] for r in rows[1:]]
     assert counts == fig["confusion"] and sum(map(sum, counts)) == n   # every clip held out once

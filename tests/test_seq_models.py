@@ -24,7 +24,8 @@ def penn_small(shared_data):
 
     import csv
 
-    rows = list(csv.DictReader(open(shared_data / "penn_action" / "manifest.csv")))
+    with open(shared_data / "penn_action" / "manifest.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     out = {}
     for split, per_class in (("train", 14), ("test", 8)):
         picked = []
