@@ -1068,8 +1068,9 @@ class StreamingRepCounter:
         return self._analyse(final=False)
 
     def finish(self) -> RepetitionCount:
-        """Close the stream: run a final analysis (joining half cycles, counting the last cycle even if not
-        yet back at rest), report the repetitions it adds after the last report, and return all reported."""
+        """Close the stream: run a final analysis of the history (joining half cycles, as the offline counter
+        does), report without waiting for confirmation the repetitions it counts beyond those reported, at the
+        times of its full cycles turning after the last report, and return all repetitions reported."""
         self._analyse(final=True)
         return RepetitionCount(tuple(self._reps), "stream", METHOD + "-streaming")
 
