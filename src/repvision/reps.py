@@ -980,9 +980,9 @@ class StreamingRepCounter:
         if not final and sig.strength < self.min_strength:
             self._recent.clear()
             return []
-        n_hist = len(self._kp)
+        # every detected cycle has closed (the signal came back to its rest side within the history)
         partial = _partial_mask(cycles, cfg)
-        full = [i for i, c in enumerate(cycles) if not partial[i] and (final or (0 <= c.closed < n_hist))]
+        full = [i for i, c in enumerate(cycles) if not partial[i]]
         # repetitions reported with a turn before the history window are no longer visible to the analysis
         frozen = sum(1 for r in self._reps if not r.partial and r.turn_frame < self._offset)
         n = frozen + len(full)
@@ -1025,12 +1025,11 @@ class StreamingRepCounter:
             chosen = placed
         if not chosen:
             return []
-        # each reported repetition ends where this analysis knows it to have ended (within the history), and its
-        # range of motion and tempo are measured up to there (measured up to the cycle's later rest extreme, the
-        # concentric and eccentric durations of a live repetition added up to more than its end minus its start,
-        # by 0.2-0.9 s)
+        # each reported repetition ends where this analysis knows it to have ended, and its range of motion and
+        # tempo are measured up to there (measured up to the cycle's later rest extreme, the concentric and
+        # eccentric durations of a live repetition added up to more than its end minus its start, by 0.2-0.9 s)
         for i in chosen:
-            cycles[i] = dataclasses.replace(cycles[i], end=min(cycles[i].known_end, n_hist - 1))
+            cycles[i] = dataclasses.replace(cycles[i], end=cycles[i].known_end)
         # joint angles, range of motion and tempo only for analyses that report (most report nothing)
         reps = _build(seq, cycles, self.exercise, cfg)
         off = self._offset
