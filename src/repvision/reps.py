@@ -39,7 +39,10 @@ Method (class-agnostic; numpy only)
    sequence at another rate or with irregular timestamps (``--stride``, variable-frame-rate video, dropped live
    frames) is resampled first, and repetition times are mapped back to its own frames. The offline counter
    runs ``phase_votes`` times on the grid starting 0..4 frames later and keeps the median count -- test-time
-   augmentation, because the choice of counting signal in step 2 can flip with a one-frame shift.
+   augmentation, because the choice of counting signal in step 2 can flip with a one-frame shift. It does the
+   same at small camera rolls (``roll_votes_deg``, -2, 0 and 2 degrees: the keypoints turned in the image plane):
+   each roll's median count is taken, and the median of those kept. Turning RepCount-A's poses by 2 degrees
+   changed 21 of the 76 single-roll counts (``benchmarks/reps_roll.py --rolls -2 2 --set roll_votes_deg=[0]``).
 
 The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysis on the history every few
 frames (causal: only frames already seen) and reports by count: when the running analysis holds more full
@@ -140,6 +143,11 @@ class RepCounterConfig:
         0.200 -> 0.189). 0.3 was picked there in-sample among 0.2-1.0 (0.2 and 0.3 give the same counts, 0.4-1.0
         put one count further off) and is cross-validated with ``regularity_weight``
         (:data:`repvision.bench.reps.CV_GRID`; grouped 5-fold CV MAE 0.206 -> 0.199).
+    roll_votes_deg: camera rolls (degrees) the offline counter also counts at: the keypoints are turned by each
+        angle in the image plane before step 1, each roll gets its ``phase_votes`` runs and their median count,
+        and the run of the roll whose count is the median of those is kept (module docstring, step 6). The
+        counting signal's choice can flip when the camera is tilted by a degree or two, like with a one-frame
+        shift. ``(0,)`` = no roll votes. The streaming counter makes a single run.
     """
 
     min_visibility: float = 0.5
@@ -169,6 +177,7 @@ class RepCounterConfig:
     regularity_weight: float = 0.5
     phase_votes: int = 5
     half_merge: float = 0.3
+    roll_votes_deg: tuple[float, ...] = (-2.0, 0.0, 2.0)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exit < self.enter <= 1.0:
@@ -186,6 +195,11 @@ class RepCounterConfig:
             raise ConfigError(expected="phase_votes >= 1", found=str(self.phase_votes), fix="Use 1 or more.")
         if self.n_components < 1:
             raise ConfigError(expected="n_components >= 1", found=str(self.n_components), fix="Use 1 or more.")
+        rolls = tuple(float(r) for r in self.roll_votes_deg) if isinstance(self.roll_votes_deg, (list, tuple)) else ()
+        if not rolls or not all(np.isfinite(r) and abs(r) <= 45.0 for r in rolls):
+            raise ConfigError(expected="roll_votes_deg: a non-empty list of angles within +-45 degrees",
+                              found=repr(self.roll_votes_deg), fix="Use e.g. [0] for no roll votes or [-2, 0, 2].")
+        object.__setattr__(self, "roll_votes_deg", rolls)   # a TOML/JSON list becomes a tuple (hashable, frozen)
         if not 0.0 <= self.half_merge <= 1.0:
             raise ConfigError(expected="0 <= half_merge <= 1", found=str(self.half_merge),
                               fix="Use 0 to turn the joining of half cycles off, or a ratio up to 1.")
@@ -773,15 +787,39 @@ def _count_cycles(grid_seq: PoseSequence, nearest: np.ndarray | None, cfg: RepCo
     return sig, cycles
 
 
+def _rolled(seq: PoseSequence, deg: float) -> PoseSequence:
+    """``seq`` with its keypoints turned by ``deg`` degrees in the image plane (about the pixel origin; the
+    counter's per-frame box normalisation makes the centre irrelevant), in pixel coordinates."""
+    if deg == 0:
+        return seq
+    th = np.deg2rad(deg)
+    xy = seq.xy_pixels().astype(np.float64)
+    kp = seq.keypoints.astype(np.float64, copy=True)
+    kp[..., 0] = xy[..., 0] * np.cos(th) - xy[..., 1] * np.sin(th)
+    kp[..., 1] = xy[..., 0] * np.sin(th) + xy[..., 1] * np.cos(th)
+    coords = "pixels" if seq.coordinates == "image" and seq.image_size is not None else seq.coordinates
+    return dataclasses.replace(seq, keypoints=kp.astype(np.float32), coordinates=coords, world=None)
+
+
+def _median_run(runs: list[tuple[_Signal, list[_Cycle]]], cfg: RepCounterConfig) -> int:
+    """Index of the run whose full count is the median (the lower one for an even number of runs); the earliest
+    such run when several are."""
+    counts = [int((~_partial_mask(c, cfg)).sum()) for _, c in runs]
+    return counts.index(int(np.sort(counts)[(len(counts) - 1) // 2]))
+
+
 def _voted_cycles(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[_Signal, list[_Cycle]]:
-    """The run (of ``cfg.phase_votes`` phase-shifted runs, see :class:`RepCounterConfig`) whose full count is
-    the median; the earliest such run when several are."""
+    """The offline counter's run (module docstring, step 6): for each roll of ``cfg.roll_votes_deg`` (the
+    smallest first), the run of ``cfg.phase_votes`` phase-shifted runs whose full count is the median; then, of
+    those, the one whose count is the median over the rolls."""
     grid_seq, nearest = _on_grid(seq)
     n_runs = max(1, min(cfg.phase_votes, len(grid_seq) - 3))
-    runs = [_count_cycles(grid_seq, nearest, cfg, k) for k in range(n_runs)]
-    counts = [int((~_partial_mask(c, cfg)).sum()) for _, c in runs]
-    target = int(np.sort(counts)[(len(counts) - 1) // 2])   # median (lower median for an even number)
-    return runs[counts.index(target)]
+    per_roll = []
+    for deg in sorted(cfg.roll_votes_deg, key=lambda r: (abs(r), r)):
+        g = _rolled(grid_seq, deg)
+        runs = [_count_cycles(g, nearest, cfg, k) for k in range(n_runs)]
+        per_roll.append(runs[_median_run(runs, cfg)])
+    return per_roll[_median_run(per_roll, cfg)]
 
 
 def count_repetitions(seq: PoseSequence, exercise: str | None = None,
