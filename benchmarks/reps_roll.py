@@ -14,7 +14,6 @@ over the rolls, and how many counts differ from the unturned one. The last line 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 
 from repvision.bench import setting_arg
 from repvision.bench.reps import count_errors
-from repvision.datasets.repcount import load_repcount_a
+from repvision.datasets.repcount import load_repcount_a, turned
 from repvision.reps import RepCounterConfig, count_repetitions
 
 _ITEMS: list = []
@@ -33,18 +32,6 @@ _CFG: RepCounterConfig | None = None
 def _init(data: str, settings: dict) -> None:
     global _ITEMS, _CFG
     _ITEMS, _CFG = load_repcount_a(data), RepCounterConfig.from_dict(settings)
-
-
-def turned(pose, deg: float):
-    """``pose`` (RepCount-A box coordinates) turned by ``deg`` degrees about (0.5, 0.5); frames without a
-    person stay as they are."""
-    th = np.deg2rad(deg)
-    kp = pose.keypoints.astype(np.float64, copy=True)
-    v = kp[..., :2] - 0.5
-    kp[..., 0] = v[..., 0] * np.cos(th) - v[..., 1] * np.sin(th) + 0.5
-    kp[..., 1] = v[..., 0] * np.sin(th) + v[..., 1] * np.cos(th) + 0.5
-    kp[~pose.present] = pose.keypoints[~pose.present]
-    return dataclasses.replace(pose, keypoints=kp.astype(pose.keypoints.dtype), world=None)
 
 
 def _one(job: tuple[int, float]) -> int:

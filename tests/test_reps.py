@@ -476,26 +476,15 @@ def test_half_merge_setting_is_checked():
         RepCounterConfig(half_merge=-0.1)
 
 
-def _turned(pose: PoseSequence, deg: float) -> PoseSequence:
-    """RepCount-A box-coordinate keypoints turned by ``deg`` degrees about (0.5, 0.5) (a tilted camera)."""
-    import dataclasses
-
-    th = np.deg2rad(deg)
-    kp = pose.keypoints.astype(np.float64, copy=True)
-    v = kp[..., :2] - 0.5
-    kp[..., 0] = v[..., 0] * np.cos(th) - v[..., 1] * np.sin(th) + 0.5
-    kp[..., 1] = v[..., 0] * np.sin(th) + v[..., 1] * np.cos(th) + 0.5
-    kp[~pose.present] = pose.keypoints[~pose.present]
-    return dataclasses.replace(pose, keypoints=kp.astype(np.float32), world=None)
-
-
 @pytest.mark.parametrize("name", ["test2315", "test135"])
 def test_a_camera_tilted_by_two_degrees_gives_the_same_count(repcount, name):
     # RepCount-A: turning the keypoints by 2 degrees in the image plane flipped the choice of counting signal and
     # changed the count of these videos (and of 28% of the 76, benchmarks/reps_roll.py). The offline counter
     # now also votes over camera rolls of -2, 0 and 2 degrees (RepCounterConfig.roll_votes_deg).
     s = repcount[name]
-    tilted = _turned(s.pose, 2.0)
+    from repvision.datasets.repcount import turned
+
+    tilted = turned(s.pose, 2.0)
     level = count_repetitions(s.pose).count
     assert count_repetitions(tilted).count == level and abs(level - s.count) <= 1
     # counted at a single roll, the tilt changes the count: the test can fail
