@@ -63,7 +63,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from repvision.errors import ConfigError
-from repvision.features import ANGLES, angle_between, normalize_box
+from repvision.features import ANGLES, angle_between, normalize_box, rotate_sequence
 from repvision.types import ExerciseSet, PoseSequence, Repetition, RepetitionCount
 
 __all__ = [
@@ -143,9 +143,11 @@ class RepCounterConfig:
         0.200 -> 0.189). 0.3 was picked there in-sample among 0.2-1.0 (0.2 and 0.3 give the same counts, 0.4-1.0
         put one count further off) and is cross-validated with ``regularity_weight``
         (:data:`repvision.bench.reps.CV_GRID`; grouped 5-fold CV MAE 0.206 -> 0.199).
-    roll_votes_deg: camera rolls (degrees) the offline counter also counts at: the keypoints are turned by each
-        angle in the image plane before step 1, each roll gets its ``phase_votes`` runs and their median count,
-        and the run of the roll whose count is the median of those is kept (module docstring, step 6). The
+    roll_votes_deg: camera rolls (degrees, positive = counter-clockwise on the screen) the offline counter also
+        counts at: the keypoints are turned by each angle in the image plane
+        (:func:`repvision.features.rotate_sequence`) before step 1, each roll gets its ``phase_votes`` runs and
+        their median count, and the run of the roll whose count is the median of those is kept (module
+        docstring, step 6). The
         counting signal's choice can flip when the camera is tilted by a degree or two, like with a one-frame
         shift. ``(0,)`` = no roll votes. The streaming counter makes a single run.
     """
@@ -787,20 +789,6 @@ def _count_cycles(grid_seq: PoseSequence, nearest: np.ndarray | None, cfg: RepCo
     return sig, cycles
 
 
-def _rolled(seq: PoseSequence, deg: float) -> PoseSequence:
-    """``seq`` with its keypoints turned by ``deg`` degrees in the image plane (about the pixel origin; the
-    counter's per-frame box normalisation makes the centre irrelevant), in pixel coordinates."""
-    if deg == 0:
-        return seq
-    th = np.deg2rad(deg)
-    xy = seq.xy_pixels().astype(np.float64)
-    kp = seq.keypoints.astype(np.float64, copy=True)
-    kp[..., 0] = xy[..., 0] * np.cos(th) - xy[..., 1] * np.sin(th)
-    kp[..., 1] = xy[..., 0] * np.sin(th) + xy[..., 1] * np.cos(th)
-    coords = "pixels" if seq.coordinates == "image" and seq.image_size is not None else seq.coordinates
-    return dataclasses.replace(seq, keypoints=kp.astype(np.float32), coordinates=coords, world=None)
-
-
 def _median_run(runs: list[tuple[_Signal, list[_Cycle]]], cfg: RepCounterConfig) -> int:
     """Index of the run whose full count is the median (the lower one for an even number of runs); the earliest
     such run when several are."""
@@ -810,13 +798,13 @@ def _median_run(runs: list[tuple[_Signal, list[_Cycle]]], cfg: RepCounterConfig)
 
 def _voted_cycles(seq: PoseSequence, cfg: RepCounterConfig) -> tuple[_Signal, list[_Cycle]]:
     """The offline counter's run (module docstring, step 6): for each roll of ``cfg.roll_votes_deg`` (the
-    smallest first), the run of ``cfg.phase_votes`` phase-shifted runs whose full count is the median; then, of
+    smallest first, the counter-clockwise one before its opposite), the run of ``cfg.phase_votes`` phase-shifted runs whose full count is the median; then, of
     those, the one whose count is the median over the rolls."""
     grid_seq, nearest = _on_grid(seq)
     n_runs = max(1, min(cfg.phase_votes, len(grid_seq) - 3))
     per_roll = []
-    for deg in sorted(cfg.roll_votes_deg, key=lambda r: (abs(r), r)):
-        g = _rolled(grid_seq, deg)
+    for deg in sorted(cfg.roll_votes_deg, key=lambda r: (abs(r), -r)):
+        g = grid_seq if deg == 0 else rotate_sequence(grid_seq, deg)
         runs = [_count_cycles(g, nearest, cfg, k) for k in range(n_runs)]
         per_roll.append(runs[_median_run(runs, cfg)])
     return per_roll[_median_run(per_roll, cfg)]
