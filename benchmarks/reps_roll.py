@@ -1,8 +1,8 @@
 """The offline counter with the camera rolled: RepCount-A's poses turned in the image plane (RepCount-A).
 
 A phone propped against a wall is rarely level. Each video's keypoints are turned by each angle of ``--rolls``
-(degrees, about the centre of RepCount-A's 0..1 box coordinates; the counter normalises every frame to its own
-box, so the centre does not matter) and counted; the script prints MAE and OBO per roll, their mean and worst
+(degrees, positive = counter-clockwise on the screen, with :func:`repvision.features.rotate_sequence`, the
+turn the counter's own roll votes and the classifier's augmentation use) and counted; the script prints MAE and OBO per roll, their mean and worst
 over the rolls, and how many counts differ from the unturned one. The last line is one JSON object with them.
 
     .venv/bin/python benchmarks/reps_roll.py [--data ../shared/data/repcount_a] [--rolls -8 -4 0 4 8]
@@ -22,7 +22,8 @@ import numpy as np
 
 from repvision.bench import setting_arg
 from repvision.bench.reps import count_errors
-from repvision.datasets.repcount import load_repcount_a, turned
+from repvision.datasets.repcount import load_repcount_a
+from repvision.features import rotate_sequence
 from repvision.reps import RepCounterConfig, count_repetitions
 
 _ITEMS: list = []
@@ -36,7 +37,7 @@ def _init(data: str, settings: dict) -> None:
 
 def _one(job: tuple[int, float]) -> int:
     i, deg = job
-    return count_repetitions(turned(_ITEMS[i].pose, deg), config=_CFG).count
+    return count_repetitions(rotate_sequence(_ITEMS[i].pose, deg), config=_CFG).count
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from repvision.errors import ConfigError
+from repvision.features import rotate_sequence
 from repvision.reps import (
     MultiPersonRepCounter, RepCounterConfig, StreamingRepCounter, candidate_signals, count_repetitions,
     counting_signal, split_sets,
@@ -482,9 +483,7 @@ def test_a_camera_tilted_by_two_degrees_gives_the_same_count(repcount, name):
     # changed the count of these videos (and of 28% of the 76, benchmarks/reps_roll.py). The offline counter
     # now also votes over camera rolls of -2, 0 and 2 degrees (RepCounterConfig.roll_votes_deg).
     s = repcount[name]
-    from repvision.datasets.repcount import turned
-
-    tilted = turned(s.pose, 2.0)
+    tilted = rotate_sequence(s.pose, -2.0)
     level = count_repetitions(s.pose).count
     assert count_repetitions(tilted).count == level and abs(level - s.count) <= 1
     # counted at a single roll, the tilt changes the count: the test can fail

@@ -16,7 +16,6 @@ Frame rate: the files do not give it. RepCount videos are mostly 25-30 fps; time
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,19 +75,6 @@ def _parse_boundaries(text: str) -> np.ndarray:
     if len(vals) % 2:
         vals = vals[:-1]
     return np.asarray(vals, dtype=np.int64).reshape(-1, 2)
-
-
-def turned(pose: PoseSequence, deg: float) -> PoseSequence:
-    """``pose`` (``(T, 33, 4)`` RepCount-A box coordinates, 0..1) with x/y turned by ``deg`` degrees about the
-    box centre (0.5, 0.5), as a camera rolled by that angle would see it; frames without a person stay as they
-    are. For robustness checks (``benchmarks/reps_roll.py``)."""
-    th = np.deg2rad(deg)
-    kp = pose.keypoints.astype(np.float64, copy=True)
-    v = kp[..., :2] - 0.5
-    kp[..., 0] = v[..., 0] * np.cos(th) - v[..., 1] * np.sin(th) + 0.5
-    kp[..., 1] = v[..., 0] * np.sin(th) + v[..., 1] * np.cos(th) + 0.5
-    kp[~pose.present] = pose.keypoints[~pose.present]
-    return dataclasses.replace(pose, keypoints=kp.astype(pose.keypoints.dtype), world=None)
 
 
 def load_repcount_a(data_dir: str | Path, fps: float = REPCOUNT_FPS) -> list[RepCountSample]:
