@@ -68,15 +68,15 @@ def _repcount(args) -> dict:
 
 
 def main() -> None:
+    from repvision.bench import add_repcount_options
     from repvision.bench.reps import count_errors
     from repvision.datasets.repcount import load_repcount_a
     from repvision.pose import estimate_video
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__)
     ap.add_argument("--confirm", type=int, default=3, help="LIVE_PART_CONFIRM")
     ap.add_argument("--lookback", type=float, default=6.0, help="LIVE_PART_LOOKBACK_S")
-    ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     t0 = time.perf_counter()

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
-from repvision.bench import setting_arg
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import stream_count
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import SET_GAP_S, RepCounterConfig, count_repetitions
@@ -59,10 +58,7 @@ def match(pred: np.ndarray, true: np.ndarray, min_iou: float = 0.1) -> list[tupl
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
-    ap.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
-                    help="a RepCounterConfig setting (repeatable)")
+    add_repcount_options(ap, __file__, setting_help="a RepCounterConfig setting", jobs=False)
     ap.add_argument("--streaming", action="store_true", help="score the streaming (live) counter's reports")
     a = ap.parse_args()
     settings = dict(a.set)

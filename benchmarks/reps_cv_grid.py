@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import cross_validate
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig
@@ -22,7 +22,7 @@ from repvision.reps import RepCounterConfig
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__, jobs=False)
     ap.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...",
                     help="values of one counter setting (repeatable; every combination is tried)")
     a = ap.parse_args()

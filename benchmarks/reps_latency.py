@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import stream_count
 from repvision.datasets.repcount import load_repcount_a
 
@@ -39,10 +39,8 @@ def _one(i: int) -> list[tuple[int, int, float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__)
     ap.add_argument("--goal", type=float, default=0.5, help="latency goal in seconds (issue 3: 0.5)")
-    ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     names = [it.name for it in load_repcount_a(a.data)]
     with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data),)) as ex:

@@ -21,10 +21,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from pathlib import Path
 
 import numpy as np
 
+from repvision.bench import add_repcount_options
 from repvision import reps as R
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
@@ -70,8 +70,7 @@ def angle_signals(seq, cfg) -> list:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__, jobs=False)
     ap.add_argument("--stride", type=int, default=1, help="keep every N-th frame (as --stride N would)")
     a = ap.parse_args()
     cfg = R.RepCounterConfig()

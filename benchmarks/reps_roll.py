@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
-from repvision.bench import setting_arg
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.features import rotate_sequence
@@ -42,13 +41,9 @@ def _one(job: tuple[int, float]) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__, setting_help="change one counter setting")
     ap.add_argument("--rolls", type=float, nargs="+", default=[-8.0, -4.0, 0.0, 4.0, 8.0],
                     help="camera rolls (degrees); 0 is always added")
-    ap.add_argument("--set", type=setting_arg, action="append", default=[], metavar="NAME=VALUE",
-                    help="change one counter setting (repeatable)")
-    ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     settings = dict(a.set)
     RepCounterConfig.from_dict(settings)  # unknown names fail here (ConfigError naming them), before the workers

@@ -19,11 +19,10 @@ import dataclasses
 import json
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
-from repvision.bench import setting_arg
+from repvision.bench import add_repcount_options
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
 
@@ -69,12 +68,8 @@ def _shares(counts: list[int]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__, setting_help="change one counter setting")
     ap.add_argument("--hold", type=float, default=0.5, help="seconds of stillness added on each side")
-    ap.add_argument("--set", type=setting_arg, action="append", default=[], metavar="NAME=VALUE",
-                    help="change one counter setting (repeatable)")
-    ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args()
     settings = dict(a.set)
     RepCounterConfig.from_dict(settings)  # unknown names fail here (ConfigError naming them), before the workers

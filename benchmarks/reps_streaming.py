@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repvision.bench import setting_arg
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import StreamingRepCounter, count_repetitions
@@ -53,11 +53,7 @@ def _one(i: int) -> tuple[int, int, int, list[float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
-    ap.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
-                    help="a StreamingRepCounter keyword argument (repeatable)")
-    ap.add_argument("--jobs", type=int, default=2)
+    add_repcount_options(ap, __file__, setting_help="a StreamingRepCounter keyword argument")
     ap.add_argument("--out", type=Path, help="also write the figures and the per-video results (JSON) here")
     a = ap.parse_args()
     kw = dict(a.set)

@@ -18,9 +18,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from pathlib import Path
 
-from repvision.bench import setting_arg
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
@@ -35,12 +34,10 @@ def every_nth(pose, n: int, shift: int = 0):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__, setting_help="change one counter setting", jobs=False)
     ap.add_argument("--strides", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--shifts", type=int, nargs="+", default=[0, 1, 2, 3])
     ap.add_argument("--phase-votes", type=int, default=RepCounterConfig().phase_votes)
-    ap.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
-                    help="change one counter setting (repeatable)")
     a = ap.parse_args()
     changes = dict(a.set)
     changed = "".join(f", {name}={json.dumps(value)}" for name, value in changes.items())

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from pathlib import Path
 
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
@@ -27,7 +27,7 @@ GRID = {"n_components": [3, 5], "period_rel": [0.7, 0.9], "enter": [0.6, 0.7], "
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "repcount_a")
+    add_repcount_options(ap, __file__, jobs=False)
     a = ap.parse_args()
     items = load_repcount_a(a.data)
     truth = [it.count for it in items]

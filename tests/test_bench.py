@@ -50,6 +50,23 @@ def test_setting_arg_in_argparse(capsys):
     assert "--set expects NAME=VALUE, got 'confirm'" in capsys.readouterr().err
 
 
+def test_repcount_options_of_the_benchmark_scripts(tmp_path):
+    import argparse
+
+    from repvision.bench import add_repcount_options
+
+    script = tmp_path / "repo" / "benchmarks" / "x.py"
+    ap = argparse.ArgumentParser(prog="x")
+    add_repcount_options(ap, str(script), setting_help="a counter setting")
+    a = ap.parse_args(["--set", "phase_votes=3", "--jobs", "4"])
+    assert a.data == tmp_path / "shared" / "data" / "repcount_a"   # ../shared beside the repository
+    assert dict(a.set) == {"phase_votes": 3} and a.jobs == 4
+    bare = argparse.ArgumentParser(prog="y")
+    add_repcount_options(bare, str(script), jobs=False)
+    b = bare.parse_args(["--data", "elsewhere"])
+    assert str(b.data) == "elsewhere" and not hasattr(b, "set") and not hasattr(b, "jobs")
+
+
 def test_mean_held_out_accuracy_averages_the_seeds():
     from repvision.bench import mean_held_out_accuracy
 

@@ -55,6 +55,24 @@ def setting_arg(item: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def add_repcount_options(parser, script: str, *, setting_help: str | None = None, jobs: bool = True) -> None:
+    """Add the options the RepCount-A benchmark scripts share to an ``argparse.ArgumentParser``:
+    ``--data`` (a RepCount-A-layout folder; default ``../shared/data/repcount_a`` beside the repository that holds
+    ``script``, the calling file's ``__file__``), ``--set NAME=VALUE`` (repeatable, :func:`setting_arg`; only
+    when ``setting_help`` names what the settings are) and ``--jobs`` (worker processes, default 2; unless
+    ``jobs`` is False)."""
+    from pathlib import Path
+
+    default = Path(script).resolve().parents[2] / "shared" / "data" / "repcount_a"
+    parser.add_argument("--data", type=Path, default=default,
+                        help="folder with poses.npz and annotations.csv (default: %(default)s)")
+    if setting_help is not None:
+        parser.add_argument("--set", action="append", default=[], type=setting_arg, metavar="NAME=VALUE",
+                            help=f"{setting_help} (repeatable)")
+    if jobs:
+        parser.add_argument("--jobs", type=int, default=2, help="worker processes (default: 2)")
+
+
 def choose_binary_verdict(verdicts: list[np.ndarray], names: list[str], y: np.ndarray, groups: np.ndarray,
                           seeds: int = 5, n_splits: int = 5) -> list[dict[str, Any]]:
     """Choose among candidate binary verdicts by grouped cross-validation (needs scikit-learn).
