@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 # OpenCV is loaded before PyAV on purpose: with PyAV's bundled libraries loaded first, the first cv2.imshow of
 # live mode hangs forever (opencv-contrib-python 5.0 Qt build beside PyAV 18, seen under Xvfb). OpenCV is a
 # dependency anyway (MediaPipe needs it). Regression test: tests/test_live.py::test_window_mode_under_xvfb.
-import cv2  # noqa: F401  (import order matters, see above)
+import cv2  # noqa: I001  (import order matters, see above; also used by shrink)
 import av  # noqa: E402
 import numpy as np
 
@@ -374,6 +374,4 @@ def shrink(image: np.ndarray, max_size: int | None) -> np.ndarray:
     size = fit_within(w, h, max_size)
     if size == (w, h):
         return image
-    import cv2
-
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
