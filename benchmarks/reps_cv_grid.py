@@ -2,7 +2,7 @@
 choice (``repvision bench reps`` cross-validates its own fixed grid, :data:`repvision.bench.reps.CV_GRID`).
 
     .venv/bin/python benchmarks/reps_cv_grid.py --grid variance_weight=0,0.25,0.5 \
-        --grid regularity_weight=0,0.25,0.5,0.75,1 [--data ../shared/data/repcount_a]
+        --grid regularity_weight=0,0.25,0.5,0.75,1 [--data ../shared/data/repcount_a] [--jobs 2]
 
 Every combination is counted on every video; per fold the combination with the lowest training-fold MAE is
 applied to the held-out fold (:func:`repvision.bench.reps.cross_validate`). Last line: one JSON object with the
@@ -22,7 +22,7 @@ from repvision.reps import RepCounterConfig
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_repcount_options(ap, __file__, jobs=False)
+    add_repcount_options(ap, __file__)
     ap.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...",
                     help="values of one counter setting (repeatable; every combination is tried)")
     a = ap.parse_args()
@@ -32,7 +32,7 @@ def main() -> None:
         if not sep or name not in RepCounterConfig().to_dict():
             ap.error(f"--grid expects NAME=V1,V2,... with NAME a RepCounterConfig setting, got {item!r}")
         grid[name] = tuple(json.loads(v) for v in values.split(","))
-    res = cross_validate(load_repcount_a(a.data), RepCounterConfig(), grid)
+    res = cross_validate(load_repcount_a(a.data), RepCounterConfig(), grid, jobs=a.jobs)
     print(f"cross-validated offline: MAE {res['cv_mae']:.4f}  OBO {res['cv_obo']:.4f}  (chosen per fold: "
           f"{res['cv_chosen']})", flush=True)
     print(json.dumps(res))

@@ -7,6 +7,7 @@ they never show a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -395,11 +396,14 @@ def bench_videos(
 
 @bench_app.command("reps")
 def bench_reps(data: Path = typer.Option(..., "--data", help="Folder with poses.npz and annotations.csv "
-                                                              "(RepCount-A layout).")) -> None:
+                                                              "(RepCount-A layout)."),
+               jobs: int = typer.Option(min(4, os.cpu_count() or 1), "--jobs", min=1,
+                                        help="Worker processes for the cross-validation grid (default: one per "
+                                             "core, at most 4).")) -> None:
     """Repetition counting on RepCount-A-layout poses: per-video and per-exercise tables, MAE and OBO."""
     from repvision.bench.reps import run_reps_benchmark
 
-    _print_figures(lambda: run_reps_benchmark(data, console=Console()))
+    _print_figures(lambda: run_reps_benchmark(data, console=Console(), jobs=jobs))
 
 
 @bench_app.command("segments")

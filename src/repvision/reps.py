@@ -17,7 +17,9 @@ Method (class-agnostic; numpy only)
    (median relative deviation of the intervals between detected turns from its own autocorrelation period):
    a component is trusted when its cycle detector and its autocorrelation agree on the rate -- the
    period-consistency check used to validate counts in Levy & Wolf (ICCV 2015). The weight (0.5) was chosen
-   by 5-fold grouped cross-validation on RepCount-A (:func:`repvision.bench.reps.cross_validate`).
+   by 5-fold grouped cross-validation on RepCount-A (:func:`repvision.bench.reps.cross_validate`). Measured on
+   few intervals the irregularity is shrunk towards a neutral 0.5 (``irregularity_prior_intervals``), so a slow
+   component that finds only two or three cycles does not win on a regularity it cannot show.
 3. **Period and smoothing.** The dominant period is the first strong autocorrelation peak; the signal is
    Gaussian-smoothed with a sigma proportional to it, so fast (jumping jacks) and slow reps are both handled.
 4. **Cycle detection.** The signal is normalised by a running min/max envelope (window proportional to the
@@ -131,6 +133,17 @@ class RepCounterConfig:
         between detected turns from the component's own period) subtracted from a component's periodicity
         score when choosing the counting signal; 0 = periodicity alone. Chosen by grouped cross-validation
         on RepCount-A (see :mod:`repvision.bench.reps`).
+    irregularity_prior_intervals, irregularity_prior: the irregularity of a candidate whose cycles give ``n``
+        intervals is shrunk towards ``irregularity_prior`` with this many pseudo-intervals,
+        ``(n * irregularity + K * prior) / (n + K)``: measured on one or two intervals it is unreliable, and a
+        slow component that finds only two or three cycles otherwise looks perfectly regular. 0 = no shrinking.
+        K = 2 (prior 0.5, halfway between perfectly regular and the 1.0 given to a single cycle) was picked
+        in-sample on RepCount-A among K 1, 2, 4, 8 and priors 0.25, 0.5, 1.0 and is cross-validated with
+        ``regularity_weight`` and ``half_merge`` (:data:`repvision.bench.reps.CV_GRID`;
+        ``benchmarks/reps_cv_grid.py`` for the wider grid). Offline only, like the phase and roll votes: the
+        streaming counter's analyses do not shrink. Its early analyses of a short history all have few cycles,
+        and in an exploratory run on RepCount-A (not kept) shrinking there let more "ghost" cycles be reported,
+        most changed streaming counts moving away from the annotated ones.
     phase_votes: the offline counter runs this many times, on the sequence starting 0, 1, ...,
         ``phase_votes - 1`` frames (of the 30 Hz counting grid) later, and keeps the run whose count is the
         median (test-time augmentation). A single run's choice of counting signal can flip when the sequence
@@ -177,6 +190,8 @@ class RepCounterConfig:
     min_displacement: float = 0.05
     envelope_min_s: float = 2.0
     regularity_weight: float = 0.5
+    irregularity_prior_intervals: float = 2.0
+    irregularity_prior: float = 0.5
     phase_votes: int = 5
     half_merge: float = 0.3
     roll_votes_deg: tuple[float, ...] = (-2.0, 0.0, 2.0)
@@ -202,6 +217,11 @@ class RepCounterConfig:
             raise ConfigError(expected="roll_votes_deg: a non-empty list of angles within +-45 degrees",
                               found=repr(self.roll_votes_deg), fix="Use e.g. [0] for no roll votes or [-2, 0, 2].")
         object.__setattr__(self, "roll_votes_deg", rolls)   # a TOML/JSON list becomes a tuple (hashable, frozen)
+        if not (self.irregularity_prior_intervals >= 0.0 and 0.0 <= self.irregularity_prior <= 1.0):
+            raise ConfigError(expected="irregularity_prior_intervals >= 0 and 0 <= irregularity_prior <= 1",
+                              found=f"irregularity_prior_intervals={self.irregularity_prior_intervals}, "
+                                    f"irregularity_prior={self.irregularity_prior}",
+                              fix="Use irregularity_prior_intervals = 0 to turn the shrinking off.")
         if not 0.0 <= self.half_merge <= 1.0:
             raise ConfigError(expected="0 <= half_merge <= 1", found=str(self.half_merge),
                               fix="Use 0 to turn the joining of half cycles off, or a ratio up to 1.")
@@ -377,13 +397,21 @@ def _best_component(x, valid, lo, hi, detrend_w, cfg):
     return per, rank, s, stren
 
 
-def _irregularity(cycles: list["_Cycle"], period: float) -> float:
+def _irregularity(cycles: list["_Cycle"], period: float, prior_intervals: float = 0.0,
+                  prior: float = 0.5) -> float:
     """Median relative deviation of the intervals between consecutive turns from the period (1.0 with fewer
-    than two cycles). Low for a signal whose detected cycles tick at the rate its autocorrelation claims."""
+    than two cycles). Low for a signal whose detected cycles tick at the rate its autocorrelation claims.
+
+    Measured on ``n`` intervals, it is shrunk towards ``prior`` as if ``prior_intervals`` more intervals had
+    shown that deviation: ``(n * median + prior_intervals * prior) / (n + prior_intervals)`` (additive
+    smoothing of an estimate from few observations). One or two intervals say little: the autocorrelation of a
+    signal with two bumps peaks at their spacing, so a candidate that finds two cycles matches its own period
+    by construction."""
     if len(cycles) < 2 or not period > 0:
         return 1.0
     iv = np.diff([c.turn for c in cycles])
-    return float(np.median(np.abs(iv - period)) / period)
+    irr = float(np.median(np.abs(iv - period)) / period)
+    return (len(iv) * irr + prior_intervals * prior) / (len(iv) + prior_intervals)
 
 
 @dataclass
@@ -492,7 +520,9 @@ def counting_signal(seq: PoseSequence, config: RepCounterConfig | None = None) -
         best = None
         for cand in cands:
             sig = _candidate_signal(cand, valid, fps, x, cfg)
-            total = cand[0] - cfg.regularity_weight * _irregularity(_detect_cycles(sig, cfg), sig.period)
+            irr = _irregularity(_detect_cycles(sig, cfg), sig.period, cfg.irregularity_prior_intervals,
+                                cfg.irregularity_prior)
+            total = cand[0] - cfg.regularity_weight * irr
             if best is None or total > best[0]:
                 best = (total, sig)
         return best[1]
@@ -959,7 +989,11 @@ class StreamingRepCounter:
         self.release_backlog = bool(release_backlog)
         self.first_report_reps = max(1, int(first_report_reps))
         self.live_half_merge = bool(live_half_merge)
-        self._live_config = self.config if live_half_merge else dataclasses.replace(self.config, half_merge=0.0)
+        # the running and final analyses do not shrink the irregularity of few intervals (offline only, see
+        # RepCounterConfig.irregularity_prior_intervals): early analyses of a short history all have few cycles
+        self._final_config = dataclasses.replace(self.config, irregularity_prior_intervals=0.0)
+        self._live_config = (self._final_config if live_half_merge
+                             else dataclasses.replace(self._final_config, half_merge=0.0))
         # full counts of the consecutive analyses (at most `confirm`) that counted more than was reported
         self._recent: deque[int] = deque(maxlen=self.confirm)
         self._kp: list[np.ndarray] = []
@@ -998,7 +1032,7 @@ class StreamingRepCounter:
         if len(self._kp) < 3:
             return []
         seq = self._seq()
-        cfg = self.config
+        cfg = self._final_config
         # one run per analysis, also at the end: using the offline counter's phase votes in the final analysis
         # was tried once on RepCount-A and did not bring the final count closer to the offline one (that run was
         # not kept; no figure is claimed)

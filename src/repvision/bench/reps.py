@@ -57,10 +57,11 @@ def stream_count(pose, exercise: str | None = None, config: RepCounterConfig | N
     return result.count
 
 
-#: Values of :attr:`RepCounterConfig.regularity_weight` and :attr:`RepCounterConfig.half_merge` compared by the
-#: cross-validation (every combination).
+#: Values of :attr:`RepCounterConfig.regularity_weight`, :attr:`RepCounterConfig.half_merge` and
+#: :attr:`RepCounterConfig.irregularity_prior_intervals` compared by the cross-validation (every combination).
 CV_GRID: dict[str, tuple[float, ...]] = {"regularity_weight": (0.0, 0.25, 0.5, 0.75, 1.0),
-                                         "half_merge": (0.0, 0.3, 0.5)}
+                                         "half_merge": (0.0, 0.3, 0.5),
+                                         "irregularity_prior_intervals": (0.0, 2.0)}
 CV_FOLDS = 5
 CV_SEED = 0
 
@@ -75,24 +76,44 @@ def grouped_folds(groups: list[str], k: int = CV_FOLDS, seed: int = CV_SEED) -> 
     return np.array([fold_of[g] for g in groups])
 
 
+_CV_SAMPLES: list = []
+
+
+def _cv_init(samples: list) -> None:
+    global _CV_SAMPLES
+    _CV_SAMPLES = samples
+
+
+def _cv_count(job: tuple[int, RepCounterConfig]) -> int:
+    i, cfg = job
+    return count_repetitions(_CV_SAMPLES[i].pose, None, cfg).count
+
+
 def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float, ...]] | None = None,
-                   k: int = CV_FOLDS, seed: int = CV_SEED) -> dict[str, Any]:
+                   k: int = CV_FOLDS, seed: int = CV_SEED, jobs: int = 1) -> dict[str, Any]:
     """Grouped k-fold cross-validation of the offline counter over a small settings grid.
 
     For each fold, the grid point with the lowest MAE on the other folds' videos is chosen and its counts on
     the held-out fold are kept; the pooled held-out counts give ``cv_mae`` / ``cv_obo``. Returns those, the
-    per-fold choices and the fold scheme.
+    per-fold choices and the fold scheme. ``jobs`` > 1 counts the grid in that many worker processes (same
+    counts).
     """
     import itertools
+    from concurrent.futures import ProcessPoolExecutor
 
     grid = grid or CV_GRID
     names = list(grid)
     points = [dict(zip(names, v)) for v in itertools.product(*(grid[n] for n in names))]
     true = np.array([s.count for s in samples])
-    counts = []
-    for pt in points:
-        cfg = dataclasses.replace(base, **pt)
-        counts.append(np.array([count_repetitions(s.pose, None, cfg).count for s in samples]))
+    work = [(i, dataclasses.replace(base, **pt)) for pt in points for i in range(len(samples))]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs, initializer=_cv_init, initargs=(list(samples),)) as ex:
+            flat = list(ex.map(_cv_count, work, chunksize=8))
+    else:
+        _cv_init(list(samples))
+        flat = [_cv_count(w) for w in work]
+    n = len(samples)
+    counts = [np.array(flat[j * n:(j + 1) * n]) for j in range(len(points))]
     folds = grouped_folds([s.group_id for s in samples], k, seed)
     pred = np.zeros(len(samples))
     chosen = []
@@ -110,14 +131,15 @@ def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float,
 
 
 def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streaming: bool = True,
-                       config: RepCounterConfig | None = None, cv: bool = True) -> dict[str, Any]:
+                       config: RepCounterConfig | None = None, cv: bool = True, jobs: int = 1) -> dict[str, Any]:
     """Run the offline and streaming counters on every video of a RepCount-A-layout folder.
 
     Prints a per-video and a per-exercise table (``rich``) to ``console`` (a new one when None) and returns
     ``{"n_videos", "offline_mae", "offline_obo", "cv_mae", "cv_obo", "cv_scheme", "streaming_mae",
     "streaming_obo", "latency_p50_s", "latency_p95_s", "latency_max_s", "per_exercise", ...}``
     (``cv_*`` from :func:`cross_validate` when ``cv``; latency = report time minus repetition end over the
-    repetitions reported live by the streaming counter).
+    repetitions reported live by the streaming counter; ``jobs``: worker processes of the cross-validation,
+    whose grid is most of the run time; the timed offline and streaming runs stay in this process).
     The counter is class-agnostic (no exercise hint is passed) and uses one fixed configuration.
 
     Raises :class:`repvision.errors.ManifestError` when the folder lacks the expected files/columns.
@@ -181,7 +203,7 @@ def run_reps_benchmark(data_dir: str | Path, console: Any | None = None, streami
                       f"max {lat_fig['latency_max_s']:.3f} s")
     cvres: dict[str, Any] = {}
     if cv:
-        cvres = cross_validate(samples, cfg)
+        cvres = cross_validate(samples, cfg, jobs=jobs)
         console.print(f"cross-validated offline: MAE {cvres['cv_mae']:.4f}  OBO {cvres['cv_obo']:.4f}  "
                       f"({cvres['cv_scheme']})")
     console.print("published (RepCount-A test): RepNet 0.33/0.53, TransRAC 0.443/0.291, PoseRAC 0.236/0.560, "
