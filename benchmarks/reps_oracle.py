@@ -24,8 +24,8 @@ import json
 
 import numpy as np
 
-from repvision.bench import add_repcount_options
 from repvision import reps as R
+from repvision.bench import add_repcount_options
 from repvision.bench.reps import count_errors
 from repvision.datasets.repcount import load_repcount_a
 

@@ -7,7 +7,6 @@ they never show a traceback.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -397,13 +396,14 @@ def bench_videos(
 @bench_app.command("reps")
 def bench_reps(data: Path = typer.Option(..., "--data", help="Folder with poses.npz and annotations.csv "
                                                               "(RepCount-A layout)."),
-               jobs: int = typer.Option(min(4, os.cpu_count() or 1), "--jobs", min=1,
-                                        help="Worker processes for the cross-validation grid (default: one per "
-                                             "core, at most 4).")) -> None:
+               jobs: Optional[int] = typer.Option(None, "--jobs", min=1,
+                                                  help="Worker processes for the cross-validation grid (default: "
+                                                       "one per usable core, at most 4).")) -> None:
     """Repetition counting on RepCount-A-layout poses: per-video and per-exercise tables, MAE and OBO."""
     from repvision.bench.reps import run_reps_benchmark
+    from repvision.pose import default_pose_workers
 
-    _print_figures(lambda: run_reps_benchmark(data, console=Console(), jobs=jobs))
+    _print_figures(lambda: run_reps_benchmark(data, console=Console(), jobs=jobs or default_pose_workers()))
 
 
 @bench_app.command("segments")

@@ -110,8 +110,7 @@ def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float,
         with ProcessPoolExecutor(jobs, initializer=_cv_init, initargs=(list(samples),)) as ex:
             flat = list(ex.map(_cv_count, work, chunksize=8))
     else:
-        _cv_init(list(samples))
-        flat = [_cv_count(w) for w in work]
+        flat = [count_repetitions(samples[i].pose, None, cfg).count for i, cfg in work]
     n = len(samples)
     counts = [np.array(flat[j * n:(j + 1) * n]) for j in range(len(points))]
     folds = grouped_folds([s.group_id for s in samples], k, seed)
