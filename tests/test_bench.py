@@ -72,3 +72,35 @@ def test_mean_held_out_accuracy_averages_the_seeds():
 
     runs = [{"held_out": {"accuracy": 0.5}}, {"held_out": {"accuracy": 0.75}}, {"held_out": {"accuracy": 1 / 3}}]
     assert mean_held_out_accuracy(runs) == 0.5278
+
+
+def test_reps_cross_validation_repeats_the_grouped_split(monkeypatch):
+    # a fake counter: half_merge 0.3 counts every video right, 0.5 one too many on the even ones; the repeated
+    # CV must choose per fold on the other folds, with a fresh split per repeat, and average the repeats
+    from types import SimpleNamespace
+
+    import repvision.bench.reps as br
+    from repvision.reps import RepCounterConfig
+
+    true = np.array([3, 5, 8, 2, 10, 4, 6, 7, 9, 12, 5, 3])
+    samples = [SimpleNamespace(pose=i, count=int(c), group_id=f"v{i // 2}") for i, c in enumerate(true)]
+
+    def fake_count(pose, exercise, cfg):
+        return SimpleNamespace(count=int(true[pose]) + (cfg.half_merge == 0.5 and pose % 2 == 0))
+
+    monkeypatch.setattr(br, "count_repetitions", fake_count)
+    res = br.cross_validate(samples, RepCounterConfig(), {"half_merge": (0.3, 0.5)}, k=3, repeats=3)
+    assert res["cv_mae"] == 0.0 and res["cv_mae_repeats"] == [0.0, 0.0, 0.0] and len(res["cv_chosen"]) == 3
+    # a grid point alone: every repeat gives its in-sample figure
+    res = br.cross_validate(samples, RepCounterConfig(), {"half_merge": (0.5,)}, k=3, repeats=2)
+    mae = float(np.mean((true % 1 == 0) * (np.arange(12) % 2 == 0) / true))
+    assert res["cv_mae_repeats"] == [round(mae, 4)] * 2 and res["cv_mae"] == round(mae, 4)
+    # the splits differ from repeat to repeat, and each repeat is one held-out selection
+    counts = [true.copy(), true + (np.arange(12) % 3 == 0)]
+    groups = [s.group_id for s in samples]
+    folds = [br.grouped_folds(groups, 3, s) for s in (0, 1)]
+    assert not np.array_equal(folds[0], folds[1])
+    pred, choice = br.held_out_counts(counts, true, folds[0])
+    assert set(choice.values()) == {0} and np.array_equal(pred, true)
+    with pytest.raises(ValueError, match="repeats"):
+        br.cross_validate(samples, RepCounterConfig(), {"half_merge": (0.3,)}, repeats=0)
