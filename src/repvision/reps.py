@@ -398,7 +398,7 @@ def _best_component(x, valid, lo, hi, detrend_w, cfg):
 
 
 def _irregularity(cycles: list["_Cycle"], period: float, prior_intervals: float = 0.0,
-                  prior: float = 0.5) -> float:
+                  prior: float = RepCounterConfig.irregularity_prior) -> float:
     """Median relative deviation of the intervals between consecutive turns from the period (1.0 with fewer
     than two cycles). Low for a signal whose detected cycles tick at the rate its autocorrelation claims.
 
