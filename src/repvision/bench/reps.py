@@ -113,7 +113,7 @@ def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float,
     For each fold, the grid point with the lowest MAE on the other folds' videos is chosen and its counts on
     the held-out fold are kept; the pooled held-out counts give one MAE / OBO. This is repeated with the groups
     dealt to folds with seeds ``seed, seed + 1, ..., seed + repeats - 1`` (repeated k-fold cross-validation:
-    with 76 videos, one split's figure moves by about 0.01 MAE from seed to seed), and ``cv_mae`` / ``cv_obo``
+    on the 76 RepCount-A videos one split's MAE moves by up to 0.017 from seed to seed), and ``cv_mae`` / ``cv_obo``
     are the means over the repeats; ``cv_mae_repeats`` / ``cv_obo_repeats`` hold each repeat's figures and
     ``cv_chosen`` the per-fold choices of each repeat. The grid is counted once (counts do not depend on the
     split). ``jobs`` > 1 counts the grid in that many worker processes (same counts).
