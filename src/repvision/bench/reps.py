@@ -136,15 +136,15 @@ def cross_validate(samples, base: RepCounterConfig, grid: dict[str, tuple[float,
     n = len(samples)
     counts = [np.array(flat[j * n:(j + 1) * n]) for j in range(len(points))]
     groups = [s.group_id for s in samples]
-    maes, obos, chosen = [], [], []
+    figures, chosen = [], []
     for r in range(repeats):
         pred, choice = held_out_counts(counts, true, grouped_folds(groups, k, seed + r))
-        mae, obo = count_errors(pred, true)
-        maes.append(round(mae, 4))
-        obos.append(round(obo, 4))
+        figures.append(count_errors(pred, true))
         chosen.append([points[b] for b in choice.values()])
-    return {"cv_mae": round(float(np.mean(maes)), 4), "cv_obo": round(float(np.mean(obos)), 4),
-            "cv_mae_repeats": maes, "cv_obo_repeats": obos, "cv_chosen": chosen,
+    mae, obo = np.mean(figures, axis=0)
+    return {"cv_mae": round(float(mae), 4), "cv_obo": round(float(obo), 4),
+            "cv_mae_repeats": [round(m, 4) for m, _ in figures],
+            "cv_obo_repeats": [round(o, 4) for _, o in figures], "cv_chosen": chosen,
             "cv_scheme": f"{k}-fold grouped by group_id, repeated {repeats} times (groups shuffled with seeds "
                          f"{seed}..{seed + repeats - 1}, dealt round-robin); per fold the grid point {grid} "
                          "with the lowest training-fold MAE is applied to the held-out fold; figures pooled over "
