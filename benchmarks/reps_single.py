@@ -29,11 +29,12 @@ from repvision.reps import RepCounterConfig, count_repetitions
 _ITEMS: list = []
 _CFG: RepCounterConfig | None = None
 _HOLD = 0.5
+_HINT = False
 
 
-def _init(data: str, settings: dict, hold: float) -> None:
-    global _ITEMS, _CFG, _HOLD
-    _ITEMS, _CFG, _HOLD = load_repcount_a(data), RepCounterConfig.from_dict(settings), hold
+def _init(data: str, settings: dict, hold: float, hint: bool) -> None:
+    global _ITEMS, _CFG, _HOLD, _HINT
+    _ITEMS, _CFG, _HOLD, _HINT = load_repcount_a(data), RepCounterConfig.from_dict(settings), hold, hint
 
 
 def cut(pose, start: int, end: int, hold_s: float):
@@ -56,7 +57,8 @@ def _one(i: int) -> list[tuple[str, int]]:
     for s, e in np.asarray(it.boundaries, dtype=int).reshape(-1, 2):
         if (e - s) / fps < 0.3 or e >= len(it.pose):
             continue
-        out.append((it.exercise, count_repetitions(cut(it.pose, int(s), int(e), _HOLD), config=_CFG).count))
+        exercise = it.exercise if _HINT else None
+        out.append((it.exercise, count_repetitions(cut(it.pose, int(s), int(e), _HOLD), exercise, _CFG).count))
     return out
 
 
@@ -70,16 +72,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_repcount_options(ap, __file__, setting_help="change one counter setting")
     ap.add_argument("--hold", type=float, default=0.5, help="seconds of stillness added on each side")
+    ap.add_argument("--exercise-hint", action="store_true",
+                    help="tell the counter each video's exercise (as repvision analyze does once the classifier "
+                         "names it); without it the counter is class-agnostic")
     a = ap.parse_args()
     settings = dict(a.set)
     RepCounterConfig.from_dict(settings)  # unknown names fail here (ConfigError naming them), before the workers
     n = len(load_repcount_a(a.data))
-    with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data), settings, a.hold)) as ex:
+    with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data), settings, a.hold, a.exercise_hint)) as ex:
         rows = [r for res in ex.map(_one, range(n)) for r in res]
     per = defaultdict(list)
     for ex_name, c in rows:
         per[ex_name].append(c)
-    figs = {"benchmark": "reps_single", "settings": settings, "hold_s": a.hold, **_shares([c for _, c in rows]),
+    figs = {"benchmark": "reps_single", "settings": settings, "hold_s": a.hold, "exercise_hint": a.exercise_hint, **_shares([c for _, c in rows]),
             "per_exercise": {k: _shares(v) for k, v in sorted(per.items())}}
     print(f"{'exercise':<16}{'n':>6}{'0':>8}{'1':>8}{'>=2':>8}")
     for k, v in figs["per_exercise"].items():

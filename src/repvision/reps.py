@@ -35,6 +35,18 @@ Method (class-agnostic; numpy only)
    ``half_merge`` times their own start-to-end distances), are joined into one repetition turning where the
    first ended. A pose-space check in the spirit of the self-similarity of RepNet (Dwibedi et al., CVPR 2020):
    a repetition ends in the pose it began in.
+   4c. **Halves joined by the joint angle** (offline counter and the streaming counter's final analysis). On a
+   short clip of one or two repetitions the period cannot be measured (it is longer than the clip allows), and
+   the counting signal can cut each repetition in two where the pose-space check of 4b sees no half (the
+   chosen component is not the movement itself). The driving joint's angle (the exercise's, or without one
+   the joint with the largest range of motion) tells: a repetition takes the angle out and brings it back. A
+   cycle's *return* is its start-to-end angle difference over the angle's range inside it (0 = back where it
+   started, 1 = one way only). When *every* cycle returns less than 60% of the way (return above
+   :data:`HALF_RETURN`), consecutive pairs whose joined return is below ``joint_half_merge`` times the smaller
+   of their own are joined, turning at the angle's extreme. Requiring every cycle to be a half keeps the
+   joining away from sets of full repetitions where one pair happens to look so (seen on two RepCount-A
+   videos with noisy elbow angles). On the 1026 annotated RepCount-A repetitions cut out one by one,
+   counted as exactly 1 went from 50.9% to 65.4% (``benchmarks/reps_single.py``).
 5. **Partial repetitions** are cycles whose amplitude is below ``partial_fraction`` of the median amplitude
    of the sequence's cycles; they are listed but not counted.
 6. **Frame rate and phase votes.** Steps 1-5 run on a uniform 30 Hz grid (:data:`COUNTING_RATE_HZ`): a
@@ -50,7 +62,7 @@ The streaming counter (:class:`StreamingRepCounter`) re-runs the offline analysi
 frames (causal: only frames already seen) and reports by count: when the running analysis holds more full
 repetitions than were reported, in two consecutive analyses, one more is reported. This keeps the live count
 close to the offline count of the same frames and never reports one repetition twice. Its running analyses do
-not join half cycles (step 4b; the end of the history cuts the last cycle short), its final one does. Nothing is
+not join half cycles (steps 4b and 4c; the end of the history cuts the last cycle short), its final one does. Nothing is
 reported before the analysis holds three full repetitions (``first_report_reps``): analyses of a short history find
 "ghost" cycles while the person gets into position, and a report is never withdrawn.
 """
@@ -156,6 +168,11 @@ class RepCounterConfig:
         0.200 -> 0.189). 0.3 was picked there in-sample among 0.2-1.0 (0.2 and 0.3 give the same counts, 0.4-1.0
         put one count further off) and is cross-validated with ``regularity_weight``
         (:data:`repvision.bench.reps.CV_GRID`; grouped 5-fold CV MAE 0.206 -> 0.199).
+    joint_half_merge: when every cycle is a half in the driving joint's angle, two consecutive ones are joined
+        when together they come back to within this fraction of the smaller of their own start-to-end angle
+        differences (relative to the angle's range; module docstring, step 4c); 0 = never. 0.5 was set by
+        looking at lone push-ups of PushFit (``videos/``) cut in two, not fitted to RepCount-A, whose counts
+        it changes in one video of 76 (train3335, 2 -> 1, annotated 1).
     roll_votes_deg: camera rolls (degrees, positive = counter-clockwise on the screen) the offline counter also
         counts at: the keypoints are turned by each angle in the image plane
         (:func:`repvision.features.rotate_sequence`) before step 1, each roll gets its ``phase_votes`` runs and
@@ -194,6 +211,7 @@ class RepCounterConfig:
     irregularity_prior: float = 0.5
     phase_votes: int = 5
     half_merge: float = 0.3
+    joint_half_merge: float = 0.5
     roll_votes_deg: tuple[float, ...] = (-2.0, 0.0, 2.0)
 
     def __post_init__(self) -> None:
@@ -225,6 +243,9 @@ class RepCounterConfig:
         if not 0.0 <= self.half_merge <= 1.0:
             raise ConfigError(expected="0 <= half_merge <= 1", found=str(self.half_merge),
                               fix="Use 0 to turn the joining of half cycles off, or a ratio up to 1.")
+        if not 0.0 <= self.joint_half_merge <= 1.0:
+            raise ConfigError(expected="0 <= joint_half_merge <= 1", found=str(self.joint_half_merge),
+                              fix="Use 0 to turn the joining of half cycles by the joint angle off, or a ratio up to 1.")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "RepCounterConfig":
@@ -723,12 +744,73 @@ def _partial_mask(cycles: list[_Cycle], cfg: RepCounterConfig) -> np.ndarray:
     return (amps < cfg.partial_fraction * med) if med > 0 else np.zeros(len(cycles), bool)
 
 
+#: A cycle whose driving-joint angle ends further from where it started than this fraction of its range inside
+#: the cycle is a half (module docstring, step 4c): it brings the angle back less than 60% of the way.
+HALF_RETURN = 0.4
+
+
+def _angle_at(ang: np.ndarray, i: int) -> float:
+    """Median of the finite values of ``ang`` over frames ``i - 2 .. i + 2`` (NaN when none)."""
+    w = ang[max(0, i - 2): i + 3]
+    w = w[np.isfinite(w)]
+    return float(np.median(w)) if w.size else float("nan")
+
+
+def _angle_return(ang: np.ndarray, start: int, end: int) -> float:
+    """How far a stretch leaves the angle from where it started: ``|angle(start) - angle(end)|`` over the
+    angle's range over ``start..end`` (0 = back where it started, 1 = one way only; NaN without a range)."""
+    seg = ang[start: end + 1]
+    seg = seg[np.isfinite(seg)]
+    rng = float(seg.max() - seg.min()) if seg.size else 0.0
+    return abs(_angle_at(ang, start) - _angle_at(ang, end)) / rng if rng > 0 else float("nan")
+
+
+def _merge_halves_by_angle(cycles: list[_Cycle], ang: np.ndarray, ratio: float) -> list[_Cycle]:
+    """Join half cycles in the driving joint's angle (module docstring, step 4c).
+
+    ``ang``: ``(T,)`` degrees of the driving joint (:func:`_angle_series`), frames as the cycles'. Nothing
+    changes unless every cycle is a half (return above :data:`HALF_RETURN`, :func:`_angle_return`); then two
+    consecutive cycles are joined when their joined return is below ``ratio`` times the smaller of their own.
+    The joined cycle turns at the angle's extreme (the frame furthest from its start angle)."""
+    returns = [_angle_return(ang, c.start, c.end) for c in cycles]
+    if not cycles or not all(r > HALF_RETURN for r in returns):   # NaN compares False: nothing joined
+        return cycles
+    out: list[_Cycle] = []
+    i = 0
+    while i < len(cycles):
+        a = cycles[i]
+        if i + 1 < len(cycles):
+            b = cycles[i + 1]
+            if b.start <= a.end + 1 and _angle_return(ang, a.start, b.end) < ratio * min(returns[i], returns[i + 1]):
+                seg = np.abs(ang[a.start: b.end + 1] - _angle_at(ang, a.start))
+                turn = a.start + int(np.nanargmax(seg))
+                out.append(_Cycle(a.start, turn, b.end, max(a.amplitude, b.amplitude),
+                                  max(a.displacement, b.displacement), b.closed))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _joined_by_angle(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, joint: str | None,
+                     cfg: RepCounterConfig) -> tuple[list[_Cycle], tuple[str | None, bool | None]]:
+    """Step 4c on ``seq``'s cycles: ``(cycles, (joint, flexing is concentric))``, the driving joint as
+    :func:`_choose_joint` picks it (before the joining, so the joint that judged the halves is the one
+    reported)."""
+    choice = _choose_joint(seq, cycles, exercise, joint)
+    if cfg.joint_half_merge > 0 and choice[0] and len(cycles) > 1:
+        cycles = _merge_halves_by_angle(cycles, _angle_series(seq, choice[0]), cfg.joint_half_merge)
+    return cycles, choice
+
+
 def _build(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, cfg: RepCounterConfig,
-           index0: int = 0, joint: str | None = None) -> list[Repetition]:
+           index0: int = 0, joint: str | None = None,
+           choice: tuple[str | None, bool | None] | None = None) -> list[Repetition]:
     t = seq.timestamps
     n = len(seq)
     partial = _partial_mask(cycles, cfg)
-    joint, flex_conc = _choose_joint(seq, cycles, exercise, joint)
+    joint, flex_conc = choice if choice is not None else _choose_joint(seq, cycles, exercise, joint)
     ang = _angle_series(seq, joint) if joint else None
     reps = []
     for i, c in enumerate(cycles):
@@ -850,8 +932,9 @@ def count_repetitions(seq: PoseSequence, exercise: str | None = None,
         ``(T, V, 4)`` keypoints in any skeleton layout with a 13-joint mapping and any coordinate space
         (``image``, ``pixels``, ``box``); NaN frames = no person; channel 3 = visibility. Timestamps in seconds.
     exercise:
-        Optional exercise label (vocabulary of the data README); only chooses the joint whose range of
-        motion and tempo are reported. Counting itself is class-agnostic.
+        Optional exercise label (vocabulary of the data README); chooses the driving joint whose range of
+        motion and tempo are reported and whose angle tells half cycles (step 4c). Without it the joint with
+        the largest range of motion does both: counting is class-agnostic.
     config:
         Settings (:class:`RepCounterConfig`); defaults when None.
     joint:
@@ -869,7 +952,8 @@ def count_repetitions(seq: PoseSequence, exercise: str | None = None,
     if len(seq) < 3:
         return RepetitionCount((), "", METHOD)
     sig, cycles = _voted_cycles(seq, cfg)
-    reps = _build(seq, cycles, exercise, cfg, joint=joint)
+    cycles, choice = _joined_by_angle(seq, cycles, exercise, joint, cfg)
+    reps = _build(seq, cycles, exercise, cfg, choice=choice)
     return RepetitionCount(tuple(reps), f"pca{sig.component}", METHOD)
 
 
@@ -1037,6 +1121,9 @@ class StreamingRepCounter:
         # was tried once on RepCount-A and did not bring the final count closer to the offline one (that run was
         # not kept; no figure is claimed)
         sig, cycles = _count_cycles(*_on_grid(seq), cfg if final else self._live_config)
+        choice = None
+        if final:   # like the offline counter (step 4c); running analyses see the last cycle cut short
+            cycles, choice = _joined_by_angle(seq, cycles, self.exercise, None, cfg)
         if not final and sig.strength < self.min_strength:
             self._recent.clear()
             return []
@@ -1091,7 +1178,7 @@ class StreamingRepCounter:
         for i in chosen:
             cycles[i] = dataclasses.replace(cycles[i], end=cycles[i].known_end)
         # joint angles, range of motion and tempo only for analyses that report (most report nothing)
-        reps = _build(seq, cycles, self.exercise, cfg)
+        reps = _build(seq, cycles, self.exercise, cfg, choice=choice)
         off = self._offset
         new = [dataclasses.replace(reps[i], index=len(self._reps) + n_new, start_frame=reps[i].start_frame + off,
                                    turn_frame=reps[i].turn_frame + off, end_frame=reps[i].end_frame + off)
