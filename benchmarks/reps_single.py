@@ -6,10 +6,12 @@ the annotated start to end frame; ``--hold S`` seconds of stillness are added on
 first and last frame (a person standing still before and after the repetition; 0 = the bare cut).
 
     .venv/bin/python benchmarks/reps_single.py [--data ../shared/data/repcount_a] [--hold 0.5] [--set NAME=VALUE]
-        [--jobs 2]
+        [--exercise-hint] [--jobs 2]
 
 Prints the share of repetitions counted 0, 1 and 2 or more, overall and per exercise; the last line is one JSON
-object with them. Repetitions shorter than 0.3 s are left out (too few frames to count anything).
+object with them. Repetitions shorter than 0.3 s are left out (too few frames to count anything). The counter
+is class-agnostic unless ``--exercise-hint`` tells it each video's exercise (as ``repvision analyze`` does once the
+classifier names it; the exercise picks the joint whose angle tells half cycles, step 4c of ``repvision.reps``).
 """
 
 from __future__ import annotations
@@ -79,12 +81,14 @@ def main() -> None:
     settings = dict(a.set)
     RepCounterConfig.from_dict(settings)  # unknown names fail here (ConfigError naming them), before the workers
     n = len(load_repcount_a(a.data))
-    with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=(str(a.data), settings, a.hold, a.exercise_hint)) as ex:
+    init = (str(a.data), settings, a.hold, a.exercise_hint)
+    with ProcessPoolExecutor(a.jobs, initializer=_init, initargs=init) as ex:
         rows = [r for res in ex.map(_one, range(n)) for r in res]
     per = defaultdict(list)
     for ex_name, c in rows:
         per[ex_name].append(c)
-    figs = {"benchmark": "reps_single", "settings": settings, "hold_s": a.hold, "exercise_hint": a.exercise_hint, **_shares([c for _, c in rows]),
+    figs = {"benchmark": "reps_single", "settings": settings, "hold_s": a.hold, "exercise_hint": a.exercise_hint,
+            **_shares([c for _, c in rows]),
             "per_exercise": {k: _shares(v) for k, v in sorted(per.items())}}
     print(f"{'exercise':<16}{'n':>6}{'0':>8}{'1':>8}{'>=2':>8}")
     for k, v in figs["per_exercise"].items():

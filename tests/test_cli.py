@@ -412,3 +412,17 @@ def test_help_shows_every_word_of_the_option_help():
         text = " ".join(r.output.split())
         for w in words:
             assert w in text, (cmd, w, text)
+
+
+def test_live_says_why_when_no_report_could_be_written(tmp_path):
+    # regression: `repvision live --json out.json` on a session too short to analyse (or, under heavy load, one
+    # whose real-time playback dropped most frames) ended with exit code 0 and wrote nothing, without a word.
+    # It now ends with the analysis' error and its exit code.
+    from clips import real_frames
+
+    frames, fps = real_frames(DATA / "calimiro_squat_19.mp4", 6)
+    clip = write_clip(tmp_path / "blink.mp4", frames, int(round(fps)))
+    out = tmp_path / "live.json"
+    r = _run("live", "--source", clip, "--no-window", "--countdown", "0", "--json", out)
+    assert r.exit_code != 0 and "Expected" in r.output, r.output
+    assert not out.exists()

@@ -503,6 +503,11 @@ def test_halves_joined_by_the_joint_angle():
     assert len(_merge_halves_by_angle(full, ang3, 0.5)) == 4
     # two full repetitions are never halves, whatever the ratio
     assert len(_merge_halves_by_angle(_angle_cycles([(0, 40), (40, 80)]), ang3, 1.0)) == 2
+    # a repetition cut in three: 175 -> 54 -> 176 degrees, cut on the way down at frames 10 and 30. The first pass
+    # joins the last two (back to within a third of their range), the next pass the half left before them
+    ang_3 = np.concatenate([np.linspace(175, 54, 31), np.linspace(54, 176, 31)[1:]])
+    three = _merge_halves_by_angle(_angle_cycles([(0, 10), (10, 30), (30, 60)]), ang_3, 0.5)
+    assert [(c.start, c.end) for c in three] == [(0, 60)] and abs(three[0].turn - 30) <= 2
     # no angle (joint never seen): nothing joined
     assert len(_merge_halves_by_angle(_angle_cycles([(0, 15), (15, 40)]), np.full(41, np.nan), 0.5)) == 2
 

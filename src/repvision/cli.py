@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from repvision.errors import ConfigError, ManifestError, OptionalDependencyError, RepvisionError
+from repvision.errors import ConfigError, ManifestError, NoPersonError, OptionalDependencyError, RepvisionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="repvision: a personal trainer in a video (exercise, repetitions, muscles).")
@@ -342,8 +342,13 @@ def live(
     if not no_window:
         if result.analysis is not None:
             print_summary(result.analysis, console)
-        elif result.error is not None:
+        elif result.error is not None and json_out is None and report_out is None:
             err_console.print(f"[yellow]no analysis:[/] {escape(str(result.error))}")
+    if result.analysis is None and (json_out is not None or report_out is not None):
+        # a report was asked for and none could be written: say why and end with an error code, not silently
+        _fail(result.error if result.error is not None else NoPersonError(
+            "frames with a person to analyse", "no frame was processed",
+            "Check the camera or file and that a person is in view, then run `repvision live` again."))
 
 
 @app.command()

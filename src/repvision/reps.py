@@ -43,7 +43,8 @@ Method (class-agnostic; numpy only)
    cycle's *return* is its start-to-end angle difference over the angle's range inside it (0 = back where it
    started, 1 = one way only). When *every* cycle returns less than 60% of the way (return above
    :data:`HALF_RETURN`), consecutive pairs whose joined return is below ``joint_half_merge`` times the smaller
-   of their own are joined, turning at the angle's extreme. Requiring every cycle to be a half keeps the
+   of their own are joined, turning at the angle's extreme, and so again while a half is left next to a joined
+   repetition that it brings further back (a repetition cut in three). Requiring every cycle to be a half keeps the
    joining away from sets of full repetitions where one pair happens to look so (seen on two RepCount-A
    videos with noisy elbow angles). On the 1026 annotated RepCount-A repetitions cut out one by one,
    counted as exactly 1 went from 50.9% to 65.4% (``benchmarks/reps_single.py``).
@@ -245,7 +246,8 @@ class RepCounterConfig:
                               fix="Use 0 to turn the joining of half cycles off, or a ratio up to 1.")
         if not 0.0 <= self.joint_half_merge <= 1.0:
             raise ConfigError(expected="0 <= joint_half_merge <= 1", found=str(self.joint_half_merge),
-                              fix="Use 0 to turn the joining of half cycles by the joint angle off, or a ratio up to 1.")
+                              fix="Use 0 to turn the joining of half cycles by the joint angle off, or a "
+                                  "ratio up to 1.")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> "RepCounterConfig":
@@ -769,28 +771,36 @@ def _merge_halves_by_angle(cycles: list[_Cycle], ang: np.ndarray, ratio: float) 
     """Join half cycles in the driving joint's angle (module docstring, step 4c).
 
     ``ang``: ``(T,)`` degrees of the driving joint (:func:`_angle_series`), frames as the cycles'. Nothing
-    changes unless every cycle is a half (return above :data:`HALF_RETURN`, :func:`_angle_return`); then two
-    consecutive cycles are joined when their joined return is below ``ratio`` times the smaller of their own.
-    The joined cycle turns at the angle's extreme (the frame furthest from its start angle)."""
-    returns = [_angle_return(ang, c.start, c.end) for c in cycles]
-    if not cycles or not all(r > HALF_RETURN for r in returns):   # NaN compares False: nothing joined
-        return cycles
-    out: list[_Cycle] = []
-    i = 0
-    while i < len(cycles):
-        a = cycles[i]
-        if i + 1 < len(cycles):
-            b = cycles[i + 1]
-            if b.start <= a.end + 1 and _angle_return(ang, a.start, b.end) < ratio * min(returns[i], returns[i + 1]):
-                seg = np.abs(ang[a.start: b.end + 1] - _angle_at(ang, a.start))
-                turn = a.start + int(np.nanargmax(seg))
-                out.append(_Cycle(a.start, turn, b.end, max(a.amplitude, b.amplitude),
-                                  max(a.displacement, b.displacement), b.closed))
-                i += 2
-                continue
-        out.append(a)
-        i += 1
-    return out
+    changes unless every cycle is a half (return above :data:`HALF_RETURN`, :func:`_angle_return`). Then, pass
+    after pass until nothing changes, two consecutive cycles of which at least one is a half are joined when
+    their joined return is below ``ratio`` times the smaller of their own: the first pass joins pairs of halves,
+    a later one a half left over next to a joined repetition (a repetition cut in three). A joined cycle turns
+    at the angle's extreme (the frame furthest from its start angle)."""
+    if not cycles or not all(_angle_return(ang, c.start, c.end) > HALF_RETURN for c in cycles):
+        return cycles   # (a NaN return compares False: nothing joined)
+    while len(cycles) > 1:
+        returns = [_angle_return(ang, c.start, c.end) for c in cycles]
+        out: list[_Cycle] = []
+        i = 0
+        while i < len(cycles):
+            a = cycles[i]
+            if i + 1 < len(cycles):
+                b = cycles[i + 1]
+                ra, rb = returns[i], returns[i + 1]
+                if (b.start <= a.end + 1 and max(ra, rb) > HALF_RETURN
+                        and _angle_return(ang, a.start, b.end) < ratio * min(ra, rb)):
+                    seg = np.abs(ang[a.start: b.end + 1] - _angle_at(ang, a.start))
+                    turn = a.start + int(np.nanargmax(seg))
+                    out.append(_Cycle(a.start, turn, b.end, max(a.amplitude, b.amplitude),
+                                      max(a.displacement, b.displacement), b.closed))
+                    i += 2
+                    continue
+            out.append(a)
+            i += 1
+        if len(out) == len(cycles):
+            break
+        cycles = out
+    return cycles
 
 
 def _joined_by_angle(seq: PoseSequence, cycles: list[_Cycle], exercise: str | None, joint: str | None,
