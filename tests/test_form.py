@@ -509,3 +509,18 @@ def test_form_report_shifted_moves_every_frame_and_no_time():
     assert moved.issues[0].frame == 112 and (moved.hold.start_frame, moved.hold.end_frame) == (105, 140)
     assert (r.start_s, r.end_s, moved.issues[0].time_s) == (0.3, 2.5, 1.2)
     assert moved.verdict == form.verdict == "incorrect" and moved.score == 80.0
+
+
+@pytest.mark.parametrize("name", ["correct17", "correct19"])
+def test_a_lone_push_up_is_judged_as_one_repetition(shared_data, name):
+    # regression (PushFit clips of ../shared/data/videos, labelled correct): since the counter's irregularity
+    # shrinking, the one push-up of each clip was counted as two cycles that cut it at arbitrary points, and the
+    # first, a part of the way down, failed the depth check, so the clip was judged "incorrect". The halves are
+    # now joined by the elbow angle (repvision.reps, step 4c).
+    from repvision.pipeline import analyze
+
+    res = analyze(shared_data / "videos" / "pushfit" / "correct" / f"{name}.mp4")
+    assert res.exercise.label == "push_up" and res.repetitions.count == 1
+    rep = res.repetitions.repetitions[0]
+    assert rep.range_of_motion_deg > 90          # the whole push-up: elbow from about 165 to 55 degrees and back
+    assert res.form.verdict == "correct", res.form.major_faults
