@@ -73,7 +73,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -598,21 +598,28 @@ def _merge_halves(cycles: list[_Cycle], p: np.ndarray, ratio: float) -> list[_Cy
     one's end pose are closer than ``ratio`` times the smaller of their own start-to-end distances. The joined
     cycle turns where the first half ended."""
     ends = [_pose_dist(p[c.start], p[c.end]) for c in cycles]
+
+    def joined(i: int) -> _Cycle | None:
+        a, b = cycles[i], cycles[i + 1]
+        if (b.start <= a.end + 1 and ends[i] > a.displacement and ends[i + 1] > b.displacement
+                and _pose_dist(p[a.start], p[b.end]) < ratio * min(ends[i], ends[i + 1])):
+            # the joined cycle's turn (a.end) lies ends[i] from its start and ends[i + 1] from its end
+            return _Cycle(a.start, a.end, b.end, max(a.amplitude, b.amplitude), max(ends[i], ends[i + 1]),
+                          b.closed)
+        return None
+
+    return _join_pairs(cycles, joined)
+
+
+def _join_pairs(cycles: list[_Cycle], joined: Callable[[int], _Cycle | None]) -> list[_Cycle]:
+    """One pass from the first cycle to the last: cycles ``i`` and ``i + 1`` are replaced by ``joined(i)`` when
+    it gives a cycle (a joined cycle is not joined again in the same pass)."""
     out: list[_Cycle] = []
     i = 0
     while i < len(cycles):
-        a = cycles[i]
-        if i + 1 < len(cycles):
-            b = cycles[i + 1]
-            if (b.start <= a.end + 1 and ends[i] > a.displacement and ends[i + 1] > b.displacement
-                    and _pose_dist(p[a.start], p[b.end]) < ratio * min(ends[i], ends[i + 1])):
-                # the joined cycle's turn (a.end) lies ends[i] from its start and ends[i + 1] from its end
-                out.append(_Cycle(a.start, a.end, b.end, max(a.amplitude, b.amplitude),
-                                  max(ends[i], ends[i + 1]), b.closed))
-                i += 2
-                continue
-        out.append(a)
-        i += 1
+        j = joined(i) if i + 1 < len(cycles) else None
+        out.append(cycles[i] if j is None else j)
+        i += 1 if j is None else 2
     return out
 
 
@@ -778,25 +785,19 @@ def _merge_halves_by_angle(cycles: list[_Cycle], ang: np.ndarray, ratio: float) 
     at the angle's extreme (the frame furthest from its start angle)."""
     if not cycles or not all(_angle_return(ang, c.start, c.end) > HALF_RETURN for c in cycles):
         return cycles   # (a NaN return compares False: nothing joined)
+    def joined(i: int) -> _Cycle | None:
+        a, b = cycles[i], cycles[i + 1]
+        ra, rb = returns[i], returns[i + 1]
+        if (b.start <= a.end + 1 and max(ra, rb) > HALF_RETURN
+                and _angle_return(ang, a.start, b.end) < ratio * min(ra, rb)):
+            turn = a.start + int(np.nanargmax(np.abs(ang[a.start: b.end + 1] - _angle_at(ang, a.start))))
+            return _Cycle(a.start, turn, b.end, max(a.amplitude, b.amplitude), max(a.displacement, b.displacement),
+                          b.closed)
+        return None
+
     while len(cycles) > 1:
         returns = [_angle_return(ang, c.start, c.end) for c in cycles]
-        out: list[_Cycle] = []
-        i = 0
-        while i < len(cycles):
-            a = cycles[i]
-            if i + 1 < len(cycles):
-                b = cycles[i + 1]
-                ra, rb = returns[i], returns[i + 1]
-                if (b.start <= a.end + 1 and max(ra, rb) > HALF_RETURN
-                        and _angle_return(ang, a.start, b.end) < ratio * min(ra, rb)):
-                    seg = np.abs(ang[a.start: b.end + 1] - _angle_at(ang, a.start))
-                    turn = a.start + int(np.nanargmax(seg))
-                    out.append(_Cycle(a.start, turn, b.end, max(a.amplitude, b.amplitude),
-                                      max(a.displacement, b.displacement), b.closed))
-                    i += 2
-                    continue
-            out.append(a)
-            i += 1
+        out = _join_pairs(cycles, joined)
         if len(out) == len(cycles):
             break
         cycles = out
