@@ -47,7 +47,7 @@ Method (class-agnostic; numpy only)
    repetition that it brings further back (a repetition cut in three). Requiring every cycle to be a half keeps the
    joining away from sets of full repetitions where one pair happens to look so (seen on two RepCount-A
    videos with noisy elbow angles). On the 1026 annotated RepCount-A repetitions cut out one by one,
-   counted as exactly 1 went from 50.9% to 65.4% (``benchmarks/reps_single.py``).
+   counted as exactly 1 went from 50.9% to 66.0% (``benchmarks/reps_single.py``).
 5. **Partial repetitions** are cycles whose amplitude is below ``partial_fraction`` of the median amplitude
    of the sequence's cycles; they are listed but not counted.
 6. **Frame rate and phase votes.** Steps 1-5 run on a uniform 30 Hz grid (:data:`COUNTING_RATE_HZ`): a
