@@ -45,8 +45,8 @@ Method (class-agnostic; numpy only)
    :data:`HALF_RETURN`), consecutive pairs whose joined return is below ``joint_half_merge`` times the smaller
    of their own are joined, turning at the angle's extreme, and so again while a half is left next to a joined
    repetition that it brings further back (a repetition cut in three). Requiring every cycle to be a half keeps the
-   joining away from sets of full repetitions where one pair happens to look so (seen on two RepCount-A
-   videos with noisy elbow angles). On the 1026 annotated RepCount-A repetitions cut out one by one,
+   joining away from sets of full repetitions where one pair happens to look so (seen on RepCount-A videos
+   with noisy joint angles). On the 1026 annotated RepCount-A repetitions cut out one by one,
    counted as exactly 1 went from 50.9% to 66.0% (``benchmarks/reps_single.py``).
 5. **Partial repetitions** are cycles whose amplitude is below ``partial_fraction`` of the median amplitude
    of the sequence's cycles; they are listed but not counted.
