@@ -17,7 +17,6 @@ classifier names it; the exercise picks the joint whose angle tells half cycles,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -25,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from repvision.bench import add_repcount_options
-from repvision.datasets.repcount import load_repcount_a
+from repvision.datasets.repcount import cut_repetition, load_repcount_a
 from repvision.reps import RepCounterConfig, count_repetitions
 
 _ITEMS: list = []
@@ -39,19 +38,6 @@ def _init(data: str, settings: dict, hold: float, hint: bool) -> None:
     _ITEMS, _CFG, _HOLD, _HINT = load_repcount_a(data), RepCounterConfig.from_dict(settings), hold, hint
 
 
-def cut(pose, start: int, end: int, hold_s: float):
-    """Frames ``start..end`` (inclusive) of ``pose``, with ``hold_s`` seconds of the first and last frame held
-    before and after (timestamps continue at the median frame interval)."""
-    rep = pose.slice(start, end + 1)
-    dt = float(np.median(np.diff(pose.timestamps))) if len(pose) > 1 else 1 / 30
-    n = int(round(hold_s / dt))
-    kp = np.concatenate([np.repeat(rep.keypoints[:1], n, axis=0), rep.keypoints,
-                         np.repeat(rep.keypoints[-1:], n, axis=0)])
-    t = np.concatenate([rep.timestamps[0] - dt * np.arange(n, 0, -1), rep.timestamps,
-                        rep.timestamps[-1] + dt * np.arange(1, n + 1)])
-    return dataclasses.replace(rep, keypoints=kp, timestamps=t - t[0], world=None)
-
-
 def _one(i: int) -> list[tuple[str, int]]:
     it = _ITEMS[i]
     fps = it.pose.fps if it.pose.fps > 0 else 30.0
@@ -59,8 +45,8 @@ def _one(i: int) -> list[tuple[str, int]]:
     for s, e in np.asarray(it.boundaries, dtype=int).reshape(-1, 2):
         if (e - s) / fps < 0.3 or e >= len(it.pose):
             continue
-        exercise = it.exercise if _HINT else None
-        out.append((it.exercise, count_repetitions(cut(it.pose, int(s), int(e), _HOLD), exercise, _CFG).count))
+        one = cut_repetition(it.pose, int(s), int(e), _HOLD)
+        out.append((it.exercise, count_repetitions(one, it.exercise if _HINT else None, _CFG).count))
     return out
 
 

@@ -512,23 +512,17 @@ def test_halves_joined_by_the_joint_angle():
     assert len(_merge_halves_by_angle(_angle_cycles([(0, 15), (15, 40)]), np.full(41, np.nan), 0.5)) == 2
 
 
-def _cut(pose: PoseSequence, start: int, end: int, hold: int = 15) -> PoseSequence:
-    """Frames ``start..end`` of ``pose`` with the first and last frame held ``hold`` frames before and after."""
-    kp = pose.keypoints[start: end + 1]
-    kp = np.concatenate([np.repeat(kp[:1], hold, axis=0), kp, np.repeat(kp[-1:], hold, axis=0)])
-    return PoseSequence(kp, np.arange(len(kp)) / pose.fps, pose.skeleton, pose.coordinates, None,
-                        pose.image_size, "cut")
-
-
 @pytest.mark.parametrize("name,index", [("stu1_36", 1), ("stu4_46", 4), ("stu6_63", 2)])
 def test_one_real_repetition_cut_in_two_counts_once(repcount, name, index):
     # regression (RepCount-A, a pull-up, a push-up and a squat, each annotated repetition cut out alone; and the
     # lone push-ups of PushFit in ../shared/data/videos, whose form verdict followed): too short for its period
     # to be measured, the counting signal cut the repetition in two where the pose-space check (step 4b) saw no
     # half. The driving joint's angle goes out in one half and back in the other, so they are joined (step 4c).
+    from repvision.datasets.repcount import cut_repetition
+
     s = repcount[name]
     a, b = (int(v) for v in np.asarray(s.boundaries, dtype=int).reshape(-1, 2)[index])
-    one = _cut(s.pose, a, b)
+    one = cut_repetition(s.pose, a, b)
     res = count_repetitions(one)
     assert res.count == 1
     rep = res.repetitions[0]

@@ -331,6 +331,12 @@ def live(
     except RepvisionError as exc:
         _fail(exc)
         return
+    if result.analysis is None and (json_out is not None or report_out is not None):
+        # a report was asked for and none can be written: say why and end with an error code, not silently
+        _fail(result.error if result.error is not None else NoPersonError(
+            "frames with a person to analyse", "no frame was processed",
+            "Check the camera or file and that a person is in view, then run `repvision live` again."))
+        return
     if result.analysis is not None and json_out is not None:
         write_json(result.analysis, json_out)
     if result.analysis is not None and report_out is not None:
@@ -342,13 +348,8 @@ def live(
     if not no_window:
         if result.analysis is not None:
             print_summary(result.analysis, console)
-        elif result.error is not None and json_out is None and report_out is None:
+        elif result.error is not None:
             err_console.print(f"[yellow]no analysis:[/] {escape(str(result.error))}")
-    if result.analysis is None and (json_out is not None or report_out is not None):
-        # a report was asked for and none could be written: say why and end with an error code, not silently
-        _fail(result.error if result.error is not None else NoPersonError(
-            "frames with a person to analyse", "no frame was processed",
-            "Check the camera or file and that a person is in view, then run `repvision live` again."))
 
 
 @app.command()

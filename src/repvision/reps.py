@@ -783,8 +783,10 @@ def _merge_halves_by_angle(cycles: list[_Cycle], ang: np.ndarray, ratio: float) 
     their joined return is below ``ratio`` times the smaller of their own: the first pass joins pairs of halves,
     a later one a half left over next to a joined repetition (a repetition cut in three). A joined cycle turns
     at the angle's extreme (the frame furthest from its start angle)."""
-    if not cycles or not all(_angle_return(ang, c.start, c.end) > HALF_RETURN for c in cycles):
-        return cycles   # (a NaN return compares False: nothing joined)
+    returns = [_angle_return(ang, c.start, c.end) for c in cycles]
+    if not all(r > HALF_RETURN for r in returns):   # a NaN return compares False: nothing joined
+        return cycles
+
     def joined(i: int) -> _Cycle | None:
         a, b = cycles[i], cycles[i + 1]
         ra, rb = returns[i], returns[i + 1]
@@ -795,12 +797,11 @@ def _merge_halves_by_angle(cycles: list[_Cycle], ang: np.ndarray, ratio: float) 
                           b.closed)
         return None
 
-    while len(cycles) > 1:
-        returns = [_angle_return(ang, c.start, c.end) for c in cycles]
+    while len(cycles) > 1:   # each pass sees the cycles and returns of the one before
         out = _join_pairs(cycles, joined)
         if len(out) == len(cycles):
             break
-        cycles = out
+        cycles, returns = out, [_angle_return(ang, c.start, c.end) for c in out]
     return cycles
 
 

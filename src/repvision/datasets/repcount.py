@@ -16,6 +16,7 @@ Frame rate: the files do not give it. RepCount videos are mostly 25-30 fps; time
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,3 +131,17 @@ def repcount_samples(data_dir: str | Path, fps: float = REPCOUNT_FPS) -> list[Sa
     """The videos of :func:`load_repcount_a` as exercise-classification :class:`Sample` s: label = the exercise,
     ``group_id`` as annotated, ``meta = {"count": annotated repetitions}``; same errors as :func:`load_repcount_a`."""
     return [Sample(r.name, r.exercise, r.group_id, r.pose, {"count": r.count}) for r in load_repcount_a(data_dir, fps)]
+
+
+def cut_repetition(pose: PoseSequence, start: int, end: int, hold_s: float = 0.5) -> PoseSequence:
+    """One annotated repetition on its own: frames ``start..end`` (inclusive) of ``pose``, with the first and last
+    frame held ``hold_s`` seconds before and after (a person standing still around it; timestamps continue at the
+    median frame interval and start at 0 s). For counting single repetitions (``benchmarks/reps_single.py``)."""
+    rep = pose.slice(start, end + 1)
+    dt = float(np.median(np.diff(pose.timestamps))) if len(pose) > 1 else 1 / REPCOUNT_FPS
+    n = int(round(hold_s / dt))
+    kp = np.concatenate([np.repeat(rep.keypoints[:1], n, axis=0), rep.keypoints,
+                         np.repeat(rep.keypoints[-1:], n, axis=0)])
+    t = np.concatenate([rep.timestamps[0] - dt * np.arange(n, 0, -1), rep.timestamps,
+                        rep.timestamps[-1] + dt * np.arange(1, n + 1)])
+    return dataclasses.replace(rep, keypoints=kp, timestamps=t - t[0], world=None)
